@@ -1,0 +1,3 @@
+from phasegate.app.cli import main
+
+raise SystemExit(main())
