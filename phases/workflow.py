@@ -1,0 +1,506 @@
+"""The workflow state machine of DESIGN §1: stages, events, guards.
+
+Pure and synchronous. ``apply(session, event)`` returns a *new* session with the event applied, or
+raises ``WorkflowError`` with one sentence a user understands — and then the given session is
+untouched (we work on a deep copy). This is the only code that changes a session's stage or its
+phases' statuses, so every gate in the seed prompt that is about *order* lives here:
+
+- research is read-only and ends only by the user's approval;
+- a plan is reviewed (and may be revised, reordered, trimmed) before anything is written;
+- one phase at a time; a phase ends in review, and only the user's approval — carrying the sha
+  of the commit the git layer made — marks it committed;
+- after a migration command has run the model's turn is halted until the user continues;
+- a committed phase can be rolled back later (its revert sha is recorded).
+
+Git, the model and the UI are not here: the App performs the side effect (commit, revert, discard)
+and then applies the event that records it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from phasegate.phases.models import (
+    HistoryEntry,
+    PhaseReport,
+    PhaseState,
+    PhaseStatus,
+    Plan,
+    PlanVersion,
+    ResearchReport,
+    Session,
+    Stage,
+    utcnow,
+)
+
+
+class WorkflowError(Exception):
+    """An event that is not allowed now. ``str(exc)`` is one sentence for the user."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Events. Each is a small frozen dataclass; ``name`` is what history records and what the UI shows.
+
+
+@dataclass(frozen=True)
+class Event:
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class SubmitResearch(Event):
+    report: ResearchReport
+
+
+@dataclass(frozen=True)
+class AnswerResearch(Event):
+    """The user answers the model's questions or asks for more research; stays in research."""
+
+    feedback: str
+
+
+@dataclass(frozen=True)
+class ApproveResearch(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmitPlan(Event):
+    plan: Plan
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RequestPlanChanges(Event):
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Reprioritize(Event):
+    """Reorder the plan's phases; phases left out of ``order`` are dropped from the plan."""
+
+    order: tuple[str, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovePlan(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class StartPhase(Event):
+    """Start a phase (default: the next pending one). ``base_sha`` is HEAD when it starts."""
+
+    base_sha: str
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class MarkTaskDone(Event):
+    task_id: str
+    done: bool = True
+
+
+@dataclass(frozen=True)
+class CompletePhase(Event):
+    report: PhaseReport
+
+
+@dataclass(frozen=True)
+class RequestPhaseChanges(Event):
+    feedback: str
+
+
+@dataclass(frozen=True)
+class RejectPhase(Event):
+    """The phase's changes were discarded. ``skip`` drops the phase; otherwise it is redone."""
+
+    skip: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovePhase(Event):
+    commit_sha: str
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SkipPhase(Event):
+    """Skip a pending phase during execution (the user decided it is not needed)."""
+
+    slug: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RollbackPhase(Event):
+    slug: str
+    revert_sha: str
+
+
+@dataclass(frozen=True)
+class MigrationRan(Event):
+    command: str
+
+
+@dataclass(frozen=True)
+class ContinueAfterMigration(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class RecordFinalReport(Event):
+    report: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ApproveFinal(Event):
+    pass
+
+
+# --------------------------------------------------------------------------------------------------
+# Which events each stage accepts. Rollback is checked separately (any stage after a commit).
+
+ALLOWED: dict[Stage, frozenset[type[Event]]] = {
+    Stage.RESEARCH: frozenset({SubmitResearch, AnswerResearch, ApproveResearch}),
+    Stage.PLANNING: frozenset({SubmitPlan}),
+    Stage.PLAN_REVIEW: frozenset({SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan}),
+    Stage.EXECUTING: frozenset(
+        {StartPhase, MarkTaskDone, CompletePhase, SkipPhase, MigrationRan, ContinueAfterMigration, RollbackPhase}
+    ),
+    Stage.PHASE_REVIEW: frozenset({RequestPhaseChanges, RejectPhase, ApprovePhase}),
+    Stage.FINAL_REVIEW: frozenset({RecordFinalReport, ApproveFinal, RollbackPhase}),
+    Stage.DONE: frozenset({RollbackPhase, RecordFinalReport}),
+}
+
+# What the user would call each stage, for messages.
+STAGE_LABEL: dict[Stage, str] = {
+    Stage.RESEARCH: "research",
+    Stage.PLANNING: "planning",
+    Stage.PLAN_REVIEW: "plan review",
+    Stage.EXECUTING: "execution",
+    Stage.PHASE_REVIEW: "phase review",
+    Stage.FINAL_REVIEW: "final review",
+    Stage.DONE: "done",
+}
+
+EVENT_LABEL: dict[type[Event], str] = {
+    SubmitResearch: "submit research",
+    AnswerResearch: "answer the research questions",
+    ApproveResearch: "approve the research",
+    SubmitPlan: "submit a plan",
+    RequestPlanChanges: "request plan changes",
+    Reprioritize: "reorder the plan",
+    ApprovePlan: "approve the plan",
+    StartPhase: "start a phase",
+    MarkTaskDone: "tick a task",
+    CompletePhase: "complete a phase",
+    RequestPhaseChanges: "request changes to a phase",
+    RejectPhase: "reject a phase",
+    ApprovePhase: "approve a phase",
+    SkipPhase: "skip a phase",
+    RollbackPhase: "roll back a phase",
+    MigrationRan: "record a migration",
+    ContinueAfterMigration: "continue after a migration",
+    RecordFinalReport: "record the final report",
+    ApproveFinal: "approve the final review",
+}
+
+
+def allowed_events(session: Session) -> frozenset[type[Event]]:
+    return ALLOWED[session.stage]
+
+
+def can(session: Session, event_type: type[Event]) -> bool:
+    """Whether ``event_type`` is accepted in the session's stage (guards beyond the stage aside)."""
+    return event_type in ALLOWED[session.stage]
+
+
+def apply(session: Session, event: Event) -> Session:
+    """Apply ``event`` to a copy of ``session`` and return the copy, or raise ``WorkflowError``."""
+    if type(event) not in ALLOWED[session.stage]:
+        raise WorkflowError(
+            f"You can't {EVENT_LABEL.get(type(event), event.name)} during {STAGE_LABEL[session.stage]}"
+            f"{_what_now(session)}."
+        )
+    new = session.model_copy(deep=True)
+    before = new.stage
+    detail = _HANDLERS[type(event)](new, event) or ""
+    new.updated_at = utcnow()
+    new.history.append(HistoryEntry(event=event.name, from_stage=before, to_stage=new.stage, detail=detail))
+    return new
+
+
+def _what_now(session: Session) -> str:
+    hints = {
+        Stage.RESEARCH: "; approve the research first",
+        Stage.PLANNING: "; the model is writing the plan",
+        Stage.PLAN_REVIEW: "; approve the plan or request changes first",
+        Stage.EXECUTING: "; the phase must be completed and reviewed first",
+        Stage.PHASE_REVIEW: "; approve, reject or request changes to this phase first",
+        Stage.FINAL_REVIEW: "; approve the final review first",
+        Stage.DONE: "; the session is done",
+    }
+    return hints[session.stage]
+
+
+# --------------------------------------------------------------------------------------------------
+# Handlers mutate the (already copied) session; they raise WorkflowError before mutating anything
+# that a failure would leave half-done. Each returns a short detail string for the history.
+
+
+def _submit_research(s: Session, e: SubmitResearch) -> str:
+    s.research = e.report
+    return f"{len(e.report.understanding)} findings, {len(e.report.questions)} questions"
+
+
+def _answer_research(s: Session, e: AnswerResearch) -> str:
+    if not e.feedback.strip():
+        raise WorkflowError("Write your answer before sending it.")
+    s.research_feedback.append(e.feedback.strip())
+    return ""
+
+
+def _approve_research(s: Session, e: ApproveResearch) -> str:
+    if s.research is None:
+        raise WorkflowError("There is no research report to approve yet; wait for the model to submit one.")
+    s.stage = Stage.PLANNING
+    return ""
+
+
+def _add_plan_version(s: Session, plan: Plan, reason: str) -> int:
+    version = s.plan_version + 1
+    s.plan_versions.append(PlanVersion(version=version, plan=plan.model_copy(deep=True), reason=reason))
+    return version
+
+
+def _submit_plan(s: Session, e: SubmitPlan) -> str:
+    version = _add_plan_version(s, e.plan, e.reason or ("revised" if s.plan_versions else "first draft"))
+    s.stage = Stage.PLAN_REVIEW
+    return f"plan v{version}"
+
+
+def _request_plan_changes(s: Session, e: RequestPlanChanges) -> str:
+    if not e.feedback.strip():
+        raise WorkflowError("Say what should change in the plan before sending the request.")
+    s.plan_feedback.append(e.feedback.strip())
+    s.stage = Stage.PLANNING
+    return e.feedback.strip()[:200]
+
+
+def _reprioritize(s: Session, e: Reprioritize) -> str:
+    plan = s.plan
+    assert plan is not None  # plan_review always has a plan
+    order = list(e.order)
+    unknown = [slug for slug in order if slug not in plan.slugs]
+    if unknown:
+        raise WorkflowError(f"The plan has no phase named {', '.join(unknown)}; its phases are {', '.join(plan.slugs)}.")
+    if len(set(order)) != len(order):
+        raise WorkflowError("Name each phase once when reordering the plan.")
+    if not order:
+        raise WorkflowError("A plan needs at least one phase; you can't drop them all.")
+    dropped = [slug for slug in plan.slugs if slug not in order]
+    new_plan = Plan(title=plan.title, phases=[plan.phase(slug) for slug in order])
+    reason = e.reason or ("reordered" + (f"; dropped {', '.join(dropped)}" if dropped else ""))
+    version = _add_plan_version(s, new_plan, reason)
+    return f"plan v{version}: {' → '.join(order)}"
+
+
+def _approve_plan(s: Session, e: ApprovePlan) -> str:
+    plan = s.plan
+    if plan is None:
+        raise WorkflowError("There is no plan to approve yet.")
+    s.phases = [PhaseState(slug=p.slug) for p in plan.phases]
+    s.current_phase = None
+    s.stage = Stage.EXECUTING
+    return f"plan v{s.plan_version} approved"
+
+
+def _start_phase(s: Session, e: StartPhase) -> str:
+    if s.active_phase is not None:
+        raise WorkflowError(f"The {s.active_phase.slug} phase is still open; finish it before starting another.")
+    slug = e.slug or s.next_pending
+    if slug is None:
+        raise WorkflowError("Every phase of the plan is already done or skipped.")
+    state = _state(s, slug)
+    if state.status not in (PhaseStatus.PENDING, PhaseStatus.ROLLED_BACK):
+        raise WorkflowError(f"The {slug} phase is {state.status.value.replace('_', ' ')}; it can't be started.")
+    if not e.base_sha:
+        raise WorkflowError("A phase needs the commit it starts from.")
+    state.status = PhaseStatus.IN_PROGRESS
+    state.base_sha = e.base_sha
+    state.attempts += 1
+    state.started_at = utcnow()
+    state.commit_sha = None
+    state.rollback_sha = None
+    s.current_phase = slug
+    s.halted_reason = None
+    return slug
+
+
+def _mark_task_done(s: Session, e: MarkTaskDone) -> str:
+    current = s.active_phase
+    if current is None or current.status != PhaseStatus.IN_PROGRESS:
+        raise WorkflowError("Tasks can only be ticked while their phase is in progress.")
+    plan = s.plan
+    assert plan is not None
+    phase = plan.phase(current.slug)
+    for task in phase.tasks:
+        if task.id == e.task_id:
+            task.done = e.done
+            return e.task_id
+    ids = ", ".join(t.id for t in phase.tasks)
+    raise WorkflowError(f"The {current.slug} phase has no task {e.task_id!r}; its tasks are {ids}.")
+
+
+def _complete_phase(s: Session, e: CompletePhase) -> str:
+    current = s.active_phase
+    if current is None or current.status != PhaseStatus.IN_PROGRESS:
+        raise WorkflowError("No phase is in progress, so there is nothing to complete.")
+    current.status = PhaseStatus.AWAITING_REVIEW
+    current.report = e.report
+    s.stage = Stage.PHASE_REVIEW
+    return current.slug
+
+
+def _request_phase_changes(s: Session, e: RequestPhaseChanges) -> str:
+    current = _awaiting(s)
+    if not e.feedback.strip():
+        raise WorkflowError("Say what should change in this phase before sending the request.")
+    current.feedback.append(e.feedback.strip())
+    current.status = PhaseStatus.IN_PROGRESS
+    current.attempts += 1
+    s.stage = Stage.EXECUTING
+    return e.feedback.strip()[:200]
+
+
+def _reject_phase(s: Session, e: RejectPhase) -> str:
+    current = _awaiting(s)
+    if e.reason.strip():
+        current.feedback.append(f"Rejected: {e.reason.strip()}")
+    current.report = None
+    if e.skip:
+        current.status = PhaseStatus.SKIPPED
+        s.current_phase = None
+    else:
+        # Redo from the same base: the changes were discarded, the phase starts over.
+        current.status = PhaseStatus.IN_PROGRESS
+        current.attempts += 1
+    s.stage = Stage.EXECUTING
+    _maybe_final(s)
+    return ("skipped " if e.skip else "redo ") + current.slug
+
+
+def _approve_phase(s: Session, e: ApprovePhase) -> str:
+    current = _awaiting(s)
+    if not e.commit_sha:
+        raise WorkflowError("A phase is approved by committing it; there is no commit for it.")
+    current.status = PhaseStatus.COMMITTED
+    current.commit_sha = e.commit_sha
+    current.committed_at = utcnow()
+    current.overrides.extend(e.overrides)
+    s.current_phase = None
+    s.halted_reason = None
+    s.stage = Stage.EXECUTING
+    _maybe_final(s)
+    return f"{current.slug} {e.commit_sha[:12]}"
+
+
+def _skip_phase(s: Session, e: SkipPhase) -> str:
+    state = _state(s, e.slug)
+    if state.status != PhaseStatus.PENDING:
+        raise WorkflowError(f"Only a pending phase can be skipped; {e.slug} is {state.status.value.replace('_', ' ')}.")
+    state.status = PhaseStatus.SKIPPED
+    if e.reason:
+        state.feedback.append(f"Skipped: {e.reason}")
+    _maybe_final(s)
+    return e.slug
+
+
+def _rollback_phase(s: Session, e: RollbackPhase) -> str:
+    state = _state(s, e.slug)
+    if state.status != PhaseStatus.COMMITTED:
+        raise WorkflowError(f"Only a committed phase can be rolled back; {e.slug} is {state.status.value.replace('_', ' ')}.")
+    if s.active_phase is not None:
+        raise WorkflowError(
+            f"The {s.active_phase.slug} phase has uncommitted work; approve or reject it before rolling back {e.slug}."
+        )
+    if not e.revert_sha:
+        raise WorkflowError("A rollback is recorded by its revert commit; there is none.")
+    state.status = PhaseStatus.ROLLED_BACK
+    state.rollback_sha = e.revert_sha
+    return f"{e.slug} reverted by {e.revert_sha[:12]}"
+
+
+def _migration_ran(s: Session, e: MigrationRan) -> str:
+    current = s.active_phase
+    if current is not None:
+        current.migrations_run.append(e.command)
+    s.halted_reason = f"A migration ran ({e.command}); the model waits for you before it goes on."
+    return e.command
+
+
+def _continue_after_migration(s: Session, e: ContinueAfterMigration) -> str:
+    if s.halted_reason is None:
+        raise WorkflowError("Nothing is waiting: no migration halted the model.")
+    s.halted_reason = None
+    return ""
+
+
+def _record_final_report(s: Session, e: RecordFinalReport) -> str:
+    s.final_report = dict(e.report)
+    return ""
+
+
+def _approve_final(s: Session, e: ApproveFinal) -> str:
+    s.stage = Stage.DONE
+    return ""
+
+
+def _state(s: Session, slug: str) -> PhaseState:
+    try:
+        return s.phase_state(slug)
+    except KeyError:
+        names = ", ".join(p.slug for p in s.phases) or "none yet"
+        raise WorkflowError(f"There is no phase named {slug!r} in this session (phases: {names}).") from None
+
+
+def _awaiting(s: Session) -> PhaseState:
+    current = s.active_phase
+    if current is None or current.status != PhaseStatus.AWAITING_REVIEW:
+        raise WorkflowError("No phase is waiting for review.")
+    return current
+
+
+def _maybe_final(s: Session) -> None:
+    """When no phase is left to do, execution ends and the final review begins."""
+    if s.stage == Stage.EXECUTING and s.active_phase is None and s.next_pending is None:
+        s.stage = Stage.FINAL_REVIEW
+
+
+_HANDLERS = {
+    SubmitResearch: _submit_research,
+    AnswerResearch: _answer_research,
+    ApproveResearch: _approve_research,
+    SubmitPlan: _submit_plan,
+    RequestPlanChanges: _request_plan_changes,
+    Reprioritize: _reprioritize,
+    ApprovePlan: _approve_plan,
+    StartPhase: _start_phase,
+    MarkTaskDone: _mark_task_done,
+    CompletePhase: _complete_phase,
+    RequestPhaseChanges: _request_phase_changes,
+    RejectPhase: _reject_phase,
+    ApprovePhase: _approve_phase,
+    SkipPhase: _skip_phase,
+    RollbackPhase: _rollback_phase,
+    MigrationRan: _migration_ran,
+    ContinueAfterMigration: _continue_after_migration,
+    RecordFinalReport: _record_final_report,
+    ApproveFinal: _approve_final,
+}
+assert set(_HANDLERS) == {t for ts in ALLOWED.values() for t in ts}, "every allowed event needs a handler"
