@@ -7,7 +7,7 @@ planning there is simply no write tool to call.
 
 from __future__ import annotations
 
-from phasegate.phases.models import Stage
+from phasegate.phases.models import PhaseStatus, Session, Stage
 
 READ_TOOLS: tuple[str, ...] = ("list_files", "read_file", "search_code", "git_log")
 WRITE_TOOLS: tuple[str, ...] = ("write_file", "edit_file", "delete_file", "run_command")
@@ -30,6 +30,14 @@ def tools_for(stage: Stage, *, halted: bool = False) -> tuple[str, ...]:
     if halted:
         return READ_TOOLS
     return _BY_STAGE[stage]
+
+
+def tools_for_session(session: Session) -> tuple[str, ...]:
+    """The tools for the session as it is: write tools only while a phase is actually in progress."""
+    active = session.active_phase
+    if session.stage == Stage.EXECUTING and (active is None or active.status != PhaseStatus.IN_PROGRESS):
+        return READ_TOOLS
+    return tools_for(session.stage, halted=session.halted_reason is not None)
 
 
 def is_allowed(stage: Stage, tool: str, *, halted: bool = False) -> bool:

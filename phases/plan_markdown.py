@@ -1,0 +1,227 @@
+"""The plan in the seed's strict checklist format, both ways, and the diff between plan versions.
+
+Rendering is canonical (one way to write a plan), parsing is tolerant (models and people write
+``* [X] Schema design - detail``, drop the emoji, add prose around it, wrap it in a code fence).
+``parse_plan(render_plan(plan))`` gives back the same plan, so a plan can live as Markdown in a
+chat, a file or a commit and come back unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from phasegate.phases.models import DEFAULT_PHASES, ArchitecturalPhase, Plan, Task, TaskKind
+
+PLAN_HEADING = "# Backend Architecture Plan"
+
+# "## 🗄️ Database Phase", "##Database phase", "## 2. API Phase", "### ⚙️ Business Logic"
+_PHASE_RE = re.compile(r"^#{2,3}\s*(?:\d+[.)]\s*)?(?P<emoji>[^\w\s#*`]+(?:\ufe0f)?)?\s*(?P<title>.+?)\s*$")
+# "- [ ] **Title**: detail", "* [x] Title - detail", "1. [X] **Title** — detail"
+_TASK_RE = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])\s*\[(?P<mark>[ xX✓✔])\]\s*(?P<body>.+?)\s*$"
+)
+_BOLD_RE = re.compile(r"^\*\*(?P<title>.+?)\*\*\s*(?:[:\-–—]\s*(?P<detail>.*))?$")
+_PLAIN_RE = re.compile(r"^(?P<title>[^:–—]+?)\s*(?:[:–—]|\s-\s)\s*(?P<detail>.*)$")
+
+_TITLE_TO_SLUG = {
+    "database": "database",
+    "database schema": "database",
+    "data": "database",
+    "api": "api",
+    "api contract": "api",
+    "api contracts": "api",
+    "business logic": "logic",
+    "logic": "logic",
+    "service": "logic",
+    "security": "security",
+    "testing": "testing",
+    "tests": "testing",
+    "test": "testing",
+    "deployment": "deployment",
+    "deploy": "deployment",
+}
+
+_KIND_KEYWORDS: tuple[tuple[str, TaskKind], ...] = (
+    ("rollback", TaskKind.ROLLBACK),
+    ("roll back", TaskKind.ROLLBACK),
+    ("migration", TaskKind.MIGRATION),
+    ("verif", TaskKind.VERIFICATION),
+    ("test", TaskKind.TEST),
+    ("documentation", TaskKind.DOCS),
+    ("docs", TaskKind.DOCS),
+    ("design", TaskKind.DESIGN),
+    ("contract", TaskKind.DESIGN),
+    ("interface", TaskKind.DESIGN),
+    ("schema", TaskKind.DESIGN),
+)
+
+
+class PlanParseError(ValueError):
+    """The text does not contain a plan in the checklist format; the message says what is missing."""
+
+
+def infer_kind(title: str) -> TaskKind:
+    lowered = title.lower()
+    for keyword, kind in _KIND_KEYWORDS:
+        if keyword in lowered:
+            return kind
+    return TaskKind.IMPLEMENTATION
+
+
+def phase_heading_title(phase: ArchitecturalPhase) -> str:
+    return f"{phase.title} Phase"
+
+
+def render_plan(plan: Plan) -> str:
+    """The plan in the seed's strict format."""
+    lines = [f"# {plan.title}".rstrip(), ""]
+    for phase in plan.phases:
+        heading = f"## {phase.emoji} {phase_heading_title(phase)}" if phase.emoji else f"## {phase_heading_title(phase)}"
+        lines.append(heading)
+        for task in phase.tasks:
+            mark = "x" if task.done else " "
+            detail = f": {task.detail}" if task.detail else ""
+            lines.append(f"- [{mark}] **{task.title}**{detail}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _slug_for(title: str) -> str:
+    key = re.sub(r"\s+phase$", "", title.strip().lower()).strip()
+    key = re.sub(r"[*_`]", "", key).strip()
+    if key in _TITLE_TO_SLUG:
+        return _TITLE_TO_SLUG[key]
+    slug = re.sub(r"[^a-z0-9]+", "-", key).strip("-")[:40]
+    return slug or "phase"
+
+
+def _clean_title(title: str) -> str:
+    title = re.sub(r"[*_`]", "", title).strip()
+    return re.sub(r"\s+[Pp]hase$", "", title).strip() or title
+
+
+def extract_plan_markdown(text: str) -> str | None:
+    """Find the checklist plan inside a reply (prose around it, code fences) or return None."""
+    fenced = re.findall(r"```(?:markdown|md)?\s*\n(.*?)```", text, flags=re.S)
+    for block in fenced:
+        if _TASK_RE.search(block) or re.search(r"^\s*[-*+]\s*\[[ xX]\]", block, flags=re.M):
+            return block
+    if re.search(r"^\s*(?:[-*+]|\d+[.)])\s*\[[ xX✓✔]\]", text, flags=re.M) and re.search(r"^#{2,3}\s", text, flags=re.M):
+        return text
+    return None
+
+
+def parse_plan(text: str) -> Plan:
+    """Parse a plan written in the checklist format. Raises ``PlanParseError`` with a reason."""
+    body = extract_plan_markdown(text)
+    if body is None:
+        raise PlanParseError(
+            "no plan found: expected '## <emoji> <Name> Phase' headings followed by '- [ ] **Task**: detail' lines"
+        )
+    title = "Backend Architecture Plan"
+    phases: list[dict] = []
+    current: dict | None = None
+    for raw in body.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        if re.match(r"^#\s", line) and not line.startswith("##"):
+            title = line.lstrip("#").strip() or title
+            continue
+        heading = _PHASE_RE.match(line)
+        if heading and line.lstrip().startswith("##"):
+            name = _clean_title(heading.group("title"))
+            slug = _slug_for(name)
+            emoji = (heading.group("emoji") or "").strip()
+            if not emoji and slug in DEFAULT_PHASES:
+                emoji = DEFAULT_PHASES[slug][0]
+            current = {"slug": slug, "title": name, "emoji": emoji, "tasks": []}
+            phases.append(current)
+            continue
+        task = _TASK_RE.match(line)
+        if task and current is not None:
+            done = task.group("mark") != " "
+            task_title, detail = _split_task(task.group("body"))
+            current["tasks"].append(
+                {"title": task_title, "detail": detail, "done": done, "kind": infer_kind(task_title)}
+            )
+    phases = [p for p in phases if p["tasks"]]
+    if not phases:
+        raise PlanParseError("no phase with tasks found: each '## … Phase' heading needs '- [ ] **Task**: detail' lines")
+    slugs = [p["slug"] for p in phases]
+    for slug in set(slugs):
+        if slugs.count(slug) > 1:
+            raise PlanParseError(f"the {slug} phase appears more than once")
+    try:
+        return Plan(title=title, phases=[ArchitecturalPhase(**p) for p in phases])
+    except ValueError as exc:
+        raise PlanParseError(str(exc).splitlines()[0]) from exc
+
+
+def _split_task(body: str) -> tuple[str, str]:
+    bold = _BOLD_RE.match(body)
+    if bold:
+        return bold.group("title").strip(), (bold.group("detail") or "").strip()
+    plain = _PLAIN_RE.match(body)
+    if plain and plain.group("detail"):
+        return plain.group("title").strip(), plain.group("detail").strip()
+    return body.strip(), ""
+
+
+# --------------------------------------------------------------------------------------------------
+# Plan version diff
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    kind: str  # phase_added, phase_removed, phase_moved, task_added, task_removed, task_changed
+    phase: str
+    task: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+    def describe(self) -> str:
+        what = {
+            "phase_added": f"+ phase {self.phase}",
+            "phase_removed": f"- phase {self.phase}",
+            "phase_moved": f"~ phase {self.phase} moved from position {self.before} to {self.after}",
+            "task_added": f"+ {self.phase}: {self.task}",
+            "task_removed": f"- {self.phase}: {self.task}",
+            "task_changed": f"~ {self.phase}: {self.task}: {self.before!r} → {self.after!r}",
+        }
+        return what[self.kind]
+
+
+def diff_plans(old: Plan, new: Plan) -> list[PlanChange]:
+    """What changed between two plan versions: phases added/removed/moved, tasks added/removed/changed.
+
+    Tasks are matched by title within their phase; ``done`` flags are progress, not plan content,
+    and are ignored.
+    """
+    changes: list[PlanChange] = []
+    old_slugs, new_slugs = old.slugs, new.slugs
+    for slug in old_slugs:
+        if slug not in new_slugs:
+            changes.append(PlanChange("phase_removed", slug))
+    common_old = [s for s in old_slugs if s in new_slugs]
+    common_new = [s for s in new_slugs if s in old_slugs]
+    for slug in new_slugs:
+        if slug not in old_slugs:
+            changes.append(PlanChange("phase_added", slug))
+        elif common_old.index(slug) != common_new.index(slug):
+            changes.append(
+                PlanChange("phase_moved", slug, before=str(old_slugs.index(slug) + 1), after=str(new_slugs.index(slug) + 1))
+            )
+    for slug in common_new:
+        before: dict[str, Task] = {t.title: t for t in old.phase(slug).tasks}
+        after: dict[str, Task] = {t.title: t for t in new.phase(slug).tasks}
+        for title in before:
+            if title not in after:
+                changes.append(PlanChange("task_removed", slug, title))
+        for title, task in after.items():
+            if title not in before:
+                changes.append(PlanChange("task_added", slug, title))
+            elif before[title].detail != task.detail:
+                changes.append(PlanChange("task_changed", slug, title, before[title].detail, task.detail))
+    return changes
