@@ -1,0 +1,1 @@
+"""taskboard: a small JSON API for projects and their tasks (WSGI, SQLite, standard library only)."""
