@@ -37,6 +37,7 @@ from phasegate.app.errors import PhasegateError
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+
     from phasegate.app.settings import Settings
 
 MAX_RETRY_WAIT_S = 60.0  # never sleep longer than this on one Retry-After

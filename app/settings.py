@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from phasegate.app.errors import PhasegateError
 from pydantic import AliasChoices, Field, SecretStr, TypeAdapter, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
@@ -40,6 +39,8 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+
+from phasegate.app.errors import PhasegateError
 
 REPO_CONFIG_NAME = ".phasegate.toml"
 #: Keys a repository's own config file may not set; see the module docstring.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from phasegate.app.errors import PhasegateError
 from phasegate.app.settings import DEFAULT_BASE_URL, load_settings, user_config_path
 
