@@ -1,0 +1,664 @@
+"""Repository audit: what stack, schema, migrations, models, routes, specs, env and auth a repo has.
+
+Deterministic facts for the model and the user, each with the path and the evidence (a line or a
+name pattern) that classified it. Speed comes from reading little: paths are classified by name
+first, only candidate files are opened, at most ``MAX_READ`` bytes each, and every content rule is a
+precompiled regex behind one combined pre-filter per language, so a file with nothing of interest
+costs one regex search. ``.env`` values are never read into the output: an env file is only checked
+for *whether* it assigns values, to flag a committed one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from phasegate.app.analyzers._files import (
+    MAX_READ,
+    Tree,
+    WorkTree,
+    is_generated_or_fixture,
+    is_test_path,
+    is_vendored,
+    resolve_root,
+    suffix,
+)
+from phasegate.app.analyzers.patterns import SQL_CONCAT_RE, WEAK_PASSWORD_HASH_RE
+
+SCAN_KEYS = (
+    "stack", "schema_files", "migration_dirs", "orm_models", "api_route_files",
+    "openapi_specs", "manifests", "env_files", "auth", "risks",
+)
+
+LANGUAGES = {
+    ".py": "Python", ".js": "JavaScript", ".mjs": "JavaScript", ".cjs": "JavaScript", ".jsx": "JavaScript",
+    ".ts": "TypeScript", ".mts": "TypeScript", ".cts": "TypeScript", ".tsx": "TypeScript", ".go": "Go",
+    ".java": "Java", ".kt": "Kotlin", ".rb": "Ruby", ".rs": "Rust", ".cs": "C#", ".php": "PHP",
+    ".ex": "Elixir", ".exs": "Elixir", ".scala": "Scala", ".sql": "SQL",
+}
+# Which rule set reads a file with this extension.
+RULESET_BY_EXT = {
+    ".py": "python", ".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js", ".ts": "js", ".mts": "js",
+    ".cts": "js", ".tsx": "js", ".go": "go", ".java": "jvm", ".kt": "jvm", ".rb": "ruby", ".rs": "rust",
+    ".cs": "dotnet", ".php": "php",
+}
+
+MANIFEST_NAMES = {
+    "package.json": "npm", "go.mod": "go", "pyproject.toml": "python", "Pipfile": "python",
+    "setup.py": "python", "setup.cfg": "python", "Cargo.toml": "rust", "pom.xml": "maven",
+    "build.gradle": "gradle", "build.gradle.kts": "gradle", "Gemfile": "ruby", "composer.json": "php",
+    "mix.exs": "elixir", "deno.json": "deno", "environment.yml": "conda",
+}
+MANIFEST_RE = re.compile(r"^(requirements[\w.-]*\.txt|[\w.-]+\.csproj|[\w.-]+\.fsproj)$")
+
+ENV_NAME_RE = re.compile(
+    r"^(\.env(\..+)?|.+\.env|\.envrc|env[-_.](example|sample|template|dist|local|dev|prod\w*|test)"
+    r"|\.flaskenv|dotenv)$",
+    re.IGNORECASE,
+)
+ENV_TEMPLATE_RE = re.compile(r"(example|sample|template|dist|defaults?)", re.IGNORECASE)
+ENV_ASSIGN_RE = re.compile(rb"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*[\"']?[^\s\"'#]", re.MULTILINE)
+CONFIG_NAME_RE = re.compile(r"^(config|settings|conf|env|environment|configuration|app_config)\b", re.I)
+ENV_READ_RE = re.compile(
+    r"os\.environ|os\.getenv|process\.env\b|os\.Getenv\(|os\.LookupEnv\(|System\.getenv\(|ENV\[|ENV\.fetch"
+    r"|env::var\(|std::env::var|BaseSettings\b|Environment\.GetEnvironmentVariable|getenv\(|dotenv|envconfig"
+    r"|viper\.AutomaticEnv|@ConfigurationProperties"
+)
+
+# --- content rules --------------------------------------------------------------------------------
+# (category, label, regex). category is one of: route, model, auth, risk_sql, env_read.
+Rule = tuple[str, str, str]
+
+_HTTP = r"(?:get|post|put|patch|delete|head|options|all)"
+_COMMON_AUTH: list[Rule] = [
+    ("auth", "jwt", r"\bjwt\b|jsonwebtoken|JwtModule|JwtStrategy|\bjose\b|golang-jwt|jjwt|JwtBearer|Bearer\s+token"),
+    ("auth", "paseto", r"\bpaseto\b"),
+    ("auth", "oauth", r"(?i:oauth2?\b|OAuth2PasswordBearer|openid|oidc|authlib|omniauth)"),
+    ("auth", "session", r"express-session|cookie-session|SessionMiddleware|gorilla/sessions|\bsession\[|"
+     r"req\.session\b|request\.session\b|HttpSession|tower_sessions|actix_session"),
+    ("auth", "passport", r"\bpassport\b"),
+    ("auth", "bcrypt", r"(?i:bcrypt)|has_secure_password"),
+    ("auth", "argon2", r"(?i:argon2)"),
+    ("auth", "pbkdf2", r"(?i:pbkdf2)"),
+    ("auth", "scrypt", r"(?i:\bscrypt)"),
+    ("auth", "rbac", r"@UseGuards|\bCanActivate\b|@PreAuthorize|@Secured\(|@RolesAllowed|\bhas_role\b|"
+     r"roles_required|permission_classes|\bcasbin\b|\[Authorize|\bcancancan\b|\bpundit\b|requireRole"),
+    ("auth", "totp", r"(?i:\btotp\b|pyotp|otplib|speakeasy|pquerna/otp|two_factor)"),
+    ("auth", "devise", r"\bdevise\b"),
+    ("risk_hash", "weak_password_hashing", WEAK_PASSWORD_HASH_RE.pattern),
+    ("risk_sql", "raw_sql_concatenation", SQL_CONCAT_RE.pattern),
+]
+
+RULES: dict[str, list[Rule]] = {
+    "js": [
+        ("route", "express", rf"\b(?:app|router|server|api|routes)\.{_HTTP}\(\s*['\"`]/"),
+        ("route", "fastify", rf"\bfastify\.(?:{_HTTP}|route)\(|\.register\(\s*\w+Routes"),
+        ("route", "koa", r"new\s+(?:Koa)?Router\(|koa-router|@koa/router"),
+        ("route", "nestjs", r"@Controller\("),
+        ("route", "graphql", r"@Resolver\(|\btypeDefs\b|ApolloServer|graphqlHTTP|createYoga"),
+        ("route", "grpc", r"@grpc/grpc-js|addService\("),
+        ("model", "typeorm", r"@Entity\("),
+        ("model", "sequelize", r"sequelize\.define\(|\bextends\s+Model\b[\s\S]{0,400}?\.init\(|DataTypes\.\w+"),
+        ("model", "mongoose", r"new\s+(?:mongoose\.)?Schema\(|mongoose\.model\("),
+        ("model", "objection", r"extends\s+Model\s*\{[\s\S]{0,200}?static\s+(?:get\s+)?tableName"),
+        *_COMMON_AUTH,
+    ],
+    "python": [
+        ("route", "fastapi", rf"@\w+\.{_HTTP}\(\s*['\"]/|\bAPIRouter\(|\bFastAPI\("),
+        ("route", "flask", r"@\w+\.route\(\s*['\"]/|\bBlueprint\("),
+        ("route", "django", r"^urlpatterns\s*[:=]"),
+        ("route", "drf", r"\b(?:ModelViewSet|ViewSet|GenericViewSet|APIView)\b|@api_view\("),
+        ("route", "graphql", r"\bgraphene\b|\bstrawberry\b|\bariadne\b"),
+        ("model", "sqlalchemy", r"\bmapped_column\(|^\s*__tablename__\s*=|\bColumn\(\s*(?:Integer|String|\w+\()"),
+        ("model", "sqlmodel", r"\(\s*SQLModel\s*,\s*table\s*=\s*True"),
+        ("model", "django", r"class\s+\w+\(\s*models\.Model\s*\)"),
+        ("model", "peewee", r"class\s+\w+\(\s*(?:peewee\.)?Model\s*\):[\s\S]{0,300}?Field\("),
+        ("model", "tortoise", r"from tortoise(?:\.models)? import|tortoise\.models"),
+        ("model", "mongoengine", r"\bDocument\b[\s\S]{0,200}?StringField\("),
+        *_COMMON_AUTH,
+    ],
+    "go": [
+        ("route", "gin", r"\.(?:GET|POST|PUT|PATCH|DELETE|Any|Group)\(\s*\"/|gin\.Default\(\)|gin\.New\(\)"),
+        ("route", "echo", r"echo\.New\(\)"),
+        ("route", "chi", r"chi\.NewRouter\(\)|\br\.(?:Get|Post|Put|Patch|Delete|Route)\(\s*\"/"),
+        ("route", "net/http", r"http\.HandleFunc\(|\bmux\.Handle(?:Func)?\(|http\.NewServeMux\(\)"),
+        ("route", "fiber", r"fiber\.New\("),
+        ("route", "grpc", r"grpc\.NewServer\(|Register\w+Server\("),
+        ("model", "gorm", r"gorm\.Model|`gorm:\""),
+        ("model", "sqlx-go", r"`db:\"\w+\""),
+        *_COMMON_AUTH,
+    ],
+    "jvm": [
+        ("route", "spring", r"@RestController|@Controller\b|@(?:Get|Post|Put|Delete|Patch|Request)Mapping"),
+        ("route", "jax-rs", r"@Path\(\s*\"/"),
+        ("route", "ktor", r"\brouting\s*\{"),
+        ("model", "jpa", r"@Entity\b|@Table\(\s*name"),
+        ("model", "exposed", r"object\s+\w+\s*:\s*(?:Int|Long|UUID)?Table\("),
+        *_COMMON_AUTH,
+    ],
+    "ruby": [
+        ("route", "rails", r"\.routes\.draw\b"),
+        ("route", "sinatra", rf"^\s*{_HTTP}\s+['\"]/"),
+        ("route", "rails-controller", r"<\s*(?:ApplicationController|ActionController::(?:API|Base))"),
+        ("model", "activerecord", r"<\s*(?:ApplicationRecord|ActiveRecord::Base)\b"),
+        *_COMMON_AUTH,
+    ],
+    "rust": [
+        ("route", "axum", r"Router::new\(\)|\.route\(\s*\"/"),
+        ("route", "actix", r"#\[(?:get|post|put|patch|delete)\(\s*\"/|web::resource\(|HttpServer::new"),
+        ("route", "rocket", r"#\[launch\]|rocket::build\(\)"),
+        ("route", "grpc", r"tonic::transport::Server"),
+        ("model", "diesel", r"#\[derive\([^)]*\b(?:Queryable|Insertable|Selectable)\b|#\[diesel\(table_name"),
+        ("model", "sqlx", r"#\[derive\([^)]*\bFromRow\b|sqlx::FromRow"),
+        ("model", "sea-orm", r"DeriveEntityModel"),
+        *_COMMON_AUTH,
+    ],
+    "dotnet": [
+        ("route", "aspnet", r"\[ApiController\]|\bapp\.Map(?:Get|Post|Put|Delete|Patch)\(|:\s*ControllerBase\b"),
+        ("model", "ef", r"\bDbSet<|:\s*DbContext\b"),
+        *_COMMON_AUTH,
+    ],
+    "php": [
+        ("route", "laravel", r"Route::(?:get|post|put|patch|delete|resource|apiResource)\("),
+        ("route", "symfony", r"#\[Route\(|@Route\("),
+        ("model", "eloquent", r"extends\s+Model\b"),
+        ("model", "doctrine", r"#\[ORM\\Entity|@ORM\\Entity"),
+        *_COMMON_AUTH,
+    ],
+}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    prefilter: re.Pattern[str]
+    rules: list[tuple[str, str, re.Pattern[str]]]
+
+
+def _compile(rules: list[Rule]) -> _Compiled:
+    compiled = [(cat, label, re.compile(rx, re.MULTILINE)) for cat, label, rx in rules]
+    prefilter = re.compile("|".join(f"(?:{rx})" for _, _, rx in rules), re.MULTILINE)
+    return _Compiled(prefilter, compiled)
+
+
+_COMPILED = {name: _compile(rules) for name, rules in RULES.items()}
+
+# --- manifests: dependency name -> (stack entry name, category) -------------------------------------
+_DEPS: dict[str, list[tuple[str, str, str]]] = {
+    # ecosystem: (regex on the manifest text, name, category)
+    "npm": [
+        (r'"express"', "Express", "framework"), (r'"fastify"', "Fastify", "framework"),
+        (r'"koa"', "Koa", "framework"), (r'"@nestjs/core"', "NestJS", "framework"),
+        (r'"(?:@prisma/client|prisma)"', "Prisma", "orm"), (r'"typeorm"', "TypeORM", "orm"),
+        (r'"sequelize"', "Sequelize", "orm"), (r'"mongoose"', "Mongoose", "orm"),
+        (r'"knex"', "Knex", "orm"), (r'"drizzle-orm"', "Drizzle", "orm"), (r'"objection"', "Objection", "orm"),
+        (r'"(?:pg|postgres|pg-promise)"', "PostgreSQL", "database"), (r'"(?:mysql2?|mariadb)"', "MySQL", "database"),
+        (r'"(?:sqlite3|better-sqlite3)"', "SQLite", "database"), (r'"mongodb"', "MongoDB", "database"),
+        (r'"(?:redis|ioredis)"', "Redis", "database"), (r'"graphql"', "GraphQL", "framework"),
+        (r'"next"', "Next.js", "framework"), (r'"@grpc/grpc-js"', "gRPC", "framework"),
+    ],
+    "python": [
+        (r"\bfastapi\b", "FastAPI", "framework"), (r"\b[Ff]lask\b", "Flask", "framework"),
+        (r"\b[Dd]jango\b", "Django", "framework"), (r"\bdjangorestframework\b", "Django REST framework", "framework"),
+        (r"\b(?:SQLAlchemy|sqlalchemy)\b", "SQLAlchemy", "orm"), (r"\bsqlmodel\b", "SQLModel", "orm"),
+        (r"\balembic\b", "Alembic", "orm"), (r"\bpeewee\b", "Peewee", "orm"),
+        (r"\btortoise-orm\b", "Tortoise ORM", "orm"),
+        (r"\b(?:psycopg2?(?:-binary)?|psycopg|asyncpg)\b", "PostgreSQL", "database"),
+        (r"\b(?:pymysql|mysqlclient|aiomysql)\b", "MySQL", "database"), (r"\baiosqlite\b", "SQLite", "database"),
+        (r"\b(?:pymongo|motor)\b", "MongoDB", "database"), (r"\bredis\b", "Redis", "database"),
+    ],
+    "go": [
+        (r"gin-gonic/gin", "Gin", "framework"), (r"labstack/echo", "Echo", "framework"),
+        (r"go-chi/chi", "chi", "framework"), (r"gofiber/fiber", "Fiber", "framework"),
+        (r"gorm\.io/gorm", "GORM", "orm"), (r"jmoiron/sqlx", "sqlx", "orm"), (r"entgo\.io/ent", "ent", "orm"),
+        (r"golang-migrate/migrate", "golang-migrate", "orm"), (r"pressly/goose", "goose", "orm"),
+        (r"(?:lib/pq|jackc/pgx|gorm\.io/driver/postgres)", "PostgreSQL", "database"),
+        (r"(?:go-sql-driver/mysql|gorm\.io/driver/mysql)", "MySQL", "database"),
+        (r"(?:mattn/go-sqlite3|gorm\.io/driver/sqlite|modernc\.org/sqlite)", "SQLite", "database"),
+        (r"mongo-driver", "MongoDB", "database"), (r"go-redis", "Redis", "database"),
+        (r"google\.golang\.org/grpc", "gRPC", "framework"),
+    ],
+    "rust": [
+        (r"(?m)^axum\b", "Axum", "framework"), (r"(?m)^actix-web\b", "Actix Web", "framework"),
+        (r"(?m)^rocket\b", "Rocket", "framework"), (r"(?m)^sqlx\b", "SQLx", "orm"),
+        (r"(?m)^diesel\b", "Diesel", "orm"), (r"(?m)^sea-orm\b", "SeaORM", "orm"),
+        (r"\bpostgres\b|tokio-postgres", "PostgreSQL", "database"), (r"\bmysql\b", "MySQL", "database"),
+        (r"\bsqlite\b|rusqlite", "SQLite", "database"), (r"(?m)^tonic\b", "gRPC", "framework"),
+    ],
+    "jvm": [
+        (r"spring-boot-starter-web", "Spring Boot", "framework"), (r"spring-boot", "Spring Boot", "framework"),
+        (r"spring-boot-starter-data-jpa|hibernate|jakarta\.persistence", "JPA/Hibernate", "orm"),
+        (r"flyway", "Flyway", "orm"), (r"liquibase", "Liquibase", "orm"),
+        (r"postgresql", "PostgreSQL", "database"), (r"mysql-connector|mariadb", "MySQL", "database"),
+        (r"sqlite-jdbc", "SQLite", "database"), (r"\bktor\b", "Ktor", "framework"),
+    ],
+    "ruby": [
+        (r"gem ['\"]rails['\"]", "Rails", "framework"), (r"gem ['\"]sinatra['\"]", "Sinatra", "framework"),
+        (r"gem ['\"]pg['\"]", "PostgreSQL", "database"), (r"gem ['\"]mysql2['\"]", "MySQL", "database"),
+        (r"gem ['\"]sqlite3['\"]", "SQLite", "database"), (r"gem ['\"]activerecord['\"]", "ActiveRecord", "orm"),
+    ],
+    "dotnet": [
+        (r"Microsoft\.AspNetCore", "ASP.NET Core", "framework"),
+        (r"Microsoft\.EntityFrameworkCore", "Entity Framework Core", "orm"),
+        (r"Npgsql", "PostgreSQL", "database"), (r"EntityFrameworkCore\.SqlServer", "SQL Server", "database"),
+        (r"(?:Pomelo\.EntityFrameworkCore\.MySql|MySql\.Data)", "MySQL", "database"),
+        (r"EntityFrameworkCore\.Sqlite", "SQLite", "database"),
+    ],
+    "php": [(r'"laravel/framework"', "Laravel", "framework"), (r'"symfony/', "Symfony", "framework"),
+            (r'"doctrine/orm"', "Doctrine", "orm")],
+    "auth": [
+        (r"jsonwebtoken|\bpyjwt\b|python-jose|golang-jwt|jjwt|\bjsonwebtoken\b|@nestjs/jwt|JwtBearer|\bjwt\b",
+         "jwt", "auth"),
+        (r"paseto", "paseto", "auth"), (r"(?i)oauth|authlib|omniauth|openid", "oauth", "auth"),
+        (r"express-session|cookie-session|gorilla/sessions|tower-sessions|actix-session", "session", "auth"),
+        (r"\"passport", "passport", "auth"), (r"(?i)bcrypt", "bcrypt", "auth"), (r"(?i)argon2", "argon2", "auth"),
+        (r"\bdevise\b", "devise", "auth"), (r"(?i)pyotp|otplib|speakeasy|pquerna/otp", "totp", "auth"),
+        (r"casbin|cancancan|pundit", "rbac", "auth"),
+    ],
+}
+_MANIFEST_ECOSYSTEM = {
+    "npm": "npm", "deno": "npm", "python": "python", "conda": "python", "go": "go", "rust": "rust",
+    "maven": "jvm", "gradle": "jvm", "ruby": "ruby", "php": "php", "dotnet": "dotnet",
+}
+_DEPS_COMPILED = {eco: [(re.compile(rx), name, cat) for rx, name, cat in deps] for eco, deps in _DEPS.items()}
+
+_COMPOSE_DB_RE = re.compile(r"image:\s*['\"]?(postgres|postgis/postgis|mysql|mariadb|mongo|redis)\b")
+_COMPOSE_DB = {"postgres": "PostgreSQL", "postgis/postgis": "PostgreSQL", "mysql": "MySQL",
+               "mariadb": "MySQL", "mongo": "MongoDB", "redis": "Redis"}
+
+# --- schema files and migrations ---------------------------------------------------------------------
+_SQL_DDL_RE = re.compile(r"(?i)\b(?:create|alter)\s+table\b")
+_PRISMA_RE = re.compile(r"(?m)^\s*(?:model|enum|datasource)\s+\w+\s*\{")
+_DIESEL_SCHEMA_RE = re.compile(r"(?:diesel::)?table!\s*\{")
+_OPENAPI_RE = re.compile(r"""(?m)^\s*["']?(openapi|swagger)["']?\s*:\s*["']?([23][\d.]*)""")
+_LIQUIBASE_RE = re.compile(r"databaseChangeLog")
+
+_MIGRATION_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
+    # (tool, path regex, optional content regex on the file's head)
+    ("prisma", re.compile(r"(^|/)migrations/migration_lock\.toml$"), None),
+    ("prisma", re.compile(r"(^|/)migrations/\d{14}_[^/]+/migration\.sql$"), None),
+    ("diesel", re.compile(r"(^|/)migrations/\d{4}-\d{2}-\d{2}-\d{6}_[^/]+/up\.sql$"), None),
+    ("flyway", re.compile(r"(^|/)V\d+(?:[._]\d+)*__[^/]+\.sql$"), None),
+    ("goose", re.compile(r"\.sql$"), re.compile(r"--\s*\+goose\s+Up", re.I)),
+    ("goose", re.compile(r"\.go$"), re.compile(r"goose\.AddMigration")),
+    ("golang-migrate", re.compile(r"(^|/)\d+_[^/]+\.(?:up|down)\.sql$"), None),
+    ("sqlx", re.compile(r"(^|/)migrations/\d{14}_[^/]+\.sql$"), None),
+    ("alembic", re.compile(r"(^|/)versions/[^/]+\.py$"), re.compile(r"^down_revision\b", re.M)),
+    ("django", re.compile(r"(^|/)migrations/\d{4}_[^/]+\.py$"), re.compile(r"migrations\.Migration")),
+    ("rails", re.compile(r"(^|/)db/migrate/\d+_[^/]+\.rb$"), None),
+    ("typeorm", re.compile(r"(^|/)migrations?/[^/]+\.[jt]s$"), re.compile(r"MigrationInterface")),
+    ("sequelize", re.compile(r"(^|/)migrations?/[^/]+\.c?js$"), re.compile(r"queryInterface")),
+    ("knex", re.compile(r"(^|/)migrations?/[^/]+\.[cm]?[jt]s$"), re.compile(r"knex\.schema|exports\.up|export\s+(?:async\s+)?function\s+up")),
+    ("ef", re.compile(r"(^|/)Migrations/[^/]+\.cs$"), re.compile(r"migrationBuilder|:\s*Migration\b")),
+    ("liquibase", re.compile(r"(^|/)[^/]*changelog[^/]*\.(?:xml|ya?ml|json|sql)$", re.I), None),
+]
+
+
+@dataclass
+class ScanResult:
+    """The audit's findings; ``to_json`` gives exactly the ``SCAN_KEYS``."""
+
+    root: str
+    stack: list[dict[str, Any]] = field(default_factory=list)
+    schema_files: list[dict[str, Any]] = field(default_factory=list)
+    migration_dirs: list[dict[str, Any]] = field(default_factory=list)
+    orm_models: list[dict[str, Any]] = field(default_factory=list)
+    api_route_files: list[dict[str, Any]] = field(default_factory=list)
+    openapi_specs: list[dict[str, Any]] = field(default_factory=list)
+    manifests: list[dict[str, Any]] = field(default_factory=list)
+    env_files: list[dict[str, Any]] = field(default_factory=list)
+    auth: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[dict[str, Any]] = field(default_factory=list)
+    files_scanned: int = 0
+
+    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+        return {key: list(getattr(self, key)) for key in SCAN_KEYS}
+
+
+def _line_at(text: str, pos: int) -> tuple[int, str]:
+    """1-based line number and the stripped line (decoded properly, at most 160 chars) at ``pos``."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start : end if end != -1 else len(text)]
+    line = line.encode("latin-1", "replace").decode("utf-8", "replace").strip()
+    return text.count("\n", 0, pos) + 1, line[:160]
+
+
+def _evidence(text: str, match: re.Match[str]) -> str:
+    lineno, line = _line_at(text, match.start())
+    return f"L{lineno}: {line}"
+
+
+class _Scanner:
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        self.result = ScanResult(root=str(tree.root))
+        self._stack_seen: set[str] = set()
+        self._auth_seen: set[tuple[str, str]] = set()
+        self._migrations: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lang_counts: Counter[str] = Counter()
+        self._lang_first: dict[str, str] = {}
+
+    # helpers -------------------------------------------------------------------------------------
+    def _read(self, path: str, limit: int = MAX_READ) -> str | None:
+        data = self.tree.read(path, limit)
+        # latin-1 never fails and is the fastest decode; evidence lines are re-decoded as UTF-8.
+        return None if data is None else data.decode("latin-1")
+
+    def add_stack(self, name: str, category: str, path: str, evidence: str) -> None:
+        if name in self._stack_seen:
+            return
+        self._stack_seen.add(name)
+        self.result.stack.append({"name": name, "category": category, "path": path, "evidence": evidence})
+
+    def add_auth(self, mechanism: str, path: str, evidence: str) -> None:
+        if (mechanism, path) in self._auth_seen:
+            return
+        self._auth_seen.add((mechanism, path))
+        self.result.auth.append({"mechanism": mechanism, "path": path, "evidence": evidence})
+
+    def add_risk(self, kind: str, severity: str, path: str, evidence: str, message: str) -> None:
+        self.result.risks.append(
+            {"kind": kind, "severity": severity, "path": path, "evidence": evidence, "message": message}
+        )
+
+    # the pass ------------------------------------------------------------------------------------
+    def run(self) -> ScanResult:
+        paths = self.tree.paths()
+        self.result.files_scanned = len(paths)
+        tracked = getattr(self.tree, "tracked", set())
+        for path in paths:
+            if is_vendored(path):
+                continue
+            name = path.rsplit("/", 1)[-1]
+            ext = suffix(name)
+            if ENV_NAME_RE.match(name) and not is_generated_or_fixture(path):
+                self._env_file(path, name, path in tracked)
+                continue
+            if is_generated_or_fixture(path):
+                continue
+            lang = LANGUAGES.get(ext)
+            if lang:
+                self._lang_counts[lang] += 1
+                self._lang_first.setdefault(lang, path)
+            eco = MANIFEST_NAMES.get(name) or ("python" if name.startswith("requirements") else None)
+            if eco or MANIFEST_RE.match(name):
+                self._manifest(path, name, eco or "dotnet")
+                continue
+            self._migration_by_path(path, ext)
+            if ext == ".prisma":
+                self._prisma(path)
+            elif ext == ".sql":
+                self._sql(path)
+            elif ext == ".dbml":
+                self.result.schema_files.append({"path": path, "kind": "dbml", "evidence": "DBML file"})
+            elif ext in (".yaml", ".yml", ".json"):
+                self._yaml_json(path, name)
+            elif ext in (".graphql", ".gql") and not is_test_path(path):
+                self.result.api_route_files.append({"path": path, "framework": "graphql",
+                                                    "evidence": f"GraphQL schema file {name}"})
+            elif ext == ".proto":
+                self._proto(path)
+            elif ext == ".xml" and "changelog" in name.lower():
+                pass  # handled by _migration_by_path
+            ruleset = RULESET_BY_EXT.get(ext)
+            if ruleset and not is_test_path(path):
+                self._source(path, name, ruleset)
+        self._finish()
+        return self.result
+
+    def _env_file(self, path: str, name: str, tracked: bool) -> None:
+        template = bool(ENV_TEMPLATE_RE.search(name))
+        entry: dict[str, Any] = {"path": path, "kind": "template" if template else "env",
+                                 "evidence": f"file name {name} matches an env-file pattern",
+                                 "tracked": tracked}
+        if not template:
+            # Only *whether* values are assigned is looked at; no byte of a value leaves this function.
+            data = self.tree.read(path, 64 * 1024) or b""
+            has_values = bool(ENV_ASSIGN_RE.search(data))
+            entry["has_values"] = has_values
+            if tracked and has_values:
+                self.add_risk("committed_env_file", "high", path, f"{name} is committed and assigns values",
+                              "An env file with values is committed to git; rotate them and untrack it.")
+        self.result.env_files.append(entry)
+
+    def _manifest(self, path: str, name: str, eco: str) -> None:
+        self.result.manifests.append({"path": path, "ecosystem": eco, "evidence": f"manifest file {name}"})
+        text = self._read(path)
+        if not text:
+            return
+        deps_eco = _MANIFEST_ECOSYSTEM.get(eco, eco)
+        for rx, dep_name, category in _DEPS_COMPILED.get(deps_eco, []) + _DEPS_COMPILED["auth"]:
+            m = rx.search(text)
+            if not m:
+                continue
+            if category == "auth":
+                self.add_auth(dep_name, path, _evidence(text, m))
+            else:
+                self.add_stack(dep_name, category, path, _evidence(text, m))
+
+    def _migration_by_path(self, path: str, ext: str) -> None:
+        if ext not in (".sql", ".py", ".rb", ".js", ".ts", ".cjs", ".mjs", ".go", ".cs", ".toml", ".xml",
+                       ".yaml", ".yml", ".json"):
+            return
+        for tool, path_rx, content_rx in _MIGRATION_RULES:
+            if not path_rx.search(path):
+                continue
+            evidence = f"path matches {tool} layout"
+            if content_rx is not None:
+                text = self._read(path, 16 * 1024)
+                m = content_rx.search(text or "")
+                if not m:
+                    continue
+                evidence = _evidence(text or "", m)
+            if tool == "diesel" or (tool == "prisma" and path.endswith("migration.sql")):
+                directory = str(PurePosixPath(path).parent.parent)
+            else:
+                directory = str(PurePosixPath(path).parent)
+            key = (directory, tool)
+            entry = self._migrations.get(key)
+            if entry is None:
+                self._migrations[key] = {"path": directory, "tool": tool, "evidence": evidence, "files": 1}
+            else:
+                entry["files"] += 1
+            return
+
+    def _prisma(self, path: str) -> None:
+        text = self._read(path)
+        m = _PRISMA_RE.search(text or "")
+        if m and text is not None:
+            self.result.schema_files.append({"path": path, "kind": "prisma", "evidence": _evidence(text, m)})
+            models = re.findall(r"(?m)^\s*model\s+(\w+)\s*\{", text)
+            if models:
+                self.result.orm_models.append({"path": path, "orm": "prisma", "models": models,
+                                               "evidence": f"{len(models)} Prisma models"})
+            provider = re.search(r'provider\s*=\s*"(postgresql|mysql|sqlite|sqlserver|mongodb|cockroachdb)"', text)
+            if provider:
+                db = {"postgresql": "PostgreSQL", "mysql": "MySQL", "sqlite": "SQLite", "sqlserver": "SQL Server",
+                      "mongodb": "MongoDB", "cockroachdb": "CockroachDB"}[provider.group(1)]
+                self.add_stack(db, "database", path, _evidence(text, provider))
+
+    def _sql(self, path: str) -> None:
+        text = self._read(path, 32 * 1024)
+        m = _SQL_DDL_RE.search(text or "")
+        if m and text is not None:
+            self.result.schema_files.append({"path": path, "kind": "sql", "evidence": _evidence(text, m)})
+
+    def _yaml_json(self, path: str, name: str) -> None:
+        if name in ("sqlc.yaml", "sqlc.yml", "sqlc.json"):
+            self.result.schema_files.append({"path": path, "kind": "sqlc", "evidence": f"sqlc config {name}"})
+            return
+        if name.endswith(".json") and name in ("package-lock.json", "tsconfig.json", "composer.lock"):
+            return
+        text = self._read(path, 4096)
+        if not text:
+            return
+        m = _OPENAPI_RE.search(text)
+        if m:
+            self.result.openapi_specs.append({"path": path, "version": m.group(2), "evidence": _evidence(text, m)})
+            return
+        if name.startswith(("docker-compose", "compose")):
+            text = self._read(path, 64 * 1024) or ""
+            for cm in _COMPOSE_DB_RE.finditer(text):
+                self.add_stack(_COMPOSE_DB[cm.group(1)], "database", path, _evidence(text, cm))
+
+    def _proto(self, path: str) -> None:
+        text = self._read(path)
+        m = re.search(r"(?m)^\s*service\s+\w+\s*\{", text or "")
+        if m and text is not None:
+            self.result.api_route_files.append({"path": path, "framework": "grpc", "evidence": _evidence(text, m)})
+
+    def _source(self, path: str, name: str, ruleset: str) -> None:
+        text = self._read(path)
+        if not text:
+            return
+        compiled = _COMPILED[ruleset]
+        if ruleset == "rust" and _DIESEL_SCHEMA_RE.search(text) and name == "schema.rs":
+            self.result.schema_files.append({"path": path, "kind": "diesel", "evidence": "diesel table! macro"})
+        stem = name.rsplit(".", 1)[0]
+        if CONFIG_NAME_RE.match(stem):
+            m = ENV_READ_RE.search(text)
+            if m:
+                self.result.env_files.append({"path": path, "kind": "config_module", "evidence": _evidence(text, m)})
+        if not compiled.prefilter.search(text):
+            return
+        route_done = model_done = False
+        for category, label, rx in compiled.rules:
+            if category == "route" and route_done or category == "model" and model_done:
+                continue
+            m = rx.search(text)
+            if not m:
+                continue
+            evidence = _evidence(text, m)
+            if category == "route":
+                self.result.api_route_files.append({"path": path, "framework": label, "evidence": evidence})
+                route_done = True
+            elif category == "model":
+                self.result.orm_models.append({"path": path, "orm": label, "evidence": evidence})
+                model_done = True
+            elif category == "auth":
+                self.add_auth(label, path, evidence)
+            elif category == "risk_sql":
+                self.add_risk("raw_sql_concatenation", "high", path, evidence,
+                              "SQL built by string formatting or concatenation; use bound parameters.")
+            elif category == "risk_hash":
+                self.add_risk("weak_password_hashing", "high", path, evidence,
+                              "Passwords hashed with a fast unsalted digest; use argon2, bcrypt or scrypt.")
+
+    def _finish(self) -> None:
+        languages = [
+            {"name": lang, "category": "language", "path": self._lang_first[lang],
+             "evidence": f"{count} {lang} file{'s' if count != 1 else ''}"}
+            for lang, count in self._lang_counts.most_common()
+        ]
+        self.result.stack[:0] = languages
+        sqlx = "SQLx" in self._stack_seen
+        for entry in self._migrations.values():
+            if sqlx and entry["tool"] == "golang-migrate":
+                entry["tool"] = "sqlx"
+            self.result.migration_dirs.append(entry)
+        for route in self.result.api_route_files:
+            self.add_stack(_FRAMEWORK_NAMES.get(route["framework"], route["framework"]), "framework",
+                           route["path"], route["evidence"])
+        for model in self.result.orm_models:
+            self.add_stack(_ORM_NAMES.get(model["orm"], model["orm"]), "orm", model["path"], model["evidence"])
+        self._schema_risks()
+
+    def _schema_risks(self) -> None:
+        """Risks that need the schema model: foreign keys without an index, plaintext password columns."""
+        if not self.result.schema_files:
+            return
+        from phasegate.app.analyzers.schema import schema_from_tree
+
+        try:
+            schema = schema_from_tree(self.tree)
+        except Exception:  # a schema we cannot parse must not sink the whole audit
+            return
+        source = schema.sources[0] if schema.sources else ""
+        for table in schema.tables:
+            covered = [tuple(ix.columns) for ix in table.indexes]
+            pk = tuple(c.name for c in table.columns if c.primary_key)
+            covered.append(pk)
+            covered += [(c.name,) for c in table.columns if c.unique]
+            for fk in table.foreign_keys:
+                cols = tuple(fk.columns)
+                if not any(ix[: len(cols)] == cols for ix in covered if ix):
+                    self.add_risk("missing_fk_index", "medium", source,
+                                  f"{table.name}({', '.join(cols)}) -> {fk.ref_table}",
+                                  f"Foreign key {table.name}.{', '.join(cols)} has no index; joins and "
+                                  "cascading deletes will scan the table.")
+            for col in table.columns:
+                if re.fullmatch(r"(?i)(user_?)?pass(word|wd)?", col.name):
+                    self.add_risk("plaintext_password_column", "high", source, f"{table.name}.{col.name}",
+                                  "A column named like a plaintext password; store a salted hash instead.")
+
+
+_FRAMEWORK_NAMES = {
+    "express": "Express", "fastify": "Fastify", "koa": "Koa", "nestjs": "NestJS", "graphql": "GraphQL",
+    "grpc": "gRPC", "fastapi": "FastAPI", "flask": "Flask", "django": "Django", "drf": "Django REST framework",
+    "gin": "Gin", "echo": "Echo", "chi": "chi", "net/http": "net/http", "fiber": "Fiber", "spring": "Spring Boot",
+    "jax-rs": "JAX-RS", "ktor": "Ktor", "rails": "Rails", "rails-controller": "Rails", "sinatra": "Sinatra",
+    "axum": "Axum", "actix": "Actix Web", "rocket": "Rocket", "aspnet": "ASP.NET Core", "laravel": "Laravel",
+    "symfony": "Symfony",
+}
+_ORM_NAMES = {
+    "typeorm": "TypeORM", "sequelize": "Sequelize", "mongoose": "Mongoose", "objection": "Objection",
+    "sqlalchemy": "SQLAlchemy", "sqlmodel": "SQLModel", "django": "Django ORM", "peewee": "Peewee",
+    "tortoise": "Tortoise ORM", "mongoengine": "MongoEngine", "gorm": "GORM", "sqlx-go": "sqlx",
+    "jpa": "JPA/Hibernate", "exposed": "Exposed", "activerecord": "ActiveRecord", "diesel": "Diesel",
+    "sqlx": "SQLx", "sea-orm": "SeaORM", "ef": "Entity Framework Core", "eloquent": "Eloquent",
+    "doctrine": "Doctrine", "prisma": "Prisma",
+}
+
+
+def scan_repository(root: Path | str) -> ScanResult:
+    """Audit the working tree at ``root`` (a git repository or a plain directory)."""
+    tree = WorkTree(resolve_root(root))
+    try:
+        return _Scanner(tree).run()
+    finally:
+        tree.close()
+
+
+def summary_markdown(result: ScanResult, limit: int = 12) -> str:
+    """A compact Markdown digest of the audit for the research prompt (paths and labels, no values)."""
+    lines = ["## Repository audit"]
+    by_cat: dict[str, list[str]] = {}
+    for item in result.stack:
+        by_cat.setdefault(item["category"], []).append(item["name"])
+    for cat, title in (("language", "Languages"), ("framework", "Frameworks"), ("orm", "ORMs / migration tools"),
+                       ("database", "Databases")):
+        if by_cat.get(cat):
+            lines.append(f"- {title}: {', '.join(by_cat[cat])}")
+
+    def section(title: str, items: list[dict[str, Any]], label: str | None = None) -> None:
+        if not items:
+            return
+        shown = [f"`{i['path']}`" + (f" ({i[label]})" if label and i.get(label) else "") for i in items[:limit]]
+        more = f" …and {len(items) - limit} more" if len(items) > limit else ""
+        lines.append(f"- {title}: {', '.join(shown)}{more}")
+
+    section("Schema files", result.schema_files, "kind")
+    section("Migrations", result.migration_dirs, "tool")
+    section("ORM models", result.orm_models, "orm")
+    section("API routes", result.api_route_files, "framework")
+    section("OpenAPI specs", result.openapi_specs, "version")
+    section("Manifests", result.manifests)
+    section("Env files (names only, values never read)", result.env_files, "kind")
+    mechanisms: dict[str, list[str]] = {}
+    for a in result.auth:
+        mechanisms.setdefault(a["mechanism"], []).append(a["path"])
+    if mechanisms:
+        lines.append("- Auth: " + ", ".join(f"{m} (`{p[0]}`{' +' + str(len(p) - 1) if len(p) > 1 else ''})"
+                                           for m, p in mechanisms.items()))
+    if result.risks:
+        lines.append("- Risks:")
+        for r in result.risks[:limit]:
+            lines.append(f"  - [{r['severity']}] {r['kind']}: `{r['path']}` — {r['evidence']}")
+        if len(result.risks) > limit:
+            lines.append(f"  - …and {len(result.risks) - limit} more")
+    if len(lines) == 1:
+        lines.append("- Nothing recognised (no manifests, schemas, routes or models found).")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,75 @@
+"""The database schema model shared by the Prisma and SQL parsers, the diff and the Schema tab.
+
+Its JSON (``Schema.to_json()``) is the stable ``phasegate schema --json`` contract of DESIGN §4;
+keep field names and nesting exactly as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Column(BaseModel):
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    primary_key: bool = False
+    unique: bool = False
+
+
+class Index(BaseModel):
+    name: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    unique: bool = False
+
+
+class ForeignKey(BaseModel):
+    columns: list[str] = Field(default_factory=list)
+    ref_table: str
+    ref_columns: list[str] = Field(default_factory=list)
+
+
+class Table(BaseModel):
+    name: str
+    columns: list[Column] = Field(default_factory=list)
+    indexes: list[Index] = Field(default_factory=list)
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+
+    def column(self, name: str) -> Column | None:
+        low = name.lower()
+        return next((c for c in self.columns if c.name.lower() == low), None)
+
+
+class EnumType(BaseModel):
+    name: str
+    values: list[str] = Field(default_factory=list)
+
+
+class Schema(BaseModel):
+    sources: list[str] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    enums: list[EnumType] = Field(default_factory=list)
+
+    def table(self, name: str) -> Table | None:
+        low = name.lower()
+        return next((t for t in self.tables if t.name.lower() == low), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class SchemaChange(BaseModel):
+    """One difference between two schemas; ``before``/``after`` hold the changed item's JSON."""
+
+    kind: str
+    table: str | None = None
+    column: str | None = None
+    before: Any = None
+    after: Any = None
+    destructive: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
