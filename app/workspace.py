@@ -255,17 +255,24 @@ def _closes(fragment: str, quote: str) -> bool:
 
 
 def env_values(text: str, min_length: int = 4) -> set[str]:
-    """The values assigned in a ``.env``-style text (unquoted), for scrubbing them from output."""
+    """The values assigned in a ``.env``-style text (unquoted), for scrubbing them from output.
+
+    A connection string's password is collected on its own too, since output may show just that.
+    """
     values: set[str] = set()
     for line in text.splitlines():
         match = _ASSIGNMENT.match(line)
         if not match:
             continue
         value = match.group(4).strip()
-        if value[:1] in ("'", '"') and value.endswith(value[0]) and len(value) >= 2:
-            value = value[1:-1]
+        if value[:1] in ("'", '"'):
+            end = value.find(value[0], 1)
+            value = value[1:end] if end > 0 else value[1:]
         elif " #" in value:
             value = value.split(" #", 1)[0].strip()
-        if len(value) >= min_length:
-            values.add(value)
+        candidates = [value]
+        password = re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:([^@\s]+)@", value)
+        if password:
+            candidates.append(password.group(1))
+        values.update(v for v in candidates if len(v) >= min_length)
     return values
