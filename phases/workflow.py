@@ -170,7 +170,16 @@ ALLOWED: dict[Stage, frozenset[type[Event]]] = {
     Stage.PLANNING: frozenset({SubmitPlan}),
     Stage.PLAN_REVIEW: frozenset({SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan}),
     Stage.EXECUTING: frozenset(
-        {StartPhase, MarkTaskDone, CompletePhase, SkipPhase, MigrationRan, ContinueAfterMigration, RollbackPhase}
+        {
+            StartPhase,
+            MarkTaskDone,
+            CompletePhase,
+            RejectPhase,
+            SkipPhase,
+            MigrationRan,
+            ContinueAfterMigration,
+            RollbackPhase,
+        }
     ),
     Stage.PHASE_REVIEW: frozenset({RequestPhaseChanges, RejectPhase, ApprovePhase}),
     Stage.FINAL_REVIEW: frozenset({RecordFinalReport, ApproveFinal, RollbackPhase}),
@@ -379,7 +388,10 @@ def _request_phase_changes(s: Session, e: RequestPhaseChanges) -> str:
 
 
 def _reject_phase(s: Session, e: RejectPhase) -> str:
-    current = _awaiting(s)
+    # A phase can be rejected in review, or discarded while it is still in progress.
+    current = s.active_phase
+    if current is None:
+        raise WorkflowError("No phase has changes to reject.")
     if e.reason.strip():
         current.feedback.append(f"Rejected: {e.reason.strip()}")
     current.report = None
