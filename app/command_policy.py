@@ -54,6 +54,9 @@ _OPERATORS = {";", "&&", "||", "|", "&", "|&", "(", ")", ";;", "\n"}
 _REDIRECTS = {">", ">>", "<", "<<", "<<<", ">|", "&>", "&>>", ">&", "<&", "<>"}
 _FORK_BOMB = re.compile(r"(\S+)\s*\(\)\s*\{[^}]*\1\s*\|\s*\1\s*&?[^}]*\}")
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SHELL_KEYWORDS = {"if", "then", "else", "elif", "while", "until", "do", "!", "{", "}", "fi", "done"}
+# A program whose name is computed at run time ("$CMD args", "$(echo rm) -rf /") cannot be judged.
+_DYNAMIC_HEAD = re.compile(r"(?:^|[;&|(\n]|\b(?:then|do|else)\s)\s*[\"']?(?:\$|`)")
 
 
 def _tokens(command: str) -> tuple[list[str], bool]:
@@ -131,6 +134,9 @@ def _unwrap(words: list[str], verdict: _Verdict, env: dict[str, str]) -> list[st
         if not words:
             return words
         head = _base(words[0])
+        if words[0] in _SHELL_KEYWORDS:
+            words = words[1:]
+            continue
         if head in ("sudo", "doas"):
             verdict.warn("runs with sudo (administrator rights)")
             rest = words[1:]
@@ -313,7 +319,7 @@ def _migration(words: list[str], verdict: _Verdict, full_text: str, piped: bool,
             if key.startswith(("update", "rollback", "dropall", "executesql", "changelogsync", "markNextChangesetRan".lower())):
                 return mig(f"liquibase {p}", wipes=key == "dropall")
         return True
-    if head in ("migrate", "golang-migrate"):
+    if head in ("migrate", "golang-migrate") and "/" not in words[0]:
         for p in positional:
             if p in ("up", "down", "goto", "force", "drop"):
                 return mig(f"migrate {p}", wipes=p == "drop" or (p == "down" and "-all" in low))
@@ -482,9 +488,8 @@ def _destructive(words: list[str], redirs: list[tuple[str, str]], place: _Place,
         if "-delete" in low or ("-exec" in low and any(_base(a) in ("rm", "shred") for a in args)):
             starts = [a for a in args if not a.startswith(("-", "(", "!"))][:1] or ["."]
             for t in starts:
-                rel = place.join(t)
-                if rel is None or rel == ".":
-                    refuse(f"find {t} -delete removes files across {'the repository' if rel else 'the disk'}")
+                if place.join(t) is None:
+                    refuse(f"find {t} -delete removes files outside the repository")
         return
     if head.startswith("mkfs") or head in ("fdisk", "sfdisk", "parted", "wipefs", "mkswap", "format", "diskpart"):
         refuse(f"{head} formats or repartitions a disk")
@@ -550,6 +555,7 @@ def _git(args: list[str], verdict: _Verdict) -> None:
             refuse("git push --force / --delete rewrites or deletes history on the remote")
         else:
             verdict.raise_to("network", "git push sends the repository's commits to a remote")
+            verdict.warn("git push publishes code to a remote")
     elif sub == "reset" and any(o in ("--hard", "--merge", "--keep") for o in opts):
         refuse("git reset --hard throws away uncommitted work")
     elif sub == "clean" and ("f" in short or "--force" in opts):
@@ -645,6 +651,9 @@ def classify(command: str, root: Path | None = None, *, _depth: int = 0) -> Comm
         verdict.warn("the command's quoting could not be parsed; it was judged word by word")
     place = _Place(root)
     _secret_paths(text, verdict)
+    if _DYNAMIC_HEAD.search(text):
+        verdict.raise_to("migration", "it runs a program whose name is only known at run time")
+        verdict.warn("the program to run is computed at run time; phasegate cannot tell what it does")
     for words, redirs, piped in _segments(tokens):
         env: dict[str, str] = {}
         words = _unwrap(words, verdict, env)
@@ -654,6 +663,7 @@ def classify(command: str, root: Path | None = None, *, _depth: int = 0) -> Comm
         for redirected_op, target in redirs:
             if redirected_op in ("<", "<<<") and is_env_file(target):
                 verdict.raise_to("network", f"reads {target}, a .env-style file: its values would reach the model")
+                verdict.warn(f"reads secrets from {target}")
         if not words:
             _destructive([], redirs, place, verdict)
             continue
