@@ -74,6 +74,10 @@ class Retrying:
     wait_s: float
     reason: str  # e.g. "rate limited (429)", "server error (503)", "timeout"
 
+    def describe(self) -> str:
+        """One line for the UI: "rate limited (429), retrying in 2 s (retry 1)"."""
+        return f"{self.reason}, retrying in {self.wait_s:.3g} s (retry {self.attempt})"
+
 
 LLMEvent = TextDelta | ToolCallRequest | Usage | Finished | Retrying
 

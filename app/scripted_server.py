@@ -52,6 +52,9 @@ very same turn is served normally — which is what a client's retry should rece
   characters of content (text first, then tool-call arguments): a cut mid-text or mid tool call.
 - ``Fault(malformed_sse=True)``: send one chunk whose ``data:`` is not JSON, then stop.
 
+Model mistakes need no fault: malformed JSON arguments are ``ToolCall("edit_file", '{"path": ')``
+and an unknown tool is ``ToolCall("no_such_tool", {})`` — the server sends whatever the script says.
+
 ``srv.requests`` holds every chat request body (parsed JSON), ``srv.request_headers`` the matching
 headers (lower-cased names), and ``srv.disconnects`` counts streams the client closed early (with
 ``srv.disconnected``, a ``threading.Event`` set on the first such close, so tests can wait on it).

@@ -134,6 +134,7 @@ async def test_rate_limit_is_retried_after_retry_after(server: ScriptedServer) -
         async for event in stream:
             if isinstance(event, Retrying):
                 assert event == Retrying(1, 0.05, "rate limited (429)")
+                assert event.describe() == "rate limited (429), retrying in 0.05 s (retry 1)"
             events.append(event)
     await client.aclose()
     assert isinstance(events[0], Retrying) and text_of(events) == "made it"
