@@ -23,11 +23,13 @@ from importlib import resources
 FACTS: dict[str, str] = {
     "task": "(no task given yet; ask the user what to build)",
     "repo_summary": "(no repository summary available; explore with the read tools)",
+    "research_markdown": "(no research report yet)",
     "plan_markdown": "(no plan yet)",
     "phase_slug": "(none)",
     "phase_title": "(none)",
     "phase_tasks": "(no tasks listed)",
     "feedback": "(none)",
+    "halted_reason": "(none)",
     "stage": "(unknown)",
 }
 

@@ -21,6 +21,8 @@ FACTS = {
     "phase_tasks": "- database.1 Schema: users table",
     "feedback": "Please index the email column; hunk 2 rejected: keep the old column name",
     "stage": "executing",
+    "research_markdown": "## Understanding\n- users live in app/models.py",
+    "halted_reason": "migration 0003_users ran",
 }
 PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*")
 MARKERS = {
@@ -64,6 +66,8 @@ def test_facts_are_inserted_where_the_prompts_use_them() -> None:
         assert FACTS[key] in executing, key
     assert FACTS["feedback"] in prompts.render("revision", **FACTS)
     assert FACTS["plan_markdown"] in prompts.render("planning", **FACTS)
+    assert FACTS["research_markdown"] in prompts.render("planning", **FACTS)
+    assert FACTS["halted_reason"] in executing
 
 
 def test_missing_or_empty_facts_get_readable_defaults() -> None:
