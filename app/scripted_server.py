@@ -52,6 +52,9 @@ very same turn is served normally — which is what a client's retry should rece
   characters of content (text first, then tool-call arguments): a cut mid-text or mid tool call.
 - ``Fault(malformed_sse=True)``: send one chunk whose ``data:`` is not JSON, then stop.
 
+For a non-streaming request, ``cut_after_chars`` cuts the JSON body after that many bytes and
+``malformed_sse`` sends a body that is not JSON.
+
 Model mistakes need no fault: malformed JSON arguments are ``ToolCall("edit_file", '{"path": ')``
 and an unknown tool is ``ToolCall("no_such_tool", {})`` — the server sends whatever the script says.
 
@@ -369,7 +372,7 @@ class _Handler(BaseHTTPRequestHandler):
             if body.get("stream"):
                 self._stream(body, model, turn, fault)
             else:
-                self._complete(body, model, turn)
+                self._complete(body, model, turn, fault)
         except _ClientGone:
             self.close_connection = True
             srv._note_disconnect()
@@ -396,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _finish_reason(self, turn: Turn) -> str:
         return turn.finish_reason or ("tool_calls" if turn.tool_calls else "stop")
 
-    def _complete(self, body: dict[str, Any], model: str, turn: Turn) -> None:
+    def _complete(self, body: dict[str, Any], model: str, turn: Turn, fault: Fault | None = None) -> None:
         srv = self.server_ref
         message: dict[str, Any] = {"role": "assistant", "content": turn.text or None}
         if turn.tool_calls:
@@ -413,7 +416,22 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "message": message, "finish_reason": self._finish_reason(turn)}],
             "usage": self._usage(body, turn),
         }
-        self._send_json(200, payload)
+        if fault is not None and fault.malformed_sse:
+            self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [')
+        elif fault is not None and fault.cut_after_chars is not None:
+            data = json.dumps(payload).encode()
+            self._send_raw(200, data[: fault.cut_after_chars], declared_length=len(data))
+            self._abort_connection()
+        else:
+            self._send_json(200, payload)
+
+    def _send_raw(self, status: int, data: bytes, *, declared_length: int | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data) if declared_length is None else declared_length))
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
 
     def _stream(self, body: dict[str, Any], model: str, turn: Turn, fault: Fault | None) -> None:
         srv = self.server_ref

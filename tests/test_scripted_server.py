@@ -212,3 +212,16 @@ def test_stopping_the_server_wakes_a_delayed_handler() -> None:
     srv.stop()  # must not wait 30 s for the sleeping handler
     with pytest.raises(RuntimeError):
         _ = srv.base_url
+
+
+def test_non_streaming_faults_cut_or_break_the_json_body() -> None:
+    script = [Turn(text="whole", fault=Fault(cut_after_chars=20, times=1)),
+              Turn(text="second", match="second", fault=Fault(malformed_sse=True))]
+    with ScriptedServer(script) as srv, sync_client(srv) as client:
+        with pytest.raises(openai.APIConnectionError):
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        whole = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
+        assert whole.choices[0].message.content == "whole"
+        _, _, raw = post(srv, chat("second"))
+        with pytest.raises(ValueError):
+            json.loads(raw)
