@@ -493,3 +493,18 @@ def _truncate(delta: dict[str, Any], keep: int) -> dict[str, Any]:
         return {"content": delta["content"][:keep]}
     call = delta["tool_calls"][0]
     return {"tool_calls": [{**call, "function": {**call["function"], "arguments": call["function"]["arguments"][:keep]}}]}
+
+
+def main() -> int:  # pragma: no cover - manual poking with curl or a real client
+    """Serve a one-line fallback script until interrupted: ``python -m phasegate.app.scripted_server``."""
+    with ScriptedServer([Turn(text="Hello from the scripted model.", repeat=True)], pace_s=0.05) as srv:
+        print(f"scripted model at {srv.base_url} (Ctrl-C to stop)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
