@@ -30,7 +30,7 @@ def write_forever(git_dir: str, session_id: str, ready_fd: int | None = None) ->
         if store.session_path(session_id).exists():
             raise  # a file exists but does not load: exactly what must never happen
         history = [
-            HistoryEntry(event="Padding", from_stage=Stage.RESEARCH, to_stage=Stage.RESEARCH, detail="x" * 200)
+            HistoryEntry(event="Pad", from_stage=Stage.RESEARCH, to_stage=Stage.RESEARCH, detail="x" * 200)
             for _ in range(PAD_ENTRIES)
         ]
         session = Session(id=session_id, task="iteration 0", history=history)

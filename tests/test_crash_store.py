@@ -51,7 +51,8 @@ def test_sigkill_at_random_points_leaves_readable_state(tmp_path: Path) -> None:
             os.kill(pid, signal.SIGKILL)
             _, status = os.waitpid(pid, 0)
             os.close(ready)
-        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, f"writer failed on its own ({kill})"
+        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        assert killed, f"the writer failed on its own before kill {kill}"
 
         session = store.load(SESSION_ID)  # must load every time
         counter = counter_of(session)
