@@ -103,15 +103,6 @@ class ApprovalBlocked(PhasegateError):
         super().__init__(" ".join(b.message for b in blockers))
 
 
-STAGE_PROMPT = {
-    Stage.RESEARCH: "research",
-    Stage.PLANNING: "planning",
-    Stage.PLAN_REVIEW: "planning",
-    Stage.EXECUTING: "executing",
-    Stage.PHASE_REVIEW: "phase_review",
-    Stage.FINAL_REVIEW: "final_review",
-    Stage.DONE: "final_review",
-}
 
 
 @dataclass
@@ -127,6 +118,7 @@ class Controller:
     busy: bool = False
     _turn_task: asyncio.Task[TurnResult] | None = None
     _llm: Any = None
+    _lock: Any = None
 
     # ------------------------------------------------------------------ construction / persistence
     @classmethod
@@ -152,8 +144,7 @@ class Controller:
 
         git = GitService.open(Path(repo))
         store = SessionStore(git.git_dir)
-        if lock:
-            store.lock()
+        held = store.lock() if lock else None
         session: Session | None = None
         if resume is not False:
             session = store.latest_unfinished()
@@ -169,6 +160,7 @@ class Controller:
             session.branch = git.branch()
             store.save(session)
         controller = cls(git=git, store=store, settings=settings, tools=runner, session=session, listener=listener)
+        controller._lock = held
         controller.conversation = [r["message"] for r in store.read_transcript(session.id) if r.get("type") == "message"]
         controller.reconcile()
         return controller
@@ -176,8 +168,9 @@ class Controller:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.store.save(self.session)
-        with contextlib.suppress(Exception):
-            self.store.unlock()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     async def _emit(self, event: ControllerEvent) -> None:
         if self.listener is None:
@@ -251,8 +244,8 @@ class Controller:
             "feedback": feedback or "(none)",
             "halted_reason": s.halted_reason or "",
         }
-        parts = [prompts.render("system", **facts), prompts.render(STAGE_PROMPT[s.stage], **facts)]
-        return "\n\n".join(p for p in parts if p.strip())
+        revising = bool(s.current_phase and s.phase_state(s.current_phase).feedback)
+        return prompts.system_prompt(s.stage.value, revising=revising, **facts)
 
     async def append_message(self, message: dict[str, Any]) -> None:
         self.conversation.append(message)
