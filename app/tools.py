@@ -28,6 +28,7 @@ from phasegate.app.errors import PhasegateError
 from phasegate.app.workspace import SandboxError, Workspace, env_values, is_env_file, redact_env
 
 READ_CAP_BYTES = 256_000
+RANGED_READ_MAX_BYTES = 64_000_000
 WRITE_CAP_BYTES = 2_000_000
 LIST_CAP = 500
 SEARCH_CAP = 200
@@ -46,7 +47,7 @@ _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", 
 class ToolEvent:
     """Posted to ``ToolRunner.on_event`` after a change, e.g. "wrote app/x.py (+12 −3)"."""
 
-    kind: str  # "write" | "edit" | "delete" | "command"
+    kind: str  # "wrote" | "edited" | "deleted" | "command"
     summary: str
     path: str | None = None
     added: int = 0
@@ -353,7 +354,7 @@ class ToolRunner:
             return ToolResult(False, f"{rel} does not exist.")
         names = await self._git_files(rel)
         if names is None:
-            names = self._walk(base)
+            names = await asyncio.to_thread(self._walk, base)
         names = [n for n in names if ".git" not in n.split("/")]
         if pattern:
             names = [n for n in names if fnmatch.fnmatch(n, pattern) or fnmatch.fnmatch(n.rsplit("/", 1)[-1], pattern)]
@@ -391,12 +392,14 @@ class ToolRunner:
                 f"{rel} is {size:,} bytes, over the {self.config.read_cap_bytes:,}-byte cap; "
                 "read a part with start_line and end_line, or search it with search_code.",
             )
-        data = self._read_bytes(target, size if not ranged else None)
+        if size > RANGED_READ_MAX_BYTES:
+            return ToolResult(False, f"{rel} is {size:,} bytes, too large to read; search it with search_code.")
+        data = self._read_bytes(target, None)
         if b"\0" in data[:8192]:
             return ToolResult(False, f"{rel} looks binary ({size:,} bytes); it is not shown.")
         text = data.decode("utf-8", "replace")
         note = ""
-        if is_env_file(rel):
+        if self._is_env(target):
             text = redact_env(text)
             note = f"({rel} is a .env-style file: variable names only, values redacted)\n"
         lines = text.splitlines()
@@ -433,6 +436,10 @@ class ToolRunner:
             spec = ["--", self.workspace.relative(self.workspace.resolve(path))]
         code, out, err = await self._git("grep", "-n", "-z", "-I", "-E", "--untracked", "--no-color",
                                          "-e", pattern, *spec)
+        if code == 128 and b"not a git repository" in err:
+            # Not a repository (yet): search the directory itself; .git is still never searched.
+            code, out, err = await self._git("grep", "--no-index", "--exclude-standard", "-n", "-z", "-I", "-E",
+                                             "--no-color", "-e", pattern, *spec)
         if code == 1:
             return ToolResult(True, f"No matches for /{pattern}/.")
         if code != 0:
@@ -474,6 +481,10 @@ class ToolRunner:
 
     # -- write tools -----------------------------------------------------------------------------------------
 
+    def _is_env(self, target: Path) -> bool:
+        """By its own name or, for a symlink inside the root, by the name of the file it points to."""
+        return is_env_file(target.name) or is_env_file(os.path.realpath(target))
+
     def _writable(self, path: str) -> tuple[Path, str]:
         target = self.workspace.resolve(path)
         rel = self.workspace.relative(target)
@@ -493,7 +504,7 @@ class ToolRunner:
         if len(content.encode("utf-8", "surrogatepass")) > WRITE_CAP_BYTES:
             return ToolResult(False, f"The content is over {WRITE_CAP_BYTES:,} bytes; write smaller files.")
         existed = target.is_file()
-        if existed and is_env_file(rel):
+        if existed and self._is_env(target):
             return ToolResult(False, f"{rel} holds the user's secrets; the model may not overwrite it. "
                                      "Ask the user to change it.")
         old = target.read_text("utf-8", "replace") if existed else ""
@@ -506,7 +517,7 @@ class ToolRunner:
         target, rel = self._writable(path)
         if not target.exists():
             return ToolResult(False, f"{rel} does not exist; use write_file to create it.")
-        if is_env_file(rel):
+        if self._is_env(target):
             return ToolResult(False, f"{rel} is a .env-style file whose values you cannot see; "
                                      "ask the user to change it.")
         if not search:
@@ -517,7 +528,8 @@ class ToolRunner:
             search, replace = search.replace("\n", "\r\n"), replace.replace("\n", "\r\n")
         count = text.count(search)
         if count == 0:
-            return ToolResult(False, self._no_match(rel, text, search))
+            # The similarity scan is CPU work: keep it off the event loop the UI runs on.
+            return ToolResult(False, await asyncio.to_thread(self._no_match, rel, text, search))
         if count > 1:
             lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(re.escape(search), text)]
             return ToolResult(False, f"The search text occurs {count} times in {rel} (at lines "
@@ -561,7 +573,7 @@ class ToolRunner:
         target, rel = self._writable(path)
         if not os.path.lexists(target):
             return ToolResult(False, f"{rel} does not exist.")
-        if is_env_file(rel):
+        if self._is_env(target):
             return ToolResult(False, f"{rel} holds the user's secrets; the model may not delete it.")
         removed = 0
         if target.is_file() and not target.is_symlink():
@@ -611,7 +623,7 @@ class ToolRunner:
             return ToolResult(False, f"Refused: {verdict.reason}. phasegate never runs this kind of command; "
                                      "find a safer way or ask the user to do it.",
                               summary=f"refused `{command}`")
-        env_text = self._env_text()
+        env_text = await asyncio.to_thread(self._env_text)
         target = target_database(command, env_text) if verdict.kind == "migration" else None
         needs_approval = verdict.kind != "normal" or not self.allowlisted(command)
         if needs_approval:

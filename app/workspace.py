@@ -254,25 +254,36 @@ def _closes(fragment: str, quote: str) -> bool:
     return False
 
 
-def env_values(text: str, min_length: int = 4) -> set[str]:
-    """The values assigned in a ``.env``-style text (unquoted), for scrubbing them from output.
+_SECRET_KEY = re.compile(r"KEY|TOKEN|SECRET|PASS|PWD|AUTH|CRED|PRIVATE|DSN|URL|URI|CONN|SALT|SIGN|CERT|SESSION",
+                         re.IGNORECASE)
 
-    A connection string's password is collected on its own too, since output may show just that.
+
+def env_values(text: str, min_length: int = 4) -> set[str]:
+    """The secret-looking values of a ``.env``-style text, unquoted, for scrubbing them from output.
+
+    Values of secret-named variables (``*_KEY``, ``*_TOKEN``, ``*_URL``, ``*PASSWORD*``…) count from
+    ``min_length`` characters; other values only when they look like credentials (letters and digits,
+    8+ characters, or 20+ characters), so ``NODE_ENV=development`` or ``PORT=3000`` do not blank every
+    "development" or "3000" in a test run. A connection string's password is collected on its own too.
     """
     values: set[str] = set()
     for line in text.splitlines():
         match = _ASSIGNMENT.match(line)
         if not match:
             continue
-        value = match.group(4).strip()
+        key, value = match.group(3), match.group(4).strip()
         if value[:1] in ("'", '"'):
             end = value.find(value[0], 1)
             value = value[1:end] if end > 0 else value[1:]
         elif " #" in value:
             value = value.split(" #", 1)[0].strip()
-        candidates = [value]
         password = re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:([^@\s]+)@", value)
-        if password:
-            candidates.append(password.group(1))
-        values.update(v for v in candidates if len(v) >= min_length)
+        if password and len(password.group(1)) >= min_length:
+            values.add(password.group(1))
+        secret_named = bool(_SECRET_KEY.search(key))
+        looks_secret = len(value) >= 20 or (
+            len(value) >= 8 and re.search(r"[A-Za-z]", value) is not None and re.search(r"\d", value) is not None
+        )
+        if len(value) >= min_length and (secret_named or looks_secret):
+            values.add(value)
     return values

@@ -559,3 +559,19 @@ def test_tool_config_from_settings_unwraps_the_secret() -> None:
     assert (config.api_key, config.allowlist, config.timeout_s, config.output_cap_bytes) == (
         "sk-real", ["pytest -q"], 5.0, 1234,
     )
+
+
+async def test_a_link_to_an_env_file_is_redacted_too(project: Path) -> None:
+    (project / "settings.txt").symlink_to(project / ".env")
+    runner = make_runner(project)
+    read = await runner.call("read_file", {"path": "settings.txt"})
+    assert read.ok and SECRET not in read.text and "API_TOKEN=<redacted>" in read.text
+    write = await runner.call("write_file", {"path": "settings.txt", "content": "x"})
+    assert not write.ok and SECRET in (project / ".env").read_text()
+
+
+async def test_search_code_outside_a_repository(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("needle = 1\n")
+    (tmp_path / ".env").write_text(f"needle={SECRET}\n")
+    result = await make_runner(tmp_path).call("search_code", {"pattern": "needle"})
+    assert result.text == "a.py:1: needle = 1"

@@ -249,3 +249,8 @@ def test_workspace_root_must_exist(tmp_path: Path) -> None:
 
 def test_env_values_include_dsn_passwords() -> None:
     assert "Sup3rS3cret" in env_values(ENV_TEXT)
+
+
+def test_env_values_skip_everyday_settings() -> None:
+    values = env_values("NODE_ENV=development\nPORT=3000\nHOST=localhost\nSTRIPE=sk9live8abc\nAPI_KEY=abcd\n")
+    assert values == {"sk9live8abc", "abcd"}
