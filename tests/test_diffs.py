@@ -6,11 +6,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from phasegate.phases.diffs import DiffLine, FileDiff, build_patch, pair_lines, parse_diff
 
-from tests.conftest import git
-
 DIFF_ARGS = ("diff", "--no-ext-diff", "--no-color", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/")
+
+
+def git(repo: Path, *args: str) -> str:
+    return git_bytes(repo, *args).decode()
 
 
 def git_bytes(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
