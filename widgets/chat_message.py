@@ -1,0 +1,79 @@
+"""Chat entries: the user's messages, the model's streamed Markdown, and inline notices.
+
+Every entry is focusable and copies its text with ``c``. Text is cleaned of terminal control characters
+before it reaches a renderer, and never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+
+from phasegate.widgets._support import clean
+
+SEVERITIES = ("information", "warning", "error")
+
+
+class _Copyable(Widget, can_focus=True):
+    BINDINGS = [Binding("c", "copy", "Copy message", id="chat.copy")]
+
+    def copy_text(self) -> str:
+        raise NotImplementedError
+
+    def action_copy(self) -> None:
+        text = self.copy_text()
+        try:
+            self.app.copy_to_clipboard(text)
+        except Exception as exc:  # a terminal without OSC 52 or a failing driver: say so, never crash
+            self.notify(f"Could not copy: {exc}", severity="warning")
+            return
+        self.notify(f"Copied {len(text)} characters", timeout=2)
+
+
+class UserMessage(_Copyable):
+    def __init__(self, text: str) -> None:
+        super().__init__(classes="message user")
+        self.text = clean(text)
+        self.border_title = "you"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(self.text))
+
+    def copy_text(self) -> str:
+        return self.text
+
+
+class AssistantMessage(_Copyable):
+    """The model's reply; filled by ``AssistantHandle`` through a ``MarkdownStream``."""
+
+    def __init__(self, title: str = "assistant") -> None:
+        super().__init__(classes="message assistant")
+        self.text = ""
+        self.border_title = title
+        self.markdown = Markdown("", open_links=False)
+
+    def compose(self) -> ComposeResult:
+        yield self.markdown
+
+    def copy_text(self) -> str:
+        return self.text
+
+
+class Notice(_Copyable):
+    """An inline system line: an error, a retry, a gate that opened."""
+
+    def __init__(self, text: str, severity: str = "information") -> None:
+        severity = severity if severity in SEVERITIES else "information"
+        super().__init__(classes=f"notice -{severity}")
+        self.text = clean(text)
+        self.severity = severity
+
+    def compose(self) -> ComposeResult:
+        icon = {"information": "ℹ", "warning": "⚠", "error": "✗"}[self.severity]
+        yield Static(Content(f"{icon} {self.text}"))
+
+    def copy_text(self) -> str:
+        return self.text
