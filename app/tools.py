@@ -716,12 +716,12 @@ class ToolRunner:
 
     @staticmethod
     async def _kill(proc: asyncio.subprocess.Process) -> None:
-        """Stop the whole process group: TERM, then KILL if it has not gone within two seconds."""
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                await asyncio.wait_for(proc.wait(), 2.0)
-                return
-            except TimeoutError:
-                continue
+        """Stop the whole process group: TERM, up to two seconds for the shell to go, then KILL the rest."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), 2.0)
+        # Members of the group that ignored TERM (or outlived the shell) go now.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        await proc.wait()

@@ -575,3 +575,12 @@ async def test_search_code_outside_a_repository(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(f"needle={SECRET}\n")
     result = await make_runner(tmp_path).call("search_code", {"pattern": "needle"})
     assert result.text == "a.py:1: needle = 1"
+
+
+async def test_a_command_that_ignores_sigterm_is_killed_anyway(project: Path) -> None:
+    runner = make_runner(project, approve=Approvals(), timeout_s=0.3)
+    started = time.monotonic()
+    result = await runner.call("run_command", {"command": "trap '' TERM; echo $$ > stubborn.pid; sleep 30; true",
+                                               "reason": "x"})
+    assert "timed out" in result.text and time.monotonic() - started < 10
+    assert not _alive(int((project / "stubborn.pid").read_text()))
