@@ -119,6 +119,8 @@ class ToolConfig:
 
 
 def _spec(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    # Plain single types (no ["string", "null"] unions): small local servers turn schemas into grammars
+    # and not all of them handle unions. Optional arguments are simply not required; null is accepted.
     return {
         "type": "function",
         "function": {
@@ -136,28 +138,28 @@ TOOL_SPECS: dict[str, dict[str, Any]] = {
         "list_files",
         "List files under a directory of the repository (tracked and untracked, without git-ignored files).",
         {"path": {**_PATH, "default": "."},
-         "pattern": {"type": ["string", "null"], "description": "optional glob such as '*.py' or 'src/**/*.ts'"}},
+         "pattern": {"type": "string", "description": "optional glob such as '*.py' or 'src/**/*.ts'"}},
         [],
     ),
     "read_file": _spec(
         "read_file",
         "Read a text file with line numbers, optionally only lines start_line..end_line (1-based, inclusive).",
-        {"path": _PATH, "start_line": {"type": ["integer", "null"], "minimum": 1},
-         "end_line": {"type": ["integer", "null"], "minimum": 1}},
+        {"path": _PATH, "start_line": {"type": "integer", "minimum": 1},
+         "end_line": {"type": "integer", "minimum": 1}},
         ["path"],
     ),
     "search_code": _spec(
         "search_code",
         "Search the repository's text files with an extended regular expression (git grep -E); "
         "returns path:line: text.",
-        {"pattern": {"type": "string"}, "path": {**_PATH, "type": ["string", "null"]}},
+        {"pattern": {"type": "string"}, "path": {**_PATH, "description": "optional directory or file to search"}},
         ["pattern"],
     ),
     "git_log": _spec(
         "git_log",
         "Show recent commits (hash, date, author, subject), optionally only those touching a path.",
         {"max_count": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
-         "path": {**_PATH, "type": ["string", "null"]}},
+         "path": {**_PATH, "description": "optional path whose history to show"}},
         [],
     ),
     "write_file": _spec(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -311,6 +312,9 @@ def test_tool_specs_are_openai_function_specs() -> None:
         assert spec["function"]["description"]
         params = spec["function"]["parameters"]
         assert params["type"] == "object" and set(params["required"]) <= set(params["properties"])
+        # Single JSON types only: grammar-based local servers do not all accept unions.
+        assert all(isinstance(prop["type"], str) for prop in params["properties"].values())
+    json.dumps(TOOL_SPECS)
 
 
 # -- sandbox fuzzing over the tools ------------------------------------------------------------------------------
