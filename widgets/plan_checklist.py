@@ -93,7 +93,7 @@ class PlanChecklist(Widget):
         self._states: dict[str, PhaseState] = {}
         self._current: str | None = None
         self._done: dict[str, bool] = {}
-        self._nodes: dict[NodeData, TreeNode[NodeData]] = {}
+        self._tree_nodes: dict[NodeData, TreeNode[NodeData]] = {}
         self._shape: list[tuple[str, tuple[str, ...]]] = []
         self._shown_version: int | None = None
 
@@ -129,17 +129,17 @@ class PlanChecklist(Widget):
     def _relabel(self) -> None:
         assert self._plan is not None
         for phase in self._plan.phases:
-            self._nodes[("phase", phase.slug)].set_label(
+            self._tree_nodes[("phase", phase.slug)].set_label(
                 phase_label(phase, self._states.get(phase.slug), phase.slug == self._current)
             )
             for task in phase.tasks:
-                self._nodes[("task", task.id)].set_label(task_label(task, self._done[task.id]))
+                self._tree_nodes[("task", task.id)].set_label(task_label(task, self._done[task.id]))
 
     def _rebuild(self, shape: list[tuple[str, tuple[str, ...]]]) -> None:
         tree = self.tree
         keep = tree.cursor_node.data if tree.cursor_node is not None else None
         tree.clear()
-        self._nodes = {}
+        self._tree_nodes = {}
         self._shape = shape
         if self._plan is None:
             tree.show_root = True
@@ -151,12 +151,12 @@ class PlanChecklist(Widget):
                 data=("phase", phase.slug),
                 expand=True,
             )
-            self._nodes[("phase", phase.slug)] = node
+            self._tree_nodes[("phase", phase.slug)] = node
             for task in phase.tasks:
-                self._nodes[("task", task.id)] = node.add_leaf(task_label(task, self._done[task.id]), data=("task", task.id))
-        target = self._nodes.get(keep) if keep else None
+                self._tree_nodes[("task", task.id)] = node.add_leaf(task_label(task, self._done[task.id]), data=("task", task.id))
+        target = self._tree_nodes.get(keep) if keep else None
         if target is None and self._current:
-            target = self._nodes.get(("phase", self._current))
+            target = self._tree_nodes.get(("phase", self._current))
         if target is not None:
             tree.move_cursor(target)
 
@@ -170,7 +170,7 @@ class PlanChecklist(Widget):
         done = not self._done[task_id]
         self._done[task_id] = done
         task = next(t for p in self._plan.phases for t in p.tasks if t.id == task_id)
-        self._nodes[("task", task_id)].set_label(task_label(task, done))
+        self._tree_nodes[("task", task_id)].set_label(task_label(task, done))
         self.post_message(self.TaskToggled(task_id, done))
 
     @on(Tree.NodeSelected, "#plan-tree")
