@@ -184,6 +184,8 @@ class GitService:
         where = Path(path).expanduser()
         if not where.exists():
             raise NotARepositoryError(f"{where} does not exist.")
+        if not where.is_dir():
+            where = where.parent
         try:
             repo = git.Repo(where, search_parent_directories=True)
         except git.InvalidGitRepositoryError:
@@ -366,8 +368,12 @@ class GitService:
             added, removed, is_binary = counts.get(path, (0, 0, False))
             changes.append(
                 FileChange(
-                    path, old_path, _STATUS_NAMES.get(letter, "modified"),  # type: ignore[arg-type]
-                    added, removed, is_binary,
+                    path,
+                    old_path,
+                    _STATUS_NAMES.get(letter, "modified"),  # type: ignore[arg-type]
+                    added,
+                    removed,
+                    is_binary,
                 )
             )
         return sorted(changes, key=lambda c: c.path)
@@ -477,11 +483,8 @@ class GitService:
             result = self._run_raw(*args, env=env)
         if result.returncode != 0:
             output = (result.stdout + "\n" + result.stderr).strip()
-            lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-            tail = " | ".join(lines[-5:]) or f"exit code {result.returncode}"
             raise CommitRefused(
-                f"git refused the commit (a hook failed?); nothing was lost, the changes are still in the "
-                f"working tree: {tail}",
+                _commit_failure(output, result.returncode, "the changes are still in the working tree"),
                 output,
             )
         # The commit was built in the scratch index; bring the real index up to the new HEAD (a mixed
@@ -605,10 +608,7 @@ class GitService:
         if commit.returncode != 0:
             output = (commit.stdout + "\n" + commit.stderr).strip()
             self._abort_revert()
-            raise CommitRefused(
-                f"git refused the rollback commit (a hook failed?); nothing changed: {_last_line(output)}",
-                output,
-            )
+            raise CommitRefused(_commit_failure(output, commit.returncode, "the rollback was undone"), output)
         return self.head_sha()
 
     def _abort_revert(self) -> None:
@@ -757,8 +757,18 @@ def _reverted_in_body(body: str) -> str | None:
 
 
 def _last_line(text: str) -> str:
+    """git's own explanation: its last fatal/error line if any, else its last line that is not a hint."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("hint:")]
-    return lines[-1] if lines else "no output"
+    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    return (errors or lines or ["no output"])[-1]
+
+
+def _commit_failure(output: str, code: int, kept: str) -> str:
+    if "Author identity unknown" in output or "unable to auto-detect email" in output:
+        return f"git does not know who you are; set user.name and user.email, then retry — {kept}."
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    tail = " | ".join(lines[-5:]) or f"exit code {code}"
+    return f"git refused the commit (a pre-commit or commit-msg hook?); nothing was lost, {kept}: {tail}"
 
 
 def _parse_numstat(out: str) -> dict[str, tuple[int, int, bool]]:

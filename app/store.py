@@ -44,7 +44,10 @@ _MASK = "***"
 
 
 class StoreLock:
-    """The repository's workbench lock, held until :meth:`release` or process death (flock semantics)."""
+    """The repository's workbench lock, held until :meth:`release` or process death (flock semantics).
+
+    Dropping the object does not release it: the workbench takes it once and holds it for its lifetime.
+    """
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
@@ -66,13 +69,10 @@ class StoreLock:
     def __enter__(self) -> StoreLock:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()
-
-    def __del__(self) -> None:  # pragma: no cover - best effort when a caller forgets
-        with contextlib.suppress(Exception):
-            self.release()
 
 
 class SessionStore:
@@ -111,8 +111,9 @@ class SessionStore:
             return load_session(json.loads(raw))
         except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
             reason = str(exc).splitlines()[0]
-            raise PhasegateError(f"The session file {path} is corrupt or unreadable ({reason}); "
-                                 "move it aside to continue.") from None
+            raise PhasegateError(
+                f"The session file {path} is corrupt or unreadable ({reason}); move it aside to continue."
+            ) from None
 
     def list_sessions(self) -> list[Session]:
         """Every readable session, oldest update first. Unreadable files are skipped with a warning."""

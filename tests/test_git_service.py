@@ -79,8 +79,9 @@ def test_empty_repository_offers_an_initial_commit(tmp_path: Path) -> None:
     assert GitService.open(tmp_path).dirty_files() == ["staged.txt"]
 
 
-def test_subdirectory_opens_the_root(repo: Path) -> None:
+def test_subdirectory_or_file_opens_the_root(repo: Path) -> None:
     (repo / "pkg").mkdir()
+    assert GitService.open(repo / "README.md").root == repo.resolve()
     service = GitService.open(repo / "pkg")
     assert service.root == repo.resolve()
     assert service.git_dir == (repo / ".git").resolve()
@@ -316,15 +317,23 @@ def test_failing_pre_commit_hook_loses_nothing(repo: Path) -> None:
 
 def test_discard_changes_restores_base_and_keeps_ignored(repo: Path) -> None:
     make_varied_changes(repo)  # commits base, then changes everything
+    (repo / "keep.txt").write_text("tracked and untouched\n")
+    git(repo, "add", "keep.txt")
+    git(repo, "commit", "-qm", "keep", "--", "keep.txt")
     service = GitService.open(repo)
     base = service.head_sha()
     git(repo, "add", "src/app.py")  # a staged new file is discarded too
+    (repo / "*.txt").write_text("a file named like a glob\n")
+    git(repo, "add", ":(literal)*.txt")  # un-indexing it must leave other .txt files tracked
+    (repo / "[x].md").write_text("another\n")
     service.discard_changes(base)
     assert git(repo, "status", "--porcelain") == ""
     assert (repo / "old_name.py").exists() and not (repo / "new_name.py").exists()
     assert (repo / "gone.txt").read_text() == "bye\n"
     assert (repo / "logo.bin").read_bytes() == BINARY
     assert not (repo / "src").exists() and not (repo / "data.bin").exists()
+    assert not (repo / "*.txt").exists() and not (repo / "[x].md").exists()
+    assert git(repo, "ls-files", "keep.txt").strip() == "keep.txt"
     assert (repo / "build" / "out.o").read_bytes() == b"ignored"
 
 
@@ -441,3 +450,29 @@ def test_manual_git_revert_counts_as_rollback_and_history_survives_a_clone(
     assert fresh.phase_commits(session_id="other") == []
     assert "phase(api): Users endpoint" in fresh.show_commit(shas["api"])
     assert "routes.txt" in fresh.show_commit(shas["api"])
+
+
+def test_failing_hook_on_rollback_undoes_the_revert(repo: Path) -> None:
+    service, shas = three_phases(repo)
+    hook = repo / ".git" / "hooks" / "commit-msg"
+    hook.write_text("#!/bin/sh\necho 'commit-msg: missing ticket id' >&2\nexit 1\n")
+    hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
+    head = service.head_sha()
+    with pytest.raises(CommitRefused, match="missing ticket id"):
+        service.revert_phase("api")
+    assert service.head_sha() == head
+    assert git(repo, "status", "--porcelain") == ""
+    assert service.operation_in_progress() is None
+    assert (repo / "api.py").exists()
+
+
+def test_unknown_identity_is_explained(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("EMAIL", "")
+    git(repo, "config", "user.useConfigOnly", "true")
+    service = GitService.open(repo)
+    (repo / "a.txt").write_text("a\n")
+    with pytest.raises(CommitRefused, match="set user.name and user.email"):
+        commit_phase(service, "api")
+    assert (repo / "a.txt").exists()
