@@ -18,7 +18,7 @@ from phasegate.app.cli import add_repo_argument
 if TYPE_CHECKING:
     from phasegate.app.git_service import PhaseCommit
     from phasegate.app.store import SessionStore
-    from phasegate.phases.models import Session
+    from phasegate.phases.models import PhaseState, Session
 
 NAME = "rollback"
 HELP = "Roll back a committed phase (git revert, history kept) and record it in its session."
@@ -82,7 +82,7 @@ def _session_for(store: SessionStore, target: PhaseCommit) -> Session | None:
 
     sessions = store.list_sessions()
 
-    def state(session: Session):  # type: ignore[no-untyped-def]
+    def state(session: Session) -> PhaseState | None:
         return next((p for p in session.phases if p.slug == target.phase), None)
 
     exact = [s for s in sessions if (st := state(s)) is not None and st.commit_sha == target.sha]
