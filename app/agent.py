@@ -147,7 +147,7 @@ class Agent:
                         await self.host.emit(AgentUsage(event.prompt_tokens, event.completion_tokens))
                     elif isinstance(event, Retrying):
                         await self.host.emit(
-                            AgentNotice(f"{event.reason}; retrying in {event.wait_s:.0f} s (attempt {event.attempt})", "warning")
+                            AgentNotice(event.describe(), "warning")
                         )
             except LLMError as exc:
                 if exc.partial_text:

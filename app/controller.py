@@ -302,7 +302,7 @@ class Controller:
                 command=command,
                 exit_code=event.exit_code,
                 output=(result.text or "")[-4000:],
-                kind=classify(command).kind,
+                kind=classify(command, self.tools.root).kind,
             )
             self.session.active_phase.commands.append(run)
             self.store.save(self.session)

@@ -21,6 +21,7 @@ class ReviewFacts:
     findings: list[dict[str, Any]] = field(default_factory=list)
     contract_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     schema_changes: list[dict[str, Any]] = field(default_factory=list)
+    schema_after: dict[str, Any] | None = None
     failed_commands: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
 
@@ -52,9 +53,10 @@ def review_facts(controller: Controller) -> ReviewFacts:
     try:
         from phasegate.app.analyzers.schema import diff_schemas, schema_at
 
-        changes = diff_schemas(schema_at(root, active.base_sha), schema_at(root, None))
-        facts.schema_changes = [c.to_json() if hasattr(c, "to_json") else dict(c) for c in changes]
-    except Exception:
+        after = schema_at(root, None)
+        facts.schema_after = after.to_json()
+        facts.schema_changes = [c.to_json() for c in diff_schemas(schema_at(root, active.base_sha), after)]
+    except Exception:  # an unparsable schema file must not block the review
         facts.schema_changes = []
     latest: dict[str, int | None] = {}
     for run in active.commands:  # only the latest run of each command counts: a fixed failure is fixed
