@@ -337,28 +337,34 @@ class GitService:
         ``binary=True`` emits full binary patches (``git apply`` can reverse those); otherwise binary
         files show as "Binary files … differ". Renames are detected. The user's index is not touched.
         """
-        base = self.resolve(base_sha)
-        args = ["diff", "--cached", "-M", f"-U{context}", *_DIFF_FORMAT]
-        if binary:
-            args.append("--binary")
-        with self._worktree_index() as env:
-            return self._run(*args, base, "--", env=env)
+        return self.phase_review(base_sha, binary=binary, context=context)[0]
 
     def phase_changes(self, base_sha: str) -> list[FileChange]:
         """The files of :meth:`phase_diff`, with status and line counts, sorted by path."""
         base = self.resolve(base_sha)
         with self._worktree_index() as env:
-            statuses = self._run(
-                "diff", "--cached", "-M", "--name-status", "-z", "--no-ext-diff", base, env=env
-            )
-            numstat = self._run("diff", "--cached", "-M", "--numstat", "-z", "--no-ext-diff", base, env=env)
-        counts = _parse_numstat(numstat)
+            return self._changes(base, env)
+
+    def phase_review(
+        self, base_sha: str, *, binary: bool = False, context: int = 3
+    ) -> tuple[str, list[FileChange]]:
+        """:meth:`phase_diff` and :meth:`phase_changes` from one scratch index (half the work of both)."""
+        base = self.resolve(base_sha)
+        args = ["diff", "--cached", "-M", f"-U{context}", *_DIFF_FORMAT]
+        if binary:
+            args.append("--binary")
+        with self._worktree_index() as env:
+            return self._run(*args, base, "--", env=env), self._changes(base, env)
+
+    def _changes(self, base: str, env: dict[str, str]) -> list[FileChange]:
+        common = ("diff", "--cached", "-M", "-z", "--no-ext-diff", "--no-textconv")
+        statuses = self._run(*common, "--name-status", base, env=env)
+        counts = _parse_numstat(self._run(*common, "--numstat", base, env=env))
         changes: list[FileChange] = []
         parts = statuses.split("\0")
         i = 0
         while i < len(parts) and parts[i]:
-            code = parts[i]
-            letter = code[0]
+            letter = parts[i][0]
             if letter in "RC":
                 old_path, path = parts[i + 1], parts[i + 2]
                 i += 3
@@ -366,16 +372,9 @@ class GitService:
                 old_path, path = None, parts[i + 1]
                 i += 2
             added, removed, is_binary = counts.get(path, (0, 0, False))
-            changes.append(
-                FileChange(
-                    path,
-                    old_path,
-                    _STATUS_NAMES.get(letter, "modified"),  # type: ignore[arg-type]
-                    added,
-                    removed,
-                    is_binary,
-                )
-            )
+            status = _STATUS_NAMES.get(letter, "modified")
+            change = FileChange(path, old_path, status, added, removed, is_binary)  # type: ignore[arg-type]
+            changes.append(change)
         return sorted(changes, key=lambda c: c.path)
 
     def discard_changes(self, base_sha: str) -> list[FileChange]:

@@ -218,6 +218,7 @@ def test_phase_changes_cover_new_deleted_renamed_binary(repo: Path) -> None:
     assert "Binary files a/logo.bin and b/logo.bin differ" in diff
     assert "build/out.o" not in diff
     assert "GIT binary patch" in service.phase_diff("HEAD", binary=True)
+    assert service.phase_review("HEAD") == (diff, sorted(changes.values(), key=lambda c: c.path))
 
 
 def test_phase_diff_leaves_the_users_index_alone(repo: Path) -> None:
