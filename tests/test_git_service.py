@@ -477,3 +477,15 @@ def test_unknown_identity_is_explained(repo: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(CommitRefused, match="set user.name and user.email"):
         commit_phase(service, "api")
     assert (repo / "a.txt").exists()
+
+
+def test_non_utf8_content_survives_diff_and_reverse(repo: Path) -> None:
+    (repo / "latin1.txt").write_bytes(b"caf\xe9\n")
+    git(repo, "add", "latin1.txt")
+    git(repo, "commit", "-qm", "latin-1 file")
+    service = GitService.open(repo)
+    (repo / "latin1.txt").write_bytes(b"caf\xe9 cr\xe8me\n")
+    diff = service.phase_diff("HEAD")
+    assert "+caf\udce9 cr\udce8me" in diff  # surrogateescape: the exact bytes, not replacement chars
+    service.reverse_patch(diff)
+    assert (repo / "latin1.txt").read_bytes() == b"caf\xe9\n"
