@@ -110,6 +110,7 @@ class Workbench(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#narrow-tabs", Tabs).active = "pane-chat"  # the conversation comes first
         self.chat.focus_input()
         self._apply_width(self.size.width)
         if self.banner:

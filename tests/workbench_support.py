@@ -1,0 +1,125 @@
+"""Helpers for driving the workbench with Pilot against the scripted server on a real repository."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from phasegate.app.scripted_server import ToolCall, Turn
+from phasegate.app.workbench import Workbench
+
+RESEARCH = {
+    "understanding": [{"text": "A notes API with a README", "evidence": "README.md"}],
+    "assumptions": [{"text": "SQLite in development"}],
+    "questions": [{"text": "Which roles exist?"}],
+    "risks": [{"text": "No auth on admin routes", "evidence": "README.md"}],
+}
+
+
+def plan(*slugs: str, extra_task: bool = False) -> dict:
+    titles = {"database": "Database", "api": "API", "testing": "Testing"}
+    phases = []
+    for slug in slugs:
+        tasks = [{"title": "Design", "detail": f"{slug} design"}, {"title": "Verification", "detail": "run checks"}]
+        if extra_task and slug == "database":
+            tasks.append({"title": "Rollback Plan", "detail": "down migration"})
+        phases.append({"slug": slug, "title": titles[slug], "tasks": tasks})
+    return {"phases": phases}
+
+
+def report(summary: str) -> dict:
+    return {"summary": summary, "changes": [summary], "verification": [{"step": "checks", "passed": True}]}
+
+
+def workbench_script() -> list[Turn]:
+    """Research, a plan and a revised plan, three phases; the database phase is revised once."""
+    return [
+        Turn(match="Stage: research", text="Looking at the repository.", tool_calls=[ToolCall("read_file", {"path": "README.md"})]),
+        Turn(match="Stage: research", text="Here is what I found.", tool_calls=[ToolCall("submit_research", RESEARCH)]),
+        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", plan("database", "api", "testing"))]),
+        Turn(match="Stage: planning", text="Added a rollback task.", tool_calls=[ToolCall("submit_plan", plan("database", "api", "testing", extra_task=True))]),
+        Turn(
+            match="Revision requested: yes",
+            text="Reworked the schema.",
+            tool_calls=[
+                ToolCall("edit_file", {"path": "schema.sql", "search": "name TEXT", "replace": "name TEXT NOT NULL"}),
+                ToolCall("complete_phase", report("users table, revised")),
+            ],
+        ),
+        Turn(
+            match="Current phase: database",
+            text="Creating the users table.",
+            tool_calls=[
+                ToolCall("write_file", {"path": "schema.sql", "content": "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name TEXT\n);\n"}),
+                ToolCall("write_file", {"path": "notes.txt", "content": "temporary scratch notes\n"}),
+                ToolCall("mark_task_done", {"task_id": "database.1"}),
+                ToolCall("complete_phase", report("users table")),
+            ],
+        ),
+        Turn(
+            match="Current phase: api",
+            tool_calls=[
+                ToolCall("write_file", {"path": "api.py", "content": "def create_user(name):\n    return {'name': name}\n"}),
+                ToolCall("complete_phase", report("POST /users")),
+            ],
+        ),
+        Turn(
+            match="Current phase: testing",
+            tool_calls=[
+                ToolCall("write_file", {"path": "test_api.py", "content": "from api import create_user\n\n\ndef test_create():\n    assert create_user('a') == {'name': 'a'}\n"}),
+                ToolCall("complete_phase", report("tests")),
+            ],
+        ),
+        Turn(match="Stage: final_review", text="Everything is in place.", repeat=True),
+        Turn(text="Noted.", repeat=True),
+    ]
+
+
+def make_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    run = lambda *a: subprocess.run(["git", "-C", str(path), *a], check=True, capture_output=True)  # noqa: E731
+    run("init", "-q", "-b", "main")
+    (path / "README.md").write_text("# notes api\n")
+    run("add", "-A")
+    run("commit", "-qm", "initial")
+    return path
+
+
+def screen_text(app: Workbench) -> str:
+    """The text the terminal shows now (from the SVG screenshot, tags stripped)."""
+    svg = app.export_screenshot()
+    parts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(parts)).replace("\xa0", " ")
+
+
+async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
+    steps = int(timeout / 0.05)
+    for _ in range(steps):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+async def idle(pilot: Pilot, app: Workbench) -> None:
+    """Wait until the model's turn and every gate action are over."""
+    await wait_until(
+        pilot,
+        lambda: app.controller is not None
+        and not app.controller.busy
+        and not any(w.group in ("turn", "gate", "open") and not w.is_finished for w in app.workers),
+        what="the workbench to become idle",
+    )
+    await pilot.pause(0.05)
+
+
+async def press_gate(pilot: Pilot, app: Workbench, key: str) -> None:
+    """Press an approval key the way a user does: outside the chat input, after the grace period."""
+    app.set_focus(None)
+    await pilot.pause(0.55)
+    await pilot.press(key)
