@@ -540,7 +540,7 @@ _AUTH_ROUTES = '''# Accounts. Login answers the same 401, in about the same time
 # wrong password, so it does not reveal which emails have accounts.
 
 
-@router.route("POST", "/auth/signup")
+@router.post("/auth/signup")
 def signup(request: Request, conn: sqlite3.Connection) -> Response:
     body = request.json()
     email = validation.email(body)
@@ -552,7 +552,7 @@ def signup(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(201, user)
 
 
-@router.route("POST", "/auth/login")
+@router.post("/auth/login")
 def login(request: Request, conn: sqlite3.Connection) -> Response:
     body = request.json()
     email = validation.email(body)
@@ -568,7 +568,7 @@ def login(request: Request, conn: sqlite3.Connection) -> Response:
 # Admin routes: the bearer token of an account whose current role is "admin".
 
 
-@router.route("GET", "/admin/stats")
+@router.get("/admin/stats")
 @security.require_role("admin")
 '''
 
@@ -576,7 +576,7 @@ _OPEN_ADMIN = '''# Admin routes. There are no accounts yet, so nothing protects 
 # service can read the totals and delete a project with all its tasks.
 
 
-@router.route("GET", "/admin/stats")
+@router.get("/admin/stats")
 '''
 
 _CLIENT_FIXTURE = """@pytest.fixture
@@ -672,8 +672,8 @@ def _security() -> list[Turn]:
               _edit("taskboard/routes.py", "from taskboard import db, validation\n",
                     "from taskboard import db, security, users, validation\n"),
               _edit("taskboard/routes.py", _OPEN_ADMIN, _AUTH_ROUTES),
-              _edit("taskboard/routes.py", '@router.route("DELETE", "/admin/projects/{project_id}")\n',
-                    '@router.route("DELETE", "/admin/projects/{project_id}")\n@security.require_role("admin")\n'),
+              _edit("taskboard/routes.py", '@router.delete("/admin/projects/{project_id}")\n',
+                    '@router.delete("/admin/projects/{project_id}")\n@security.require_role("admin")\n'),
               *_done("security.2", "security.3", "security.5")),
         _turn(m,
               "The existing admin tests call `/admin/*` without a token, which is now a 401 by design. "

@@ -20,6 +20,8 @@ import pytest
 from openai import OpenAI
 
 from phasegate import prompts
+from phasegate.app.analyzers.openapi import contract_findings, diff_contracts, parse_spec_text, version_bumped
+from phasegate.app.analyzers.security import scan_added_lines
 from phasegate.app.demo_script import (
     DEMO_TASK,
     FINAL_REVIEW,
@@ -197,6 +199,18 @@ async def test_replay_every_phase_on_the_sample(demo_repo: Path):
     status = git(demo_repo, "status", "--porcelain")
     assert "dev.db" not in status, "the dev database must stay git-ignored"
     assert "__pycache__" not in status
+
+    # What the phase reviews will see: no security finding on anything the session added, and a
+    # contract change that is additive for existing routes and carries a version bump.
+    git(demo_repo, "add", "-A")
+    added = git(demo_repo, "diff", "--cached", "HEAD")
+    assert [f.to_json() for f in scan_added_lines(added)] == []
+    before = parse_spec_text(git(demo_repo, "show", "HEAD:openapi.yaml"))
+    after = parse_spec_text((demo_repo / "openapi.yaml").read_text())
+    assert contract_findings(before, after, "openapi.yaml") == []
+    added_paths = {c.path for c in diff_contracts(before, after) if c.kind == "path_added"}
+    assert added_paths == {"/auth/signup", "/auth/login"}
+    assert version_bumped(before, after)
 
 
 # -- the conversation, through the real server and client --------------------------------------------

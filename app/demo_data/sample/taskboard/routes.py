@@ -21,17 +21,17 @@ def _project_or_404(conn: sqlite3.Connection, project_id: int) -> dict[str, Any]
     return project
 
 
-@router.route("GET", "/health")
+@router.get("/health")
 def health(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(200, {"status": "ok"})
 
 
-@router.route("GET", "/projects")
+@router.get("/projects")
 def list_projects(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(200, {"items": db.list_projects(conn)})
 
 
-@router.route("POST", "/projects")
+@router.post("/projects")
 def create_project(request: Request, conn: sqlite3.Connection) -> Response:
     body = request.json()
     name = validation.text(body, "name", max_length=100)
@@ -39,19 +39,19 @@ def create_project(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(201, db.create_project(conn, name or "", description))
 
 
-@router.route("GET", "/projects/{project_id}")
+@router.get("/projects/{project_id}")
 def get_project(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(200, _project_or_404(conn, request.params["project_id"]))
 
 
-@router.route("GET", "/projects/{project_id}/tasks")
+@router.get("/projects/{project_id}/tasks")
 def list_tasks(request: Request, conn: sqlite3.Connection) -> Response:
     project = _project_or_404(conn, request.params["project_id"])
     status = validation.choice(request.query, "status", validation.TASK_STATUSES)
     return Response(200, {"items": db.list_tasks(conn, project["id"], status)})
 
 
-@router.route("POST", "/projects/{project_id}/tasks")
+@router.post("/projects/{project_id}/tasks")
 def create_task(request: Request, conn: sqlite3.Connection) -> Response:
     project = _project_or_404(conn, request.params["project_id"])
     body = request.json()
@@ -61,7 +61,7 @@ def create_task(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(201, db.create_task(conn, project["id"], title, status, due_date))
 
 
-@router.route("PATCH", "/tasks/{task_id}")
+@router.patch("/tasks/{task_id}")
 def update_task(request: Request, conn: sqlite3.Connection) -> Response:
     body = request.json()
     title = validation.text(body, "title", max_length=200, required=False)
@@ -77,12 +77,12 @@ def update_task(request: Request, conn: sqlite3.Connection) -> Response:
 # service can read the totals and delete a project with all its tasks.
 
 
-@router.route("GET", "/admin/stats")
+@router.get("/admin/stats")
 def admin_stats(request: Request, conn: sqlite3.Connection) -> Response:
     return Response(200, db.stats(conn))
 
 
-@router.route("DELETE", "/admin/projects/{project_id}")
+@router.delete("/admin/projects/{project_id}")
 def admin_delete_project(request: Request, conn: sqlite3.Connection) -> Response:
     if not db.delete_project(conn, request.params["project_id"]):
         raise HTTPError(404, "not_found", f"Project {request.params['project_id']} does not exist.")

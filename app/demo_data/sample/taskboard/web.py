@@ -93,6 +93,18 @@ class Router:
 
         return register
 
+    def get(self, pattern: str) -> Callable[[Handler], Handler]:
+        return self.route("GET", pattern)
+
+    def post(self, pattern: str) -> Callable[[Handler], Handler]:
+        return self.route("POST", pattern)
+
+    def patch(self, pattern: str) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", pattern)
+
+    def delete(self, pattern: str) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", pattern)
+
     def dispatch(self, request: Request, conn: sqlite3.Connection) -> Response:
         path_matched = False
         for method, regex, handler in self._routes:
