@@ -158,6 +158,9 @@ class PlanChecklist(Widget):
         if target is None and self._current:
             target = self._tree_nodes.get(("phase", self._current))
         if target is not None:
+            # New nodes get their line numbers when the tree builds its lines (lazily, on the next
+            # render); build them now so the cursor lands on the node and not on line -1.
+            _ = tree._tree_lines
             tree.move_cursor(target)
 
     def task_done(self, task_id: str) -> bool:

@@ -17,9 +17,9 @@ class ToolEntry(Collapsible):
         self.summary = ""
         self._detail = Static(self._detail_content(), classes="tool-detail")
         # Titles are given as Content, never as a str: a str title would be parsed as markup.
-        super().__init__(self._detail, title=self._title(), collapsed=True, classes="tool -running")  # type: ignore[arg-type]
+        super().__init__(self._detail, title=self._make_title(), collapsed=True, classes="tool -running")  # type: ignore[arg-type]
 
-    def _title(self) -> Content:
+    def _make_title(self) -> Content:
         state, style = {None: ("…", "dim"), True: ("✓", "green"), False: ("✗", "bold red")}[self.ok]
         parts: list[Content | str | tuple[str, str]] = [
             (state, style),
@@ -43,7 +43,7 @@ class ToolEntry(Collapsible):
     def complete(self, ok: bool, summary: str) -> None:
         self.ok = ok
         self.summary = clean(summary)
-        self.title = self._title()  # type: ignore[assignment]
+        self.title = self._make_title()  # type: ignore[assignment]
         self.remove_class("-running")
         self.add_class("-ok" if ok else "-error")
         self._detail.update(self._detail_content())

@@ -1,0 +1,195 @@
+"""Host apps for the workbench widgets: used by the Pilot tests and loaded by snap_compare by path
+(``widget_hosts.py:NAME``). Each host records the messages its widget posts in ``app.posted``."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.message import Message
+
+from phasegate.phases.models import ArchitecturalPhase, PhaseState, PhaseStatus, Plan, Task
+from phasegate.widgets.approval_bar import SECURITY_ITEMS, ApprovalBar
+from phasegate.widgets.chat import Chat
+from phasegate.widgets.commands_log import CommandsLog
+from phasegate.widgets.markdown_pane import MarkdownPane
+from phasegate.widgets.plan_checklist import PlanChecklist
+from phasegate.widgets.schema_view import SchemaView
+from phasegate.widgets.status_header import StatusHeader
+
+
+def sample_plan(done: tuple[str, ...] = ("database.1",)) -> Plan:
+    plan = Plan(
+        phases=[
+            ArchitecturalPhase(
+                slug="database",
+                title="Database",
+                tasks=[Task(title="Add users table migration"), Task(title="Index users.email")],
+            ),
+            ArchitecturalPhase(
+                slug="api",
+                title="API",
+                tasks=[Task(title="POST /users endpoint"), Task(title="Validate request bodies")],
+            ),
+            ArchitecturalPhase(slug="testing", title="Testing", tasks=[Task(title="Integration tests for /users")]),
+        ]
+    )
+    for phase in plan.phases:
+        for task in phase.tasks:
+            task.done = task.id in done
+    return plan
+
+
+def sample_states() -> list[PhaseState]:
+    return [
+        PhaseState(slug="database", status=PhaseStatus.COMMITTED, commit_sha="3f2a9c1d0e"),
+        PhaseState(slug="api", status=PhaseStatus.IN_PROGRESS),
+        PhaseState(slug="testing", status=PhaseStatus.PENDING),
+    ]
+
+
+SAMPLE_FINDINGS = [
+    {"severity": "medium", "path": "api/users.py", "line": 12, "message": "request body not validated"},
+    {"severity": "high", "path": "config.py", "line": 3, "message": "hard-coded secret"},
+]
+
+
+class Recorder(App[None]):
+    """Keeps every message of the types in ``RECORD`` that bubbles up to the App."""
+
+    RECORD: tuple[type[Message], ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted: list[Message] = []
+
+    def post_message(self, message: Message) -> bool:
+        # Messages bubble to the App through post_message: record them on the way in.
+        if isinstance(message, self.RECORD):
+            self.posted.append(message)
+        return super().post_message(message)
+
+
+class ApprovalHost(Recorder):
+    RECORD = (ApprovalBar.Action, ApprovalBar.ChecklistChanged)
+
+    def __init__(self, clock=None, checklist: bool = False) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self._bar_clock = clock
+        self._checklist = checklist
+
+    def compose(self) -> ComposeResult:
+        kwargs = {"clock": self._bar_clock} if self._bar_clock else {}
+        yield ApprovalBar(id="approval-bar", **kwargs)
+
+    def on_mount(self) -> None:
+        bar = self.query_one(ApprovalBar)
+        if self._checklist:
+            bar.set_security_checklist(list(SECURITY_ITEMS), SAMPLE_FINDINGS)
+            bar.set_gate("Commit phase api", {"approve", "request-changes", "reject"})
+        else:
+            bar.set_gate("Approve plan v2", {"approve", "request-changes"})
+
+
+class PlanHost(Recorder):
+    RECORD = (PlanChecklist.PhaseSelected, PlanChecklist.TaskToggled, PlanChecklist.VersionSelected)
+
+    def compose(self) -> ComposeResult:
+        yield PlanChecklist(id="plan")
+
+    def on_mount(self) -> None:
+        checklist = self.query_one(PlanChecklist)
+        checklist.update_plan(sample_plan(), sample_states(), "api")
+        checklist.set_versions([(1, "first plan"), (2, "dropped deployment")])
+        checklist.tree.focus()
+
+
+class ChatHost(Recorder):
+    """A chat under an App that, like the workbench, binds ``y`` to approve."""
+
+    RECORD = (Chat.Submitted, Chat.CancelRequested)
+    BINDINGS = [("y", "approve", "Approve")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.approvals = 0
+
+    def action_approve(self) -> None:
+        self.approvals += 1
+
+    def compose(self) -> ComposeResult:
+        yield Chat(id="chat")
+
+    def on_mount(self) -> None:
+        self.query_one(Chat).focus_input()
+
+
+SAMPLE_SCHEMA = {
+    "sources": ["db/schema.sql"],
+    "tables": [
+        {
+            "name": "users",
+            "columns": [
+                {"name": "id", "type": "integer", "nullable": False, "default": None, "primary_key": True, "unique": False},
+                {"name": "email", "type": "text", "nullable": False, "default": None, "primary_key": False, "unique": True},
+                {"name": "age", "type": "bigint", "nullable": True, "default": "0", "primary_key": False, "unique": False},
+            ],
+            "indexes": [{"name": "users_email_idx", "columns": ["email"], "unique": True}],
+            "foreign_keys": [],
+        },
+        {
+            "name": "orders",
+            "columns": [
+                {"name": "id", "type": "integer", "nullable": False, "default": None, "primary_key": True, "unique": False},
+                {"name": "user_id", "type": "integer", "nullable": False, "default": None, "primary_key": False, "unique": False},
+            ],
+            "indexes": [],
+            "foreign_keys": [{"columns": ["user_id"], "ref_table": "users", "ref_columns": ["id"]}],
+        },
+    ],
+    "enums": [{"name": "order_status", "values": ["new", "paid", "shipped"]}],
+}
+
+SAMPLE_DIFF = {
+    "changes": [
+        {"kind": "table_added", "table": "orders", "column": None, "before": None, "after": None, "destructive": False},
+        {"kind": "column_changed", "table": "users", "column": "age", "before": {"type": "integer"},
+         "after": {"type": "bigint"}, "destructive": False},
+        {"kind": "column_removed", "table": "users", "column": "nickname", "before": {"type": "text"},
+         "after": None, "destructive": True},
+        {"kind": "table_removed", "table": "legacy_sessions", "column": None, "before": None, "after": None,
+         "destructive": True},
+    ]
+}
+
+
+class SchemaHost(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SchemaView(id="schema")
+
+    def on_mount(self) -> None:
+        self.query_one(SchemaView).show_schema(SAMPLE_SCHEMA, SAMPLE_DIFF)
+
+
+class PaneHost(App[None]):
+    """A status header, a Markdown pane and a commands log stacked: the simple viewers."""
+
+    CSS = "MarkdownPane { height: 1fr; } CommandsLog { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(id="status")
+        yield MarkdownPane(id="research")
+        yield CommandsLog(id="commands")
+
+
+approval_app = ApprovalHost()
+approval_checklist_app = ApprovalHost(checklist=True)
+plan_app = PlanHost()
+schema_app = SchemaHost()
+
+
+def screen_lines(app: App) -> list[str]:  # type: ignore[type-arg]
+    """The text the user sees on the active screen now, one string per terminal row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: App) -> str:  # type: ignore[type-arg]
+    return "\n".join(screen_lines(app))
