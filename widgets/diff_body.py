@@ -26,8 +26,10 @@ from textual.style import Style as VisualStyle
 from phasegate.phases.diffs import DiffLine, FileDiff, Hunk, pair_lines
 from phasegate.widgets.diff_file_list import file_labels
 
-HIGHLIGHT_CHUNK = 200
+HIGHLIGHT_CHUNK = 32
 """Lines highlighted together: enough context for the lexer, small enough to stay fast per page."""
+STRIP_CACHE_ROWS = 400
+"""Rendered rows kept: the screen, the prefetched next and previous pages, and some history."""
 MAX_CODE_CHARS = 400
 """Lines are cropped to the view (no horizontal scroll); never lex more than this of one line."""
 
@@ -69,11 +71,15 @@ def language_for(path: str) -> str:
 
 @dataclass(slots=True)
 class _HunkData:
-    """A hunk's parsed lines plus where each line sits in the code of the old and the new side."""
+    """A hunk's parsed lines plus where each one sits in the code that gets lexed.
+
+    Context and added lines are lexed together as the new side; removed lines as the old side.
+    A context line is identical on both sides, so its highlighting is shared (lexing is the
+    expensive part of a page: Pygments costs ~0.2 ms a line).
+    """
 
     lines: list[DiffLine]
-    old_index: list[int]  # index into old_code, -1 for lines not on the old side
-    new_index: list[int]
+    code_index: list[int]  # index into old_code for "-" lines, into new_code otherwise (-1 for "\\")
     old_code: list[str] = field(default_factory=list)
     new_code: list[str] = field(default_factory=list)
     pairs: list[tuple[DiffLine | None, DiffLine | None]] | None = None
@@ -84,21 +90,17 @@ class _HunkData:
         lines = hunk.parse_lines()
         old_code: list[str] = []
         new_code: list[str] = []
-        old_index: list[int] = []
-        new_index: list[int] = []
+        code_index: list[int] = []
         for line in lines:
-            text = sanitize(line.text)
-            if line.kind in " -":
-                old_index.append(len(old_code))
-                old_code.append(text)
+            if line.kind == "-":
+                code_index.append(len(old_code))
+                old_code.append(sanitize(line.text))
+            elif line.kind == "\\":
+                code_index.append(-1)
             else:
-                old_index.append(-1)
-            if line.kind in " +":
-                new_index.append(len(new_code))
-                new_code.append(text)
-            else:
-                new_index.append(-1)
-        return cls(lines, old_index, new_index, old_code, new_code)
+                code_index.append(len(new_code))
+                new_code.append(sanitize(line.text))
+        return cls(lines, code_index, old_code, new_code)
 
 
 class DiffBody(ScrollView, can_focus=True):
@@ -152,10 +154,14 @@ class DiffBody(ScrollView, can_focus=True):
         self._cursor: tuple[int, int] | None = None
         self._number_width = 3
         self._rejected: dict[tuple[int, int], str] = {}
-        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(2048)
-        self._hunk_data: LRUCache[tuple[int, int], _HunkData] = LRUCache(128)
-        self._code: LRUCache[tuple[int, int, str, int], list[Content]] = LRUCache(256)
+        # Small on purpose: everything cached is live objects the garbage collector must walk (a Strip
+        # is ~20 of them), and a full collection over a big cache is a visible pause while scrolling.
+        # A few pages of strips cover paging back and forth; the rest is cheap to rebuild.
+        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(STRIP_CACHE_ROWS)
+        self._hunk_data: LRUCache[tuple[int, int], _HunkData] = LRUCache(16)
+        self._code: LRUCache[tuple[int, int, str, int], list[Content]] = LRUCache(16)
         self._styles: dict[str, VisualStyle] = {}
+        self._prefetch_pending = False
         self.lines_rendered = 0
         """How many rows were rendered from scratch (not from the cache): a test and bench probe."""
 
@@ -214,6 +220,7 @@ class DiffBody(ScrollView, can_focus=True):
         self._rows = row
         self._number_width = max(3, len(str(biggest)))
         self._strips.clear()
+        self._schedule_prefetch()
         self.virtual_size = Size(self.scrollable_content_region.width, row)
         self.refresh()
 
@@ -233,7 +240,8 @@ class DiffBody(ScrollView, can_focus=True):
         super().notify_style_update()
 
     def on_resize(self) -> None:
-        self._strips.clear()
+        # Cached strips are keyed by width, so a resize needs no cache flush (showing the body after
+        # a message would otherwise render the first screen twice).
         self.virtual_size = Size(self.scrollable_content_region.width, self._rows)
 
     def watch_split(self) -> None:
@@ -334,13 +342,16 @@ class DiffBody(ScrollView, can_focus=True):
                 self._cursor = None
         if round(old_value) != round(new_value):
             self.refresh()  # the current-hunk marker may have moved
+            self._schedule_prefetch()
 
     # --- rendering -------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        row = y + round(self.scroll_y)
         width = self.scrollable_content_region.width
-        if row >= self._rows or width <= 0:
+        return self._row_strip(y + round(self.scroll_y), width)
+
+    def _row_strip(self, row: int, width: int) -> Strip:
+        if row >= self._rows or row < 0 or width <= 0:
             return Strip.blank(width, self.rich_style)
         i = bisect_right(self._starts, row) - 1
         f, h = self._blocks[i]
@@ -359,6 +370,31 @@ class DiffBody(ScrollView, can_focus=True):
                 strip = self._unified_row(f, h, offset - 1, width)
             self._strips[key] = strip
         return strip
+
+    # Paging is the common move, so once a frame is on screen the next page (then the previous one)
+    # is lexed and rendered into the cache while the user reads: the next page key paints from it.
+
+    def _schedule_prefetch(self) -> None:
+        if not self._prefetch_pending and self._rows:
+            self._prefetch_pending = True
+            self.call_after_refresh(self._prefetch, 1)
+
+    def _prefetch(self, direction: int) -> None:
+        self._prefetch_pending = False
+        if not self.is_mounted or not self._rows:
+            return
+        width = self.scrollable_content_region.width
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        start = top + height if direction > 0 else top - height
+        for row in range(max(start, 0), min(start + height, self._rows)):
+            self._row_strip(row, width)
+        if direction > 0 and top > 0:
+            self.call_after_refresh(self._prefetch_previous, top)
+
+    def _prefetch_previous(self, top: int) -> None:
+        if round(self.scroll_y) == top:  # only if the user has not moved on meanwhile
+            self._prefetch(-1)
 
     def _style(self, name: str) -> VisualStyle:
         return self.get_visual_style(name)
@@ -447,9 +483,7 @@ class DiffBody(ScrollView, can_focus=True):
             self._code[key] = lines
         return lines[index - chunk * HIGHLIGHT_CHUNK]
 
-    def _line_segments(
-        self, f: int, h: int, line: DiffLine, side: str, side_index: int, number: str
-    ) -> list[Segment]:
+    def _line_segments(self, f: int, h: int, line: DiffLine, code_index: int, number: str) -> list[Segment]:
         kind = line.kind
         if kind == "\\":
             note = self._rich("diff-body--note")
@@ -457,7 +491,7 @@ class DiffBody(ScrollView, can_focus=True):
         name = {"+": "added", "-": "removed"}.get(kind, "context")
         gutter = self._rich(f"diff-body--gutter-{name}" if kind != " " else "diff-body--gutter")
         base = self._style(f"diff-body--{name}")
-        code = self._code_line(f, h, side, side_index)
+        code = self._code_line(f, h, "old" if kind == "-" else "new", code_index)
         segments = [Segment(number, gutter), Segment(f"{kind} ", gutter)]
         segments.extend(
             Segment(text, style.rich_style) for text, style in code.render(base, end="", parse_style=self._parse)
@@ -476,8 +510,7 @@ class DiffBody(ScrollView, can_focus=True):
         old = "" if line.old_no is None else str(line.old_no)
         new = "" if line.new_no is None else str(line.new_no)
         segments = [self._rejected_bar(f, h)]
-        side, side_index = ("old", data.old_index[index]) if line.kind == "-" else ("new", data.new_index[index])
-        segments += self._line_segments(f, h, line, side, side_index, f"{old:>{w}} {new:>{w}} ")
+        segments += self._line_segments(f, h, line, data.code_index[index], f"{old:>{w}} {new:>{w}} ")
         fill = {"+": "diff-body--added", "-": "diff-body--removed"}.get(line.kind, "diff-body--context")
         return Strip(segments).adjust_cell_length(width, self._rich(fill))
 
@@ -501,8 +534,6 @@ class DiffBody(ScrollView, can_focus=True):
             return Strip.blank(width, filler)
         number = line.old_no if side == "old" else line.new_no
         label = f"{'' if number is None else number:>{self._number_width}} "
-        position = data.position[id(line)]
-        side_index = (data.old_index if side == "old" else data.new_index)[position]
-        segments = self._line_segments(f, h, line, side, side_index, label)
+        segments = self._line_segments(f, h, line, data.code_index[data.position[id(line)]], label)
         fill = {"+": "diff-body--added", "-": "diff-body--removed"}.get(line.kind, "diff-body--context")
         return Strip(segments).adjust_cell_length(width, self._rich(fill))
