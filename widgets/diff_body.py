@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
+from textual import events
 from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
@@ -329,6 +330,13 @@ class DiffBody(ScrollView, can_focus=True):
             return False
         self.scroll_to_block(target)
         return True
+
+    def on_click(self, event: events.Click) -> None:
+        """Clicking a hunk makes it current (so ``x`` rejects the hunk the user pointed at)."""
+        row = event.y + round(self.scroll_y)
+        block = self.block_at(row) if row < self._rows else None
+        if block is not None and block[1] >= 0:
+            self._set_cursor(block)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -87,6 +87,11 @@ class DiffView(Widget):
     def on_mount(self) -> None:
         self.show_message(EMPTY_MESSAGE)
 
+    def focus(self, scroll_visible: bool = True) -> DiffView:
+        """Focusing the view focuses its body, where the keys act."""
+        self.body.focus(scroll_visible)
+        return self
+
     @property
     def body(self) -> DiffBody:
         return self.query_one("#diff-body", DiffBody)

@@ -254,3 +254,22 @@ async def test_big_diff_is_parsed_in_a_worker_above_the_threshold() -> None:
 @pytest.mark.parametrize("keys", [(), ("v",)], ids=["unified", "split"])
 def test_snapshots(snap_compare, keys: tuple[str, ...]) -> None:
     assert snap_compare(Path(__file__).parent / "diff_host.py", press=keys, terminal_size=SIZE)
+
+
+async def test_j_k_scroll_and_a_click_picks_the_hunk() -> None:
+    app = DiffHost()
+    async with app.run_test(size=SIZE) as pilot:
+        body = body_of(app)
+        app.query_one(DiffView).focus()
+        assert app.focused is body
+        await pilot.press("j", "j")
+        assert round(body.scroll_y) == 2
+        await pilot.press("k")
+        assert round(body.scroll_y) == 1
+        lines = screen_lines(app)
+        row = next(i for i, line in enumerate(lines) if "app/schema.sql" in line) + 2  # inside its hunk
+        region = body.content_region
+        await pilot.click(offset=(region.x + 5, region.y + row))
+        assert body.current_hunk == (1, 0)
+        await reject_current(pilot, "no new tables")
+        assert app.query_one(DiffView).rejected_hunks() == [("app/schema.sql", 0, "no new tables")]
