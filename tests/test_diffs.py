@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from phasegate.phases.diffs import DiffLine, FileDiff, build_patch, pair_lines, parse_diff, select_hunks
 
@@ -286,3 +289,65 @@ def test_big_diff_parses_lazily() -> None:
     assert len(parsed) == 200 and sum(f.added + f.removed for f in parsed) == 50_000
     assert all(h._lines is None for f in parsed for h in f.hunks)  # nothing materialised yet
     assert parsed[-1].hunks[0].split_row_count() == 125
+
+
+_WORDS = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"]
+
+
+@st.composite
+def edited_file(draw: st.DrawFn) -> tuple[list[str], list[str], bool, bool]:
+    base = draw(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=60))
+    new = list(base)
+    for _ in range(draw(st.integers(1, 8))):
+        op = draw(st.sampled_from(["replace", "insert", "delete"]))
+        i = draw(st.integers(0, max(len(new) - 1, 0)))
+        word = draw(st.sampled_from(_WORDS)) + "!"
+        if op == "replace" and new:
+            new[i] = word
+        elif op == "insert":
+            new.insert(i, word)
+        elif new:
+            del new[i]
+    return base, new, draw(st.booleans()), draw(st.booleans())
+
+
+def _text(lines: list[str], final_newline: bool) -> str:
+    return "\n".join(lines) + ("\n" if final_newline and lines else "")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edited_file(), st.data())
+def test_property_counts_match_git_and_partial_patches_commute(
+    case: tuple[list[str], list[str], bool, bool], data: st.DataObject
+) -> None:
+    """For random edits: +/- counts equal ``git diff --numstat``, and reversing any subset S of hunks
+    from the new file gives the same bytes as applying the other hunks to the base file."""
+    base, new, base_eol, new_eol = case
+    with tempfile.TemporaryDirectory() as tmp:
+        repo, other = Path(tmp) / "repo", Path(tmp) / "other"
+        repo.mkdir()
+        other.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        (repo / "f.txt").write_text(_text(base, base_eol))
+        commit_all(repo)
+        (repo / "f.txt").write_text(_text(new, new_eol))
+        files = parse_diff(diff_text(repo))
+        if (repo / "f.txt").read_bytes() == _text(base, base_eol).encode():
+            assert files == []
+            return
+        (fd,) = files
+        added, removed, _ = git(repo, "diff", "--numstat").split("\t")
+        assert (fd.added, fd.removed) == (int(added), int(removed))
+
+        indices = list(range(len(fd.hunks)))
+        subset = data.draw(st.sets(st.sampled_from(indices)))
+        rest = [i for i in indices if i not in subset]
+        if subset:
+            apply(repo, build_patch([(fd, subset)]), "-R")
+        (other / "f.txt").write_text(_text(base, base_eol))
+        if rest:
+            subprocess.run(
+                ["git", "apply", "-"], cwd=other, check=True, capture_output=True,
+                input=build_patch([(fd, rest)]).encode(),
+            )
+        assert (repo / "f.txt").read_bytes() == (other / "f.txt").read_bytes()
