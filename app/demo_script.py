@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from phasegate.app.scripted_server import ToolCall, Turn
@@ -52,8 +53,8 @@ def executing(slug: str) -> str:
     return rf"^Stage: executing\nCurrent phase: {re.escape(slug)}\n(?!Revision requested: yes)"
 
 
-def sample_root() -> Any:
-    """The bundled sample repository (a ``Traversable``; copy it out with ``importlib.resources.as_file``)."""
+def sample_root() -> Traversable:
+    """The bundled sample repository; copy it out with ``importlib.resources.as_file``."""
     return resources.files("phasegate.app") / "demo_data" / "sample"
 
 
@@ -812,7 +813,7 @@ def _fallbacks() -> list[Turn]:
               "Understood — taking your feedback for this phase.\n\n" + _SCRIPTED_NOTE,
               _complete("Re-submitted after your review.",
                         ["The changes of this phase, unchanged since the last review (scripted demo model)"],
-                        [("python -m pytest -q (last run in this phase)", "all tests passed")],
+                        [("No file changed since the last review, so its verification results stand", "")],
                         ["Your feedback has not been applied: the demo model is scripted."],
                         "Your review of this phase."),
               repeat=True),
