@@ -111,8 +111,11 @@ class DiffView(Widget):
 
         Big diffs are parsed in a thread; :class:`DiffView.Loaded` is posted once the diff is shown.
         """
-        self._generation += 1
         marks = list(rejected)
+        if not self.is_mounted:  # called right after mounting us: run once our children exist
+            self.call_after_refresh(self.set_diff, diff_text, marks)
+            return
+        self._generation += 1
         if diff_text.count("\n") > self.THREAD_THRESHOLD_LINES:
             self.show_message("Loading diff…")
             self._parse_in_thread(diff_text, marks, self._generation)

@@ -273,3 +273,14 @@ async def test_j_k_scroll_and_a_click_picks_the_hunk() -> None:
         assert body.current_hunk == (1, 0)
         await reject_current(pilot, "no new tables")
         assert app.query_one(DiffView).rejected_hunks() == [("app/schema.sql", 0, "no new tables")]
+
+
+async def test_set_diff_right_after_mount_is_not_lost() -> None:
+    app = DiffHost(diff_text=None)
+    async with app.run_test(size=SIZE) as pilot:
+        view = DiffView(id="late")
+        mounting = app.mount(view)
+        view.set_diff(SAMPLE_DIFF)  # before the mount has completed: children do not exist yet
+        await mounting
+        await pilot.pause()
+        assert [fd.path for fd in view.files][:2] == ["app/service.py", "app/schema.sql"]
