@@ -1,9 +1,10 @@
 """Everything phasegate does to git, in one place (like aider's ``repo.py``, but restart-proof).
 
-GitPython finds and validates the repository; the work itself goes through the git CLI, because on big
-repositories ``git add``/``diff``/``commit``/``revert`` are much faster than anything in Python, and
-because the CLI's behaviour (hooks, filters, ignore rules, rename detection) is exactly what the user's
-own ``git`` would do.
+Everything goes through the git CLI: on big repositories ``git add``/``diff``/``commit``/``revert`` are
+much faster than anything in Python, the CLI's behaviour (hooks, filters, ignore rules, rename detection)
+is exactly what the user's own ``git`` would do, and ``phasegate`` opens the repository before its first
+frame, where importing GitPython (~0.1 s) would be paid on every start. GitPython is still available as
+:attr:`GitService.repo`, imported on first use only.
 
 Three ideas carry the design:
 
@@ -31,12 +32,15 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
-
-import git
+from typing import TYPE_CHECKING, Literal
 
 from phasegate.app.errors import PhasegateError
+from phasegate.app.recovery import recorded
+
+if TYPE_CHECKING:
+    import git
 
 SESSION_TRAILER = "Phasegate-Session"
 PHASE_TRAILER = "Phasegate-Phase"
@@ -157,11 +161,10 @@ class _LogEntry:
 class GitService:
     """One repository's working tree, as phasegate uses it. Build it with :meth:`open`."""
 
-    def __init__(self, repo: git.Repo) -> None:
-        self.repo = repo
-        self.root = Path(repo.working_tree_dir or "").resolve()
+    def __init__(self, root: Path, git_dir: Path) -> None:
+        self.root = root.resolve()
         # The real git dir: for a linked worktree this is .git/worktrees/<name>, not the .git file.
-        self.git_dir = Path(self._run("rev-parse", "--absolute-git-dir").strip())
+        self.git_dir = git_dir
         self.notices: list[str] = []
         if self.is_detached():
             self.notices.append(
@@ -186,21 +189,8 @@ class GitService:
             raise NotARepositoryError(f"{where} does not exist.")
         if not where.is_dir():
             where = where.parent
-        try:
-            repo = git.Repo(where, search_parent_directories=True)
-        except git.InvalidGitRepositoryError:
-            raise NotARepositoryError(
-                f"{where.resolve()} is not inside a git repository; run `git init` there first "
-                "(phasegate keeps every approved phase as a commit)."
-            ) from None
-        except git.NoSuchPathError:
-            raise NotARepositoryError(f"{where} does not exist.") from None
-        if repo.bare or repo.working_tree_dir is None:
-            raise NotARepositoryError(
-                f"{where.resolve()} is a bare repository; phasegate needs a working tree — clone it and "
-                "run phasegate in the clone."
-            )
-        service = cls(repo)
+        root, git_dir = _locate(where)
+        service = cls(root, git_dir)
         if not allow_empty and not service.has_commits():
             raise EmptyRepositoryError(
                 f"The repository at {service.root} has no commits yet; phasegate needs one to diff and roll "
@@ -210,8 +200,15 @@ class GitService:
             service.ensure_no_operation_in_progress()
         return service
 
+    @cached_property
+    def repo(self) -> git.Repo:
+        """The GitPython ``Repo``, for callers that want it (imported on first use; the service needs none)."""
+        import git
+
+        return git.Repo(self.root)
+
     def has_commits(self) -> bool:
-        return self.repo.head.is_valid()
+        return self._run_raw("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode == 0
 
     def make_initial_commit(self, message: str = "Initial commit") -> str:
         """Give an empty repository an empty root commit (nothing the user staged goes into it)."""
@@ -246,18 +243,22 @@ class GitService:
     # -- where we are ----------------------------------------------------------------------------
 
     def head_sha(self) -> str:
-        if not self.has_commits():
+        result = self._run_raw("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        if result.returncode != 0:
             raise EmptyRepositoryError(f"The repository at {self.root} has no commits yet.")
-        return self.repo.head.commit.hexsha
+        return result.stdout.strip()
 
     def is_detached(self) -> bool:
-        return self.repo.head.is_detached
+        return self._symbolic_head() is None
 
     def branch(self) -> str | None:
-        """The current branch name, or None on a detached HEAD."""
-        if self.is_detached():
-            return None
-        return self.repo.head.reference.name
+        """The current branch name (also on an unborn branch), or None on a detached HEAD."""
+        ref = self._symbolic_head()
+        return ref.removeprefix("refs/heads/") if ref else None
+
+    def _symbolic_head(self) -> str | None:
+        result = self._run_raw("symbolic-ref", "--quiet", "HEAD")
+        return result.stdout.strip() if result.returncode == 0 else None
 
     def resolve(self, rev: str) -> str:
         """Full sha of ``rev`` (a sha prefix, branch, tag…), or a ``PhasegateError``."""
@@ -288,6 +289,7 @@ class GitService:
     def is_dirty(self) -> bool:
         return bool(self.dirty_files())
 
+    @recorded("commit")
     def commit_baseline(self, message: str = "Your changes before the phasegate session") -> str:
         """Commit the user's pending changes on their own, so they never mix with a phase's."""
         self.ensure_no_operation_in_progress()
@@ -320,7 +322,7 @@ class GitService:
             raise PhasegateError("HEAD is detached, so phasegate works on it without a session branch.")
         clean = re.sub(r"[^A-Za-z0-9._-]+", "-", slug).strip("-.") or "session"
         base = f"{BRANCH_PREFIX}{clean}"
-        existing = {head.name for head in self.repo.heads}
+        existing = set(self._run("for-each-ref", "--format=%(refname:strip=2)", "refs/heads/").split())
         name, n = base, 1
         while name in existing:
             n += 1
@@ -377,6 +379,7 @@ class GitService:
             changes.append(change)
         return sorted(changes, key=lambda c: c.path)
 
+    @recorded("discard")
     def discard_changes(self, base_sha: str) -> list[FileChange]:
         """Reject a phase: put every changed file back as it is in ``base_sha``; return what was undone.
 
@@ -441,6 +444,7 @@ class GitService:
 
     # -- commits -----------------------------------------------------------------------------------
 
+    @recorded("commit")
     def commit_phase(
         self,
         *,
@@ -571,6 +575,7 @@ class GitService:
 
     # -- rollback ----------------------------------------------------------------------------------
 
+    @recorded("revert")
     def revert_phase(self, slug: str, *, session_id: str | None = None) -> str:
         """Revert the newest live commit of phase ``slug`` with a commit carrying ``Phasegate-Rollback``.
 
@@ -698,19 +703,11 @@ class GitService:
     def _run_raw(
         self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None
     ) -> subprocess.CompletedProcess[str]:
-        full_env = dict(os.environ)
-        # C locale: stable messages to parse; no prompt or editor may ever block a worker.
-        full_env.update({"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true"})
-        # Never inherit an index/dir override from the caller's environment: we pick them explicitly.
-        for var in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
-            full_env.pop(var, None)
-        if env:
-            full_env.update(env)
         proc = subprocess.run(
-            [self.repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git", "-C", str(self.root), *args],
+            [_git_executable(), "-C", str(self.root), *args],
             input=input if input is not None else b"",
             capture_output=True,
-            env=full_env,
+            env=_git_env(env),
             check=False,
         )
         return subprocess.CompletedProcess(
@@ -729,6 +726,54 @@ class GitService:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
+
+
+def _git_executable() -> str:
+    # The variable GitPython honours, so a user who pointed GitPython at another git keeps that git.
+    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+
+
+def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    full_env = dict(os.environ)
+    # C locale: stable messages to parse; no prompt or editor may ever block a worker.
+    # No optional locks: a killed `git status` must not leave an index.lock that blocks the user.
+    full_env.update({"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true",
+                     "GIT_OPTIONAL_LOCKS": "0"})
+    # Never inherit an index/dir override from the caller's environment: we pick them explicitly.
+    for var in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
+        full_env.pop(var, None)
+    if extra:
+        full_env.update(extra)
+    return full_env
+
+
+def _locate(where: Path) -> tuple[Path, Path]:
+    """(working-tree root, absolute git dir) of the repository containing the directory ``where``."""
+    proc = subprocess.run(
+        [_git_executable(), "-C", str(where), "rev-parse", "--is-bare-repository", "--is-inside-git-dir",
+         "--absolute-git-dir", "--show-toplevel"],
+        capture_output=True, env=_git_env(), check=False,
+    )
+    out = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(out) < 3:  # git said nothing about a repository: there is none here
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if "not a git repository" in stderr:
+            raise NotARepositoryError(
+                f"{where.resolve()} is not inside a git repository; run `git init` there first "
+                "(phasegate keeps every approved phase as a commit)."
+            )
+        raise NotARepositoryError(f"{where.resolve()} cannot be opened as a git repository: {_last_line(stderr)}")
+    bare, inside_git_dir, git_dir = out[0] == "true", out[1] == "true", Path(out[2])
+    if bare:
+        raise NotARepositoryError(
+            f"{where.resolve()} is a bare repository; phasegate needs a working tree — clone it and "
+            "run phasegate in the clone."
+        )
+    if len(out) < 4:
+        if inside_git_dir and git_dir.name == ".git":  # pointed at <repo>/.git itself: open <repo>
+            return _locate(git_dir.parent)
+        raise NotARepositoryError(f"{where.resolve()} is not in a working tree of a git repository.")
+    return Path(out[3]), git_dir
 
 
 def _message(subject: str, body: str, trailers: Sequence[tuple[str, str]]) -> str:
