@@ -117,6 +117,7 @@ class Controller:
     repo_summary: str = ""
     busy: bool = False
     _turn_task: asyncio.Task[TurnResult] | None = None
+    recovered: list[str] = field(default_factory=list)  # repairs made on open after a crash, for the UI
     _llm: Any = None
     _lock: Any = None
 
@@ -138,18 +139,28 @@ class Controller:
         ``resume``: True = must resume (error if none), False = always new, None = resume if any.
         """
         from phasegate.app.git_service import GitService
+        from phasegate.app.recovery import recover
         from phasegate.app.store import SessionStore
         from phasegate.app.tools import ToolConfig, ToolRunner
         from phasegate.app.workspace import Workspace
 
-        git = GitService.open(Path(repo))
+        # A merge/rebase in progress is refused below, after a revert that phasegate itself left half done
+        # when it was killed has been undone (only the lock holder may repair: see app/recovery.py).
+        git = GitService.open(Path(repo), allow_in_progress=True)
         store = SessionStore(git.git_dir)
         held = store.lock() if lock else None
         session: Session | None = None
-        if resume is not False:
-            session = store.latest_unfinished()
-            if resume and session is None:
-                raise PhasegateError("There is no unfinished session to resume in this repository; start one with a task.")
+        try:
+            repaired = recover(git) if held is not None else []
+            git.ensure_no_operation_in_progress()
+            if resume is not False:
+                session = store.latest_unfinished()
+                if resume and session is None:
+                    raise PhasegateError("There is no unfinished session to resume in this repository; start one with a task.")
+        except BaseException:
+            if held is not None:
+                held.release()
+            raise
         async def approve(request: CommandRequest) -> CommandDecision:
             return await approver(request)
 
@@ -162,7 +173,7 @@ class Controller:
         controller = cls(git=git, store=store, settings=settings, tools=runner, session=session, listener=listener)
         controller._lock = held
         controller.conversation = [r["message"] for r in store.read_transcript(session.id) if r.get("type") == "message"]
-        controller.reconcile()
+        controller.recovered = repaired + controller.reconcile()
         return controller
 
     def close(self) -> None:
