@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,11 +21,12 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def binding_rows(bindings: Sequence[Binding]) -> list[tuple[str, str]]:
+def binding_rows(bindings: Sequence[Binding], display: Callable[[Binding], str] | None = None) -> list[tuple[str, str]]:
+    """(key, description) rows, without repeats; ``display`` turns a binding into its key label."""
     rows: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for binding in bindings:
-        key = binding.key_display or binding.key
+        key = display(binding) if display else (binding.key_display or binding.key)
         row = (key, binding.description or binding.action)
         if row not in seen:
             seen.add(row)
@@ -53,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
         rows = self._rows
         if rows is None:
             below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else self.app.screen
-            rows = binding_rows([active.binding for active in below.active_bindings.values()])
+            rows = binding_rows([active.binding for active in below.active_bindings.values()], self.app.get_key_display)
         rows = rows + [r for r in FIXED_KEYS if r not in rows]
         width = max((len(k) for k, _ in rows), default=0) + 2
         self.query_one("#table", Static).update(

@@ -46,6 +46,10 @@ def later_overlaps(candidates: Sequence[RollbackCandidate], slug: str) -> list[t
     return result
 
 
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 class RollbackPickerScreen(GatedModal[str | None]):
     CSS_PATH = "rollback_picker.tcss"
 
@@ -71,7 +75,7 @@ class RollbackPickerScreen(GatedModal[str | None]):
                 yield OptionList(
                     *(
                         Option(
-                            Content.assemble(clean(c.heading), "  ", (c.commit_sha[:7], "cyan"), (f"  {len(c.files)} files", "dim")),
+                            Content.assemble(clean(c.heading), "  ", (c.commit_sha[:7], "cyan"), (f"  {_files(len(c.files))}", "dim")),
                             id=c.slug,
                         )
                         for c in self.candidates
@@ -107,7 +111,7 @@ class RollbackPickerScreen(GatedModal[str | None]):
         lines = [
             Content.assemble(
                 "git revert ", (candidate.commit_sha[:7], "cyan"), " — ", (clean(candidate.heading), "bold"),
-                f" ({len(candidate.files)} files)",
+                f" ({_files(len(candidate.files))})",
             )
         ]
         overlaps = later_overlaps(self.candidates, candidate.slug)
@@ -118,7 +122,9 @@ class RollbackPickerScreen(GatedModal[str | None]):
                 lines.append(Content.assemble("  ", (clean(later.heading), "bold"), f": {shown}"))
         else:
             lines.append(Content.styled("No later phase touches these files.", "$success"))
-        self.query_one("#details", Static).update(Content("\n").join(lines))
+        details = self.query_one("#details", Static)
+        details.update(Content("\n").join(lines))
+
 
     def on_choice(self, button_id: str) -> None:
         if button_id == "confirm" and self.chosen:
