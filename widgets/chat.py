@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
+from textual.await_remove import AwaitRemove
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -143,7 +143,7 @@ class Chat(Widget):
         self._add(notice)
         return notice
 
-    def clear(self) -> AwaitComplete:
+    def clear(self) -> AwaitRemove:
         self._tools.clear()
         return self.log_view.remove_children()
 

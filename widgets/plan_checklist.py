@@ -109,7 +109,7 @@ class PlanChecklist(Widget):
         self.query_one("#versions", Select).display = False
 
     @property
-    def tree(self) -> Tree[NodeData]:
+    def plan_tree(self) -> Tree[NodeData]:
         return self.query_one("#plan-tree", _PlanTree)
 
     # -- rendering -------------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ class PlanChecklist(Widget):
                 self._tree_nodes[("task", task.id)].set_label(task_label(task, self._done[task.id]))
 
     def _rebuild(self, shape: list[tuple[str, tuple[str, ...]]]) -> None:
-        tree = self.tree
+        tree = self.plan_tree
         keep = tree.cursor_node.data if tree.cursor_node is not None else None
         tree.clear()
         self._tree_nodes = {}

@@ -113,11 +113,15 @@ class SchemaView(Tree[dict[str, Any]]):
             enums_node = root.add(Text(f"Enums ({len(enums)})", style="bold"), expand=True)
             for enum in enums:
                 name = str(enum.get("name", "?"))
-                change = self._change_for("enum", name)
-                label = Text(clean(name), style=_kind_style(change["kind"]) if change else "bold")
+                enum_change = self._change_for("enum", name)
+                label = Text(clean(name), style=_kind_style(enum_change["kind"]) if enum_change else "bold")
                 label.append("  " + ", ".join(clean(str(v)) for v in enum.get("values", [])), style="dim")
-                self._mark(label, change)
+                self._mark(label, enum_change)
                 enums_node.add_leaf(label, data=dict(enum))
+            for removed in (c for c in self._changes if c.get("kind") == "enum_removed"):
+                label = Text(f"{clean(str(removed.get('table') or removed.get('column')))}  (removed)", style=REMOVED)
+                self._mark(label, removed)
+                enums_node.add_leaf(label, data=removed)
 
     def _change_for(self, prefix: str, table: str, column: str | None = None) -> dict[str, Any] | None:
         for change in self._changes:

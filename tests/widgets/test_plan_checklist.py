@@ -34,7 +34,7 @@ async def test_selecting_a_phase_and_ticking_a_task_post_messages() -> None:
     app = PlanHost()
     async with app.run_test(size=(80, 20)) as pilot:
         checklist = app.query_one(PlanChecklist)
-        assert checklist.tree.cursor_node.data == ("phase", "api")  # the cursor starts on the current phase
+        assert checklist.plan_tree.cursor_node.data == ("phase", "api")  # the cursor starts on the current phase
         await pilot.press("enter")
         await pilot.press("down", "down", "space")  # api.2 "Validate request bodies"
         await pilot.pause()
@@ -53,13 +53,13 @@ async def test_update_keeps_the_cursor_in_place() -> None:
     async with app.run_test(size=(80, 20)) as pilot:
         checklist = app.query_one(PlanChecklist)
         await pilot.press("down", "down")
-        assert checklist.tree.cursor_node.data == ("task", "api.2")
+        assert checklist.plan_tree.cursor_node.data == ("task", "api.2")
         # Same shape (the model ticked a task, a phase moved on): relabelled in place.
         states = sample_states()
         states[1].status = PhaseStatus.AWAITING_REVIEW
         checklist.update_plan(sample_plan(done=("database.1", "api.1")), states, "api")
         await pilot.pause()
-        assert checklist.tree.cursor_node.data == ("task", "api.2")
+        assert checklist.plan_tree.cursor_node.data == ("task", "api.2")
         assert "☑ POST /users endpoint" in screen_text(app)
         assert "[awaiting review]" in screen_text(app)
         # New shape (database dropped): rebuilt, cursor still on the same task.
@@ -67,7 +67,7 @@ async def test_update_keeps_the_cursor_in_place() -> None:
         trimmed = Plan(phases=plan.phases[1:])
         checklist.update_plan(trimmed, states[1:], "api")
         await pilot.pause()
-        assert checklist.tree.cursor_node.data == ("task", "api.2")
+        assert checklist.plan_tree.cursor_node.data == ("task", "api.2")
         assert "Database" not in screen_text(app)
 
 

@@ -99,7 +99,7 @@ class PlanHost(Recorder):
         checklist = self.query_one(PlanChecklist)
         checklist.update_plan(sample_plan(), sample_states(), "api")
         checklist.set_versions([(1, "first plan"), (2, "dropped deployment")])
-        checklist.tree.focus()
+        checklist.plan_tree.focus()
 
 
 class ChatHost(Recorder):
