@@ -29,6 +29,9 @@ BUTTON_LABELS: dict[str, str] = {
     "reject": "Reject (n)",
     "rollback": "Roll back (u)",
 }
+# The App's bindings outside the chat input (DESIGN §4): key -> action. The App binds each key to
+# ``bar.trigger(action)`` and answers ``check_action`` with ``bar.is_allowed(action)``.
+GATE_KEYS: dict[str, str] = {"y": "approve", "e": "request-changes", "n": "reject", "u": "rollback"}
 SECURITY_ITEMS: tuple[str, ...] = ("Authentication", "Authorization", "Input validation", "Secrets")
 GRACE_SECONDS = 0.5
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
