@@ -81,6 +81,7 @@ class ToolOutcome:
     ok: bool = True
     ends_turn: bool = False
     halted: bool = False
+    exit_code: int | None = None
 
 
 class AgentHost(Protocol):

@@ -288,8 +288,13 @@ class Controller:
             if name == "complete_phase":
                 assert isinstance(value, PhaseReport)
                 slug = self.session.current_phase
+                results = await self.run_verification("verification")
                 await self._apply(wf.CompletePhase(value))
-                return f"The {slug} phase is now waiting for the user's review. Stop here; do not start another phase."
+                ran = "; ".join(f"`{c}` exit {code}" for c, code in results)
+                return (
+                    f"The {slug} phase is now waiting for the user's review. Stop here; do not start another phase."
+                    + (f" phasegate ran the verification: {ran}." if ran else "")
+                )
         except wf.WorkflowError as exc:
             return f"Refused: {exc}"
         raise ValueError(name)
@@ -301,10 +306,13 @@ class Controller:
             return f"Refused: {exc}"
         return f"Ticked {task_id}."
 
-    async def run_repository_tool(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
+    async def run_repository_tool(self, name: str, arguments: dict[str, Any], *, purpose: str = "model") -> ToolOutcome:
         result = await self.tools.call(name, arguments)
         changed = tuple(getattr(result, "changed_paths", ()) or ())
         event = getattr(result, "event", None)
+        exit_code = event.exit_code if event is not None else None
+        if changed and self.session.active_phase is not None:
+            self.session.active_phase.writes += 1
         if name == "run_command" and event is not None and self.session.active_phase is not None:
             from phasegate.app.command_policy import classify
 
@@ -314,6 +322,8 @@ class Controller:
                 exit_code=event.exit_code,
                 output=(result.text or "")[-4000:],
                 kind=classify(command, self.tools.root).kind,
+                purpose=purpose,
+                after_write=self.session.active_phase.writes,
             )
             self.session.active_phase.commands.append(run)
             self.store.save(self.session)
@@ -322,7 +332,55 @@ class Controller:
         halted = bool(getattr(result, "halt_turn", False))
         if halted:
             await self._apply(wf.MigrationRan(str(arguments.get("command", ""))))
-        return ToolOutcome(result.text, ok=result.ok, ends_turn=halted, halted=halted)
+            if exit_code not in (0, None):
+                await self._migration_failed(str(arguments.get("command", "")), exit_code)
+        return ToolOutcome(result.text, ok=result.ok, ends_turn=halted, halted=halted, exit_code=exit_code)
+
+    async def _migration_failed(self, command: str, exit_code: int) -> None:
+        """The seed: a failed migration stops everything, is reported, and its rollback is offered."""
+        from phasegate.app.verification import rollback_hints
+
+        active = self.session.active_phase
+        changed: list[str] = []
+        if active is not None and active.base_sha:
+            changed = [c.path for c in await asyncio.to_thread(self.git.phase_changes, active.base_sha)]
+        hints = rollback_hints(self.git.root, changed)
+        message = (
+            f"The migration `{command}` failed (exit {exit_code}); the model stopped. Reject (n) discards the "
+            "phase's changes"
+            + (f"; to undo what the migration applied: {'; '.join(hints)}" if hints else "")
+            + "."
+        )
+        await self._emit(AgentNotice(message, "error"))
+
+    async def run_verification(self, purpose: str) -> list[tuple[str, int | None]]:
+        """Run the repository's test commands (each approved like any command); return their exit codes."""
+        from phasegate.app.verification import detect_test_commands
+
+        commands = await asyncio.to_thread(detect_test_commands, self.git.root)
+        if purpose == "final":
+            commands = commands[:1]
+        results = []
+        active = self.session.active_phase
+        for command in commands:
+            if purpose == "verification" and active is not None:
+                fresh = [r for r in active.commands if r.command == command and r.after_write == active.writes]
+                if fresh and fresh[-1].exit_code == 0:
+                    # The model already ran it after the last change and it passed: no need to ask again.
+                    results.append((command, 0))
+                    await self._emit(AgentNotice(f"Verification `{command}`: passed (run after the last change)"))
+                    continue
+            reason = "phasegate: verify the phase" if purpose == "verification" else "phasegate: the full test run of the final review"
+            outcome = await self.run_repository_tool("run_command", {"command": command, "reason": reason}, purpose=purpose)
+            results.append((command, outcome.exit_code))
+            await self._emit(
+                AgentNotice(
+                    f"Verification `{command}`: "
+                    + ("passed" if outcome.exit_code == 0 else f"FAILED (exit {outcome.exit_code})" if outcome.exit_code is not None else "not run"),
+                    "information" if outcome.exit_code == 0 else "warning",
+                )
+            )
+        return results
 
     # ------------------------------------------------------------------ turns
     def _llm_client(self) -> Any:
@@ -481,6 +539,12 @@ class Controller:
         if s.stage == Stage.PHASE_REVIEW:
             return await self.commit_phase(overrides=overrides or [])
         if s.stage == Stage.FINAL_REVIEW:
+            report = s.final_report or await self.prepare_final_review()
+            tests = report.get("final_tests") or {}
+            if tests and not tests.get("passed") and not overrides:
+                raise ApprovalBlocked(
+                    [Blocker("verification", f"The full test run `{tests.get('command')}` failed — blocked by the rule: never ignore test failures.")]
+                )
             await self._apply(wf.ApproveFinal())
             return "done"
         raise PhasegateError("There is nothing to approve: the session is done.")
@@ -518,7 +582,22 @@ class Controller:
         note = f"[phasegate] The user approved the {active.slug} phase; it is committed as {sha[:8]}."
         note += f" The next phase is {nxt}; wait until the user starts it." if nxt else " All phases are done."
         await self.append_message({"role": "user", "content": note})
+        if self.session.stage == Stage.FINAL_REVIEW:
+            await self.prepare_final_review()
         return sha
+
+    async def prepare_final_review(self) -> dict[str, Any]:
+        """The seed's final review: the full test run, then the report (kept in the session)."""
+        from phasegate.app.final_report import build_report
+
+        results = await self.run_verification("final")
+        final_tests = None
+        if results:
+            command, code = results[0]
+            final_tests = {"command": command, "exit_code": code, "passed": code == 0}
+        report = await asyncio.to_thread(build_report, self.session, self.git, final_tests=final_tests)
+        await self._apply(wf.RecordFinalReport(report))
+        return report
 
     async def request_changes(self, feedback: str, *, rejected_hunks: list[tuple[str, int, str]] | None = None,
                               run_model: bool = True) -> TurnResult | None:
@@ -565,6 +644,8 @@ class Controller:
             if nxt is None:
                 raise PhasegateError("There is no phase left to skip.")
             await self._apply(wf.SkipPhase(nxt, reason))
+            if self.session.stage == Stage.FINAL_REVIEW:
+                await self.prepare_final_review()
             return
         if active is None or active.base_sha is None:
             raise PhasegateError("There is no phase to reject.")
@@ -576,6 +657,8 @@ class Controller:
         await self.append_message(
             {"role": "user", "content": f"[phasegate] The user rejected the {active.slug} phase; its changes were discarded and it is {what}.{why}"}
         )
+        if self.session.stage == Stage.FINAL_REVIEW:
+            await self.prepare_final_review()
 
     async def rollback(self, slug: str) -> str:
         """Revert a committed phase with ``git revert`` and record it."""
@@ -614,7 +697,7 @@ def commit_body(heading: str, report: PhaseReport | None, state: Any, overrides:
     """The phase commit's body: the phase report, commands run, and any overrides (DESIGN §4)."""
     parts = [report.to_markdown(heading.split(" ", 1)[-1]) if report else f"{heading} phase (no report)\n"]
     if state.commands:
-        parts.append("Commands run:\n" + "\n".join(f"- `{c.command}` → exit {c.exit_code}" for c in state.commands))
+        parts.append("Commands run:\n" + "\n".join(f"- `{c.command}` → exit {c.exit_code} ({c.purpose})" for c in state.commands))
     if state.migrations_run:
         parts.append("Migrations run (typed confirmation):\n" + "\n".join(f"- `{m}`" for m in state.migrations_run))
     if overrides:

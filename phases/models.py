@@ -246,6 +246,8 @@ class CommandRun(_Model):
     output: str = ""
     kind: str = "normal"
     approved_by: str = "user"  # "user", "allowlist", "typed-confirmation"
+    purpose: str = "model"  # "model": the model asked for it; "verification"/"final": phasegate ran it
+    after_write: int = 0  # how many file changes of the phase had happened when it ran
     at: datetime = Field(default_factory=utcnow)
 
 
@@ -261,6 +263,7 @@ class PhaseState(_Model):
     commands: list[CommandRun] = Field(default_factory=list)
     migrations_run: list[str] = Field(default_factory=list)
     overrides: list[str] = Field(default_factory=list)
+    writes: int = 0  # file changes made in this phase so far (to know whether a test run is still current)
     started_at: datetime | None = None
     committed_at: datetime | None = None
 

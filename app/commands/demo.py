@@ -19,11 +19,13 @@ from pathlib import Path
 
 from phasegate.app.errors import PhasegateError, UsageError
 
-NAME = "demo"
-HELP = "run the workflow on a bundled sample repository with a scripted model (offline)"
+# The task the bundled script answers (kept beside the script so they cannot drift apart).
 DEMO_TASK = (
     "Add user accounts with email/password sign-up, login with JWT, and role-based access to the admin routes"
 )
+
+NAME = "demo"
+HELP = "run the workflow on a bundled sample repository with a scripted model (offline)"
 DEMO_MODEL = "phasegate-demo (scripted)"
 
 
@@ -58,7 +60,7 @@ def prepare_repository(target: Path | None) -> Path:
     git("config", "user.name", "phasegate demo")
     git("config", "user.email", "demo@phasegate.invalid")
     git("add", "-A")
-    git("commit", "-q", "-m", "Sample backend: notes API (before the demo task)")
+    git("commit", "-q", "-m", "taskboard: the sample backend before the demo task")
     return target
 
 
@@ -72,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from phasegate.app.settings import load_settings
 
     repo = prepare_repository(Path(args.dir) if args.dir else None)
+    _demo_environment()
     pace = args.pace if args.pace is not None else (0.0 if args.headless else 0.02)
     with ScriptedServer(build_demo_script(), pace_s=pace) as server:
         loaded = load_settings(
@@ -88,6 +91,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"  see the phase commits:  git -C {repo} log --format='%h %s' ")
     print(f"  or:                     phasegate log --repo {repo}")
     return code
+
+
+def _demo_environment() -> None:
+    """Commands the scripted model runs must find this Python (with pytest) and never the user's DB."""
+    import os
+
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    for name in ("DATABASE_URL", "SECRET_KEY", "VIRTUAL_ENV"):
+        os.environ.pop(name, None)
+    # phasegate's own pytest plugins (hypothesis, snapshots…) would double every sample test run.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
 
 def _run_headless(repo: Path, settings: object) -> int:

@@ -1,12 +1,15 @@
 """``phasegate plan``: print the current session's plan (strict checklist Markdown, or JSON).
 
-``--headless TASK`` (research and plan without the workbench) is reserved here for the engineer who
-builds the headless agent run; until then it says so.
+``--headless TASK`` researches and plans against the configured endpoint without the workbench: it
+prints the research report and the plan, saves the session (the workbench resumes it at plan review)
+and never writes to the working tree; it exits 1 with one line if the model produces no valid plan.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from phasegate.app.cli import add_json_argument, add_repo_argument
@@ -26,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_session_argument(parser)
     parser.add_argument("--plan-version", type=int, metavar="N", help="an earlier version of the plan")
     parser.add_argument("--headless", action="store_true",
-                        help="research and plan TASK without the workbench (not available yet)")
+                        help="research and plan TASK without the workbench")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,10 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.headless:
         if not args.task:
             raise UsageError("--headless needs a TASK: phasegate plan --headless \"TASK\"")
-        # The headless research-and-plan run plugs in here.
-        raise PhasegateError(
-            "phasegate plan --headless is not available yet; run phasegate \"TASK\" to plan in the workbench."
-        )
+        return _headless(args)
 
     service = open_repo(args.repo, read_only=True)
     session = pick_session(open_store(service), args.session)
@@ -66,11 +66,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _render(plan: Plan) -> str:
-    try:
-        from phasegate.phases.plan_markdown import render_plan
-    except ImportError:  # the Markdown renderer is optional here: fall back to JSON rather than fail
-        import json
+    from phasegate.phases.plan_markdown import render_plan
 
-        return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-    text = render_plan(plan)
-    return text if text.endswith("\n") else text + "\n"
+    return render_plan(plan)
+
+
+def _headless(args: argparse.Namespace) -> int:
+    """Research and plan against the configured endpoint, without the TUI; never writes the tree."""
+    import asyncio
+
+    from phasegate.app.controller import Controller
+    from phasegate.app.headless import plan_only, printing_listener, refusing_approver
+    from phasegate.app.settings import load_settings
+
+    loaded = load_settings(Path(args.repo), {})
+    for warning in loaded.warnings:
+        sys.stderr.write(f"phasegate: warning: {warning}\n")
+
+    async def main() -> int:
+        controller = Controller.open(
+            args.repo, loaded.settings, approver=refusing_approver(), listener=printing_listener(sys.stderr),
+            resume=False, task=args.task,
+        )
+        try:
+            return await plan_only(controller, sys.stdout)
+        finally:
+            controller.close()
+
+    return asyncio.run(main())
