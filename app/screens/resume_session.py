@@ -56,6 +56,10 @@ class ResumeSessionScreen(GatedModal[str]):
                 yield Button("Start a new session", id="new")
                 yield Button("Resume", id="resume", variant="success")
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#resume", Button).focus()  # Enter (after the grace period) keeps the work
+
     def on_choice(self, button_id: str) -> None:
         if button_id in ("resume", "new"):
             self.dismiss(button_id)

@@ -185,6 +185,22 @@ async def test_resume_session(choice: str) -> None:
         assert app.result == choice
 
 
+async def test_resume_is_the_default_answer() -> None:
+    clock = FakeClock()
+    app = ScreenHost(lambda: resume_screen(clock=clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for widget in app.screen.query(Button):  # no 0.2 s press animation swallowing the second Enter
+            widget.active_effect_duration = 0
+        await pilot.press("enter")  # within the grace period: nothing
+        await pilot.pause()
+        assert app.result is NO_RESULT
+        open_gate(app, clock)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == "resume"
+
+
 async def test_reason_input_requires_text() -> None:
     clock = FakeClock()
     app = ScreenHost(lambda: reason_screen(clock=clock))

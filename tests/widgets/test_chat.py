@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Markdown, TextArea
 from widget_hosts import ChatHost, screen_lines, screen_text
 
@@ -173,3 +175,7 @@ async def test_busy_line_shows_the_label_and_goes_away() -> None:
         chat.set_busy(False)
         await pilot.pause()
         assert not chat.busy and "researching…" not in screen_text(app)
+
+
+def test_snapshot_transcript(snap_compare) -> None:
+    assert snap_compare(f"{Path(__file__).parent / 'widget_hosts.py'}:chat_app", terminal_size=(90, 34))

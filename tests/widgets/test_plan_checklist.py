@@ -69,6 +69,9 @@ async def test_update_keeps_the_cursor_in_place() -> None:
         await pilot.pause()
         assert checklist.plan_tree.cursor_node.data == ("task", "api.2")
         assert "Database" not in screen_text(app)
+        checklist.update_plan(None)
+        await pilot.pause()
+        assert "No plan yet" in screen_text(app) and "API" not in screen_text(app)
 
 
 async def test_model_text_in_titles_is_not_markup() -> None:

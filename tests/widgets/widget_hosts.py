@@ -161,6 +161,24 @@ SAMPLE_DIFF = {
 }
 
 
+class ChatTranscriptHost(ChatHost):
+    """A finished exchange: user, tool calls, a streamed reply with a code fence, notices (for the snapshot)."""
+
+    async def on_mount(self) -> None:
+        chat = self.query_one(Chat)
+        chat.add_user("Add a users table with a unique email.")
+        chat.add_tool_call("1", "read_file", '{"path": "db/schema.sql"}')
+        chat.complete_tool_call("1", True, "18 lines")
+        chat.add_tool_call("2", "write_file", '{"path": ".git/config"}')
+        chat.complete_tool_call("2", False, "refused: .git/ is off limits")
+        handle = chat.begin_assistant()
+        for chunk in ("## Migration\n\n", "```sql\nCREATE TABLE users (\n", "  email TEXT UNIQUE NOT NULL\n);\n```\n"):
+            await handle.append(chunk)
+        await handle.finish()
+        chat.add_notice("HTTP 429 from the server, retrying in 2 s (attempt 2 of 5)", "warning")
+        chat.focus_input()
+
+
 class SchemaHost(App[None]):
     def compose(self) -> ComposeResult:
         yield SchemaView(id="schema")
@@ -184,6 +202,7 @@ approval_app = ApprovalHost()
 approval_checklist_app = ApprovalHost(checklist=True)
 plan_app = PlanHost()
 schema_app = SchemaHost()
+chat_app = ChatTranscriptHost()
 
 
 def screen_lines(app: App) -> list[str]:  # type: ignore[type-arg]
