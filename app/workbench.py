@@ -12,12 +12,12 @@ appears (the approval bar's grace period). Keys typed into the chat input are te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Tab, TabbedContent, TabPane, Tabs
@@ -659,6 +659,85 @@ class Workbench(App[int]):
             self.chat.add_notice(f"`{request.command}` is allowed for the rest of this session.")
         return CommandDecision(approved=choice.approved, note=choice.note)
 
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen: Any) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        gate = self.controller.gate() if self.controller is not None else None
+        allowed = gate.allowed if gate is not None else frozenset()
+        if "approve" in allowed and gate is not None and gate.label:
+            yield SystemCommand(gate.label, "The Approve gate (y)", lambda: self.bar.trigger("approve"))
+        if "request_changes" in allowed:
+            yield SystemCommand("Request changes", "Send the phase or plan back to the model (e)", lambda: self.bar.trigger("request-changes"))
+        if "reject" in allowed and gate is not None:
+            yield SystemCommand(gate.reject_label, "Discard the phase's changes (n)", lambda: self.bar.trigger("reject"))
+        if "rollback" in allowed:
+            yield SystemCommand("Roll back a phase…", "Revert a committed phase with git revert (u)", lambda: self.bar.trigger("rollback"))
+        yield SystemCommand("Toggle unified/split diff", "Switch the diff view's layout (v in the diff)", self.diff_view.action_toggle_split)
+        for tab, title in (("diff-tab", "Diff"), ("schema-tab", "Schema"), ("research-tab", "Research"), ("report-tab", "Report"), ("commands-tab", "Commands")):
+            yield SystemCommand(f"Show {title}", f"Open the {title} tab of the viewer", lambda tab=tab: self.action_show_tab(tab))
+        yield SystemCommand("Export report", "Write the session report to a Markdown file under .git/phasegate/", self.action_export_report)
+        yield SystemCommand("Switch model…", "Use another model for the next turns", self.action_switch_model)
+        if self.controller is not None and self.controller.session.stage.value == "plan_review":
+            yield SystemCommand("Reorder or drop phases…", "Give the phase order, e.g. database, api, testing", self.action_reprioritize)
+        yield SystemCommand("Copy last reply", "Copy the model's last message to the clipboard", self.action_copy_last_reply)
+
+    @work(exclusive=True, group="palette", exit_on_error=False)
+    async def action_switch_model(self) -> None:
+        from phasegate.app.screens.reason_input import ReasonInputScreen
+
+        name = await self.push_screen_wait(
+            ReasonInputScreen("Switch model", "The model name the endpoint knows (e.g. gpt-4o, qwen2.5-coder).",
+                              initial=self.settings.model, ok_label="Switch")
+        )
+        if not name or self.controller is None:
+            return
+        self.settings.model = name
+        self.controller.settings.model = name
+        self.controller._llm = None  # the next turn builds a client for the new model
+        self._refresh_header()
+        self.notify(f"Next turns use {name}.", title="Model switched")
+
+    @work(exclusive=True, group="palette", exit_on_error=False)
+    async def action_reprioritize(self) -> None:
+        from phasegate.app.screens.reason_input import ReasonInputScreen
+
+        c = self.controller
+        if c is None or c.session.plan is None:
+            return
+        order = await self.push_screen_wait(
+            ReasonInputScreen("Reorder or drop phases", "Phases in the order to run them; leave one out to drop it.",
+                              initial=", ".join(c.session.plan.slugs), ok_label="Apply")
+        )
+        if order:
+            await self._guarded(c.reprioritize([p.strip() for p in order.replace(",", " ").split() if p.strip()]))
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def action_export_report(self) -> None:
+        from phasegate.app.final_report import build_report
+
+        c = self.controller
+        if c is None:
+            return
+        report = c.session.final_report or build_report(c.session, c.git)
+        path = c.store.root / "reports" / f"{c.session.id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(report["markdown"], encoding="utf-8")
+        self.call_from_thread(self.notify, f"Report written to {path}", title="Export report")
+
+    def action_copy_last_reply(self) -> None:
+        c = self.controller
+        replies = [m.get("content") for m in (c.conversation if c else []) if m.get("role") == "assistant" and m.get("content")]
+        if not replies:
+            self.notify("There is no reply to copy yet.", severity="warning")
+            return
+        self.copy_to_clipboard(replies[-1])
+        self.notify("Copied the last reply.")
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52 (Textual) and, where one exists, the OS clipboard too: not every terminal honours OSC 52."""
+        super().copy_to_clipboard(text)
+        copy_to_os_clipboard(text)
+
     # ------------------------------------------------------------------ misc actions
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#viewer", TabbedContent).active = tab
@@ -733,6 +812,21 @@ class Workbench(App[int]):
             self.controller.cancel()
             self.controller.close()
         self.exit(self.exit_code)
+
+
+def copy_to_os_clipboard(text: str) -> bool:
+    """Pipe ``text`` to the first clipboard tool found; never raises (a machine may have none)."""
+    import shutil
+    import subprocess
+
+    for command in (["pbcopy"], ["wl-copy"], ["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"]):
+        if shutil.which(command[0]):
+            try:
+                subprocess.run(command, input=text.encode("utf-8"), timeout=2, check=True, capture_output=True)
+                return True
+            except (OSError, subprocess.SubprocessError):
+                continue
+    return False
 
 
 def _short_args(arguments: dict[str, Any]) -> str:
