@@ -134,7 +134,9 @@ class Agent:
             offered = tools_for_session(session)
             specs = [self._spec(name) for name in offered]
             messages = [{"role": "system", "content": self.host.system_prompt()}]
-            messages += trim_to_budget(self.host.conversation, self.settings.context_token_budget)
+            messages += answer_dangling_tool_calls(
+                trim_to_budget(self.host.conversation, self.settings.context_token_budget)
+            )
             text_parts: list[str] = []
             calls: list[ToolCallRequest] = []
             try:
@@ -310,6 +312,38 @@ def research_from_text(text: str) -> ResearchReport:
     return ResearchReport(**sections, raw_text=text)
 
 
+NOT_RUN = "Not run: the turn was interrupted (cancelled, or phasegate stopped) before this call finished."
+
+
+def answer_dangling_tool_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give every tool call a result, so a cancelled or crashed turn cannot poison the conversation.
+
+    A turn cancelled while a tool waited for approval, or a process killed between an assistant
+    message and its tool results, leaves calls without results in the transcript; OpenAI-compatible
+    servers reject such a conversation (HTTP 400) on every later request. The missing results are
+    added (to the request only; the transcript keeps what really happened) saying the call did not run.
+    """
+    out: list[dict[str, Any]] = []
+    pending: list[str] = []
+
+    def close_pending() -> None:
+        out.extend({"role": "tool", "tool_call_id": call_id, "content": NOT_RUN} for call_id in pending)
+        pending.clear()
+
+    for message in messages:
+        if message.get("role") == "tool":
+            if message.get("tool_call_id") in pending:
+                pending.remove(message["tool_call_id"])
+            out.append(message)
+            continue
+        close_pending()
+        out.append(message)
+        if message.get("role") == "assistant":
+            pending.extend(str(call.get("id")) for call in message.get("tool_calls") or ())
+    close_pending()
+    return out
+
+
 def estimate_tokens(message: dict[str, Any]) -> int:
     content = message.get("content") or ""
     size = len(content) if isinstance(content, str) else len(json.dumps(content))
@@ -346,6 +380,7 @@ def trim_to_budget(conversation: list[dict[str, Any]], budget: int | None, keep_
 __all__ = [
     "Agent",
     "AgentEvent",
+    "answer_dangling_tool_calls",
     "AgentHost",
     "AgentNotice",
     "AgentText",
