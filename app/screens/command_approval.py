@@ -31,6 +31,9 @@ class CommandChoice:
 
 class CommandApprovalScreen(GatedModal[CommandChoice]):
     CSS_PATH = "command_approval.tcss"
+    # Enter approves once (after the grace period): the common answer is one key away; a deny note
+    # is a Tab away.
+    AUTO_FOCUS = "#approve-once"
     BINDINGS = [("escape", "cancel", "Deny")]
 
     def __init__(
