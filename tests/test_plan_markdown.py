@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from phasegate.phases.models import DEFAULT_PHASES, ArchitecturalPhase, Plan, Task
 from phasegate.phases.plan_markdown import PlanParseError, diff_plans, infer_kind, parse_plan, render_plan
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
 from phasegate.phases import workflow as wf
 from phasegate.phases.models import PhaseReport, PhaseStatus, Plan, ResearchReport, Session, Stage
 from phasegate.phases.plan_markdown import parse_plan
