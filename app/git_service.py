@@ -359,20 +359,24 @@ class GitService:
             return self._run(*args, base, "--", env=env), self._changes(base, env)
 
     def _changes(self, base: str, env: dict[str, str]) -> list[FileChange]:
-        common = ("diff", "--cached", "-M", "-z", "--no-ext-diff", "--no-textconv")
-        statuses = self._run(*common, "--name-status", base, env=env)
-        counts = _parse_numstat(self._run(*common, "--numstat", base, env=env))
-        changes: list[FileChange] = []
-        parts = statuses.split("\0")
+        # One diff prints both the raw records (status, paths) and the line counts: rename detection,
+        # the costly part on a big change, runs once.
+        out = self._run("diff", "--cached", "-M", "-z", "--no-ext-diff", "--no-textconv", "--raw", "--numstat",
+                        base, env=env)
+        parts = out.split("\0")
+        records: list[tuple[str, str | None, str]] = []  # (status letter, old path, path)
         i = 0
-        while i < len(parts) and parts[i]:
-            letter = parts[i][0]
+        while i < len(parts) and parts[i].startswith(":"):  # ":<modes> <shas> <status>" then the path(s)
+            letter = parts[i].rsplit(" ", 1)[-1][:1]
             if letter in "RC":
-                old_path, path = parts[i + 1], parts[i + 2]
+                records.append((letter, parts[i + 1], parts[i + 2]))
                 i += 3
             else:
-                old_path, path = None, parts[i + 1]
+                records.append((letter, None, parts[i + 1]))
                 i += 2
+        counts = _parse_numstat("\0".join(parts[i:]))
+        changes: list[FileChange] = []
+        for letter, old_path, path in records:
             added, removed, is_binary = counts.get(path, (0, 0, False))
             status = _STATUS_NAMES.get(letter, "modified")
             change = FileChange(path, old_path, status, added, removed, is_binary)  # type: ignore[arg-type]
@@ -479,21 +483,54 @@ class GitService:
         return self._commit_worktree(message, allow_empty=True)
 
     def _commit_worktree(self, message: str, *, allow_empty: bool) -> str:
+        installed = False
         with self._worktree_index() as env, self._message_file(message) as msg_path:
             args = ["commit", "--quiet", "--cleanup=whitespace", "-F", str(msg_path)]
             if allow_empty:
                 args.append("--allow-empty")
             result = self._run_raw(*args, env=env)
+            if result.returncode == 0:
+                installed = self._install_index(Path(env["GIT_INDEX_FILE"]))
         if result.returncode != 0:
             output = (result.stdout + "\n" + result.stderr).strip()
             raise CommitRefused(
                 _commit_failure(output, result.returncode, "the changes are still in the working tree"),
                 output,
             )
-        # The commit was built in the scratch index; bring the real index up to the new HEAD (a mixed
-        # reset keeps the stat cache, so only the committed files are looked at again).
-        self._run("reset", "--quiet", "--mixed", "HEAD")
+        if not installed:
+            # The commit was built in the scratch index; bring the real index up to the new HEAD. This
+            # re-reads every committed file, hence the faster path above whenever it is allowed.
+            self._run("reset", "--quiet", "--mixed", "HEAD")
         return self.head_sha()
+
+    def _install_index(self, scratch: Path) -> bool:
+        """Make the just-committed scratch index the real one (what ``reset --mixed HEAD`` would compute).
+
+        After a whole-tree commit the scratch index holds exactly HEAD's tree with fresh stat data, so
+        installing it spares git re-reading the committed files. Done under git's own ``index.lock``
+        protocol; returns False (the caller resets instead) when another git holds the lock or the
+        repository uses a split index, whose shared part lives beside the real index only.
+        """
+        real = self._index_path()
+        if any(real.parent.glob("sharedindex.*")):
+            return False
+        lock = real.with_name(real.name + ".lock")
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            return False
+        try:
+            with os.fdopen(fd, "wb") as out, open(scratch, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+            os.replace(lock, real)
+        except BaseException:
+            lock.unlink(missing_ok=True)
+            raise
+        return True
+
+    def _index_path(self) -> Path:
+        real = Path(self._run("rev-parse", "--git-path", "index").strip())
+        return real if real.is_absolute() else self.root / real
 
     # -- history -----------------------------------------------------------------------------------
 
@@ -675,9 +712,7 @@ class GitService:
         with tempfile.TemporaryDirectory(prefix="phasegate-index-", dir=self.git_dir) as tmp:
             index = Path(tmp) / "index"
             env = {"GIT_INDEX_FILE": str(index)}
-            real = Path(self._run("rev-parse", "--git-path", "index").strip())
-            if not real.is_absolute():
-                real = self.root / real
+            real = self._index_path()
             if real.exists():
                 shutil.copyfile(real, index)  # keeps git's stat cache: unchanged files are not re-hashed
             elif self.has_commits():
