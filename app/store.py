@@ -153,7 +153,8 @@ class SessionStore:
         """Append one record as one JSON line, durably (flush + fsync)."""
         path = self.transcript_path(session_id)
         line = _mask_secrets(json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")))
-        data = line.encode("utf-8") + b"\n"
+        # backslashreplace: a stray lone surrogate must cost one character, never the whole record.
+        data = line.encode("utf-8", "backslashreplace") + b"\n"
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:

@@ -244,6 +244,19 @@ def clean_output(text: str) -> str:
     return _ESCAPES.sub("", text.replace("\r\n", "\n"))
 
 
+def valid_text(text: str) -> str:
+    """``text`` with undecodable bytes (kept as lone surrogates, e.g. from a non-UTF-8 file name) written
+    as ``\\xNN``: a lone surrogate cannot be encoded, so it would break the transcript and the request."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate that is not an escaped byte: show its code point
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def command_environment(base: dict[str, str], api_key: str | None, extra_names: tuple[str, ...] = ()) -> dict[str, str]:
     """``base`` without the API key: OPENAI_*, PHASEGATE_*, the named secrets, and any variable holding the key."""
     names = set(extra_names)
@@ -280,6 +293,11 @@ class ToolRunner:
 
     async def call(self, name: str, arguments: dict[str, Any] | None) -> ToolResult:
         """Run one tool; every failure comes back as a ``ToolResult`` with ``ok=False`` and a clear text."""
+        result = await self._call(name, arguments)
+        result.text = valid_text(result.text)
+        return result
+
+    async def _call(self, name: str, arguments: dict[str, Any] | None) -> ToolResult:
         method = getattr(self, f"_tool_{name}", None) if name in TOOL_SPECS else None
         if method is None:
             return ToolResult(False, f"There is no repository tool named {name!r}. Known: {', '.join(TOOL_SPECS)}.")
