@@ -100,3 +100,20 @@ async def to_executing(controller: Controller) -> None:
     """Through research and plan approval, without letting the model run the first phase."""
     await to_plan_review(controller)
     await controller.approve(run_model=False)
+
+
+def phase_turns(*calls: ToolCall, slug: str = "database") -> list[Turn]:
+    """Research, the two-phase plan, then ``slug``'s phase making ``calls`` and completing."""
+    return [
+        submit_research(),
+        submit_plan(),
+        Turn(match=f"Current phase: {slug}", tool_calls=[*calls, ToolCall("complete_phase", report(slug))]),
+        Turn(text="Noted.", repeat=True),
+    ]
+
+
+async def to_phase_review(controller: Controller) -> None:
+    """Research, plan, and the first phase run by the model, up to its review gate."""
+    await to_executing(controller)
+    result = await controller.run_turn(controller.session.current_phase or "")
+    assert controller.session.stage.value == "phase_review", (result, controller.conversation[-3:])
