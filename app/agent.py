@@ -17,7 +17,7 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from phasegate.app.submissions import SUBMISSION_SPECS, SubmissionInvalid, validate_submission
 from phasegate.phases.models import Finding, ResearchReport, Session, Stage
@@ -65,7 +65,7 @@ class AgentUsage:
     completion_tokens: int
 
 
-AgentEvent = AgentText | AgentToolStarted | AgentToolFinished | AgentNotice | AgentUsage
+AgentEvent: TypeAlias = AgentText | AgentToolStarted | AgentToolFinished | AgentNotice | AgentUsage
 
 
 @dataclass

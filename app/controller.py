@@ -23,7 +23,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from phasegate.app.agent import (
     Agent,
@@ -75,7 +75,7 @@ class FilesChanged:
     paths: tuple[str, ...]
 
 
-ControllerEvent = AgentEvent | SessionChanged | TurnStarted | TurnEnded | FilesChanged
+ControllerEvent: TypeAlias = AgentEvent | SessionChanged | TurnStarted | TurnEnded | FilesChanged
 Listener = Callable[[ControllerEvent], Awaitable[None] | None]
 CommandApprover = Callable[["CommandRequest"], Awaitable["CommandDecision"]]
 
@@ -360,7 +360,7 @@ class Controller:
         commands = await asyncio.to_thread(detect_test_commands, self.git.root)
         if purpose == "final":
             commands = commands[:1]
-        results = []
+        results: list[tuple[str, int | None]] = []
         active = self.session.active_phase
         for command in commands:
             if purpose == "verification" and active is not None:

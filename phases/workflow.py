@@ -18,7 +18,9 @@ and then applies the event that records it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from phasegate.phases.models import (
     HistoryEntry,
@@ -494,7 +496,7 @@ def _maybe_final(s: Session) -> None:
         s.stage = Stage.FINAL_REVIEW
 
 
-_HANDLERS = {
+_HANDLERS: dict[type[Event], Callable[[Session, Any], str | None]] = {
     SubmitResearch: _submit_research,
     AnswerResearch: _answer_research,
     ApproveResearch: _approve_research,
