@@ -84,6 +84,13 @@ async def test_failing_verification_blocks_approval_until_an_override_reason_is_
         body = git(repo, "log", "-1", "--format=%B")
         assert "`make test` failed" in body and "Reason: flaky test tracked in JIRA-12" in body
         assert "Phasegate-Override: flaky test tracked in JIRA-12" in body
+        # The last phase is in: the final review's full test run fails too, and blocks "done" the same way.
+        assert c.session.stage == Stage.FINAL_REVIEW and c.session.final_report["final_tests"]["passed"] is False
+        with pytest.raises(ApprovalBlocked, match="never ignore test failures"):
+            await c.approve()
+        assert c.session.stage == Stage.FINAL_REVIEW
+        assert await c.approve(overrides=["known failure, see JIRA-12"]) == "done"
+        assert c.session.stage == Stage.DONE
         c.close()
 
 
@@ -180,6 +187,8 @@ PROMPT_RULES: dict[str, tuple[str, str]] = {
     "security_by_default": ("system", r"Validate and sanitise every input"),
     "transactions": ("system", r"runs in one database transaction"),
     "performance": ("research", r"slow queries and missing indexes"),
+    "research_audit": ("research", r"the database: schema files, ORM models, migrations, raw SQL"),
+    "dependency_check": ("research", r"dependencies and frameworks already available"),
     "security_review_in_research": ("research", r"authentication and authorisation as they exist today"),
     "backward_compatibility": ("system", r"Do not break an existing contract"),
     "no_hardcoded_secrets": ("system", r"come from the environment"),
