@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
 
 
 # --- what the controller tells its listener, besides the agent's events --------------------------------
+log = logging.getLogger("phasegate.controller")
+
+
 @dataclass(frozen=True)
 class SessionChanged:
     session: Session
@@ -186,9 +190,15 @@ class Controller:
     async def _emit(self, event: ControllerEvent) -> None:
         if self.listener is None:
             return
-        result = self.listener(event)
-        if inspect.isawaitable(result):
-            await result
+        # A listener that fails to render must never abort a model turn or a commit: log and go on.
+        try:
+            result = self.listener(event)
+            if inspect.isawaitable(result):
+                await result
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("listener failed on %s", type(event).__name__)
 
     async def _apply(self, event: wf.Event) -> Session:
         self.session = wf.apply(self.session, event)

@@ -179,6 +179,8 @@ class Workbench(App[int]):
             self.notify(str(exc), severity="error", timeout=10)
             return
         self.controller = controller
+        for notice in getattr(controller.git, "notices", []):
+            self.chat.add_notice(notice, "warning")
         if controller.session.task and self.initial_task and controller.session.task != self.initial_task and resume:
             self.chat.add_notice(f"Resumed the unfinished session for: {controller.session.task}", "information")
         await self._replay_conversation()

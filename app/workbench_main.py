@@ -6,6 +6,7 @@ Kept apart from ``workbench.py`` so ``phasegate --help`` and the subcommands nev
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,11 +30,42 @@ def run_workbench(args: argparse.Namespace) -> int:
     return open_workbench(repo, loaded.settings, task=args.task or "", resume=resume, warnings=loaded.warnings)
 
 
-def _check_repository(repo: Path) -> None:
-    """Fail before the TUI starts when the path cannot be worked on (one clear line, exit 1)."""
-    from phasegate.app.git_service import GitService
+def _check_repository(repo: Path, *, ask: Callable[[str], bool] | None = None) -> None:
+    """Fail before the TUI starts when the path cannot be worked on (one clear line, exit 1).
 
-    GitService.open(repo)
+    Two states are fixable here, with the user's say-so on a terminal: a folder that is not a git
+    repository yet (``git init``) and a repository with no commit (an empty root commit; the user's
+    files stay untouched, and the workbench then offers to commit them as a baseline).
+    """
+    import subprocess
+
+    from phasegate.app.git_service import EmptyRepositoryError, GitService, NotARepositoryError
+
+    ask = ask or _ask_on_tty
+    try:
+        GitService.open(repo)
+        return
+    except NotARepositoryError:
+        if not ask(f"{repo.resolve()} is not a git repository. Run `git init` there? [y/N] "):
+            raise
+        subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
+    except EmptyRepositoryError:
+        if not ask(f"{repo.resolve()} has no commit yet; phasegate needs one to diff against. Create an empty initial commit (your files stay as they are)? [y/N] "):
+            raise
+    service = GitService.open(repo, allow_empty=True)
+    if not service.has_commits():
+        service.make_initial_commit("Initial commit (before phasegate)")
+
+
+def _ask_on_tty(question: str) -> bool:
+    import sys
+
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def open_workbench(
