@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -91,10 +89,9 @@ def make_repo(path: Path) -> Path:
 
 
 def screen_text(app: Workbench) -> str:
-    """The text the terminal shows now (from the SVG screenshot, tags stripped)."""
-    svg = app.export_screenshot()
-    parts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
-    return html.unescape("".join(parts)).replace("\xa0", " ")
+    """The text the terminal shows now, line by line (the composed screen, modals included)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
 
 
 async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
