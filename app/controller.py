@@ -152,6 +152,8 @@ class Controller:
         # when it was killed has been undone (only the lock holder may repair: see app/recovery.py).
         git = GitService.open(Path(repo), allow_in_progress=True)
         store = SessionStore(git.git_dir)
+        if settings.api_key is not None:  # a key from a flag or a config file is masked like one from the env
+            store.mask(settings.api_key.get_secret_value())
         held = store.lock() if lock else None
         session: Session | None = None
         try:

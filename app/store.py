@@ -83,6 +83,13 @@ class SessionStore:
         self.sessions_dir = self.root / "sessions"
         self.transcripts_dir = self.root / "transcripts"
         self.lock_path = self.root / "lock"
+        self._secrets: list[str] = []
+
+    def mask(self, secret: str) -> None:
+        """Also mask ``secret`` in everything written (a key given as a flag or in a config file is not in
+        the environment, where the masking looks by default)."""
+        if secret and len(secret) >= 8 and secret not in self._secrets:
+            self._secrets.append(secret)
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -94,7 +101,7 @@ class SessionStore:
         path = self.session_path(session.id)
         data = session.model_dump(mode="json")
         data["schema_version"] = SCHEMA_VERSION
-        text = _mask_secrets(json.dumps(data, ensure_ascii=False, indent=1)) + "\n"
+        text = _mask_secrets(json.dumps(data, ensure_ascii=False, indent=1), self._secrets) + "\n"
         _write_atomic(path, text.encode("utf-8"))
         return path
 
@@ -152,7 +159,7 @@ class SessionStore:
     def append_transcript(self, session_id: str, record: dict[str, Any]) -> None:
         """Append one record as one JSON line, durably (flush + fsync)."""
         path = self.transcript_path(session_id)
-        line = _mask_secrets(json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")))
+        line = _mask_secrets(json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")), self._secrets)
         # backslashreplace: a stray lone surrogate must cost one character, never the whole record.
         data = line.encode("utf-8", "backslashreplace") + b"\n"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -271,9 +278,9 @@ def _secret_values() -> Iterator[str]:
             yield value
 
 
-def _mask_secrets(text: str) -> str:
-    """Mask any API key from the environment that found its way into text bound for disk."""
-    for value in _secret_values():
+def _mask_secrets(text: str, extra: list[str] | None = None) -> str:
+    """Mask any API key from the environment (or in ``extra``) that found its way into text bound for disk."""
+    for value in [*_secret_values(), *(extra or ())]:
         if value in text:
             text = text.replace(value, _MASK)
         encoded = json.dumps(value)[1:-1]  # as it appears inside a JSON string
