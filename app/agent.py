@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
@@ -27,6 +28,8 @@ from phasegate.phases.tool_policy import refusal, tools_for_session
 if TYPE_CHECKING:
     from phasegate.app.llm import LLMClient
     from phasegate.app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_INVALID_SUBMISSIONS = 3
 TRIMMED = "[older tool output trimmed to stay within the context budget]"
@@ -157,6 +160,7 @@ class Agent:
                     await self.host.append_message(
                         {"role": "assistant", "content": exc.partial_text + "\n\n[reply interrupted]"}
                     )
+                log.warning("model_error kind=%s status=%s message=%r", exc.kind, exc.status, str(exc)[:300])
                 await self.host.emit(AgentNotice(str(exc), "error"))
                 return TurnResult("error", str(exc), retryable=True)
             except asyncio.CancelledError:
@@ -234,6 +238,9 @@ class Agent:
             outcome.ok = not outcome.text.startswith("Refused")
         else:
             outcome = await self.host.run_repository_tool(name, arguments)
+        # Names and the path only: arguments may carry whole files, results may carry command output.
+        log.info("tool=%s ok=%s path=%r result=%r", name, outcome.ok, str(arguments.get("path", "-"))[:200],
+                 first_line(outcome.text, 120))
         await self.host.emit(AgentToolFinished(call_id, name, outcome.ok, first_line(outcome.text)))
         return outcome
 

@@ -168,7 +168,10 @@ class Controller:
                 held.release()
             raise
         async def approve(request: CommandRequest) -> CommandDecision:
-            return await approver(request)
+            decision = await approver(request)
+            log.info("command_approval kind=%s approved=%s command=%r", request.kind, decision.approved,
+                     request.command[:300])
+            return decision
 
         runner = ToolRunner(Workspace(git.root), ToolConfig.from_settings(settings), approve=approve)
         if session is None:
@@ -206,6 +209,8 @@ class Controller:
         self.session = wf.apply(self.session, event)
         self.store.save(self.session)
         self.store.append_transcript(self.session.id, {"type": "event", "event": event.name, "stage": self.session.stage.value})
+        log.info("event=%s session=%s stage=%s phase=%s", event.name, self.session.id, self.session.stage.value,
+                 self.session.current_phase or "-")
         await self._emit(SessionChanged(self.session, event.name))
         return self.session
 
@@ -409,6 +414,7 @@ class Controller:
         from phasegate.app.tools import TOOL_SPECS
 
         self.busy = True
+        log.info("turn=start session=%s stage=%s label=%s", self.session.id, self.session.stage.value, label or "-")
         await self._emit(TurnStarted(label or f"{self.session.stage.value}"))
         agent = Agent(llm=self._llm_client(), host=self, settings=self.settings, tool_specs=TOOL_SPECS)
         try:
@@ -421,6 +427,7 @@ class Controller:
             self.busy = False
             self._turn_task = None
             self.store.save(self.session)
+        log.info("turn=end session=%s reason=%s message=%r", self.session.id, result.reason, result.message[:200])
         await self._emit(TurnEnded(result))
         return result
 
@@ -589,6 +596,7 @@ class Controller:
                 overrides=tuple(overrides),
             )
         )
+        log.info("commit phase=%s sha=%s overrides=%d", active.slug, sha, len(overrides))
         await self._apply(wf.ApprovePhase(commit_sha=sha, overrides=tuple(overrides)))
         nxt = self.session.next_pending
         note = f"[phasegate] The user approved the {active.slug} phase; it is committed as {sha[:8]}."
@@ -682,6 +690,7 @@ class Controller:
                 f"The {self.session.active_phase.slug} phase has uncommitted work; approve or reject it before rolling back {slug}."
             )
         sha = await asyncio.to_thread(lambda: self.git.revert_phase(slug, session_id=self.session.id))
+        log.info("rollback phase=%s revert=%s", slug, sha)
         await self._apply(wf.RollbackPhase(slug, revert_sha=sha))
         await self.append_message(
             {"role": "user", "content": f"[phasegate] The user rolled back the {slug} phase (revert commit {sha[:8]})."}
