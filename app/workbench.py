@@ -84,6 +84,7 @@ class Workbench(App[int]):
         self._assistant: AssistantHandle | None = None
         self._pending_messages: list[str] = []
         self._diff_shown_for: tuple[str, int] | None = None
+        self._report_shown_for: str | None = None
         self._gate_shown_at = 0.0
         self.review: Any = None
         self.exit_code = 0
@@ -386,6 +387,9 @@ class Workbench(App[int]):
             self.bar.set_security_checklist(None)
         if s.stage in (Stage.FINAL_REVIEW, Stage.DONE):
             self._load_final_report()
+            if self._report_shown_for != s.id:
+                self._report_shown_for = s.id  # show it once; the user may switch tabs afterwards
+                self.query_one("#viewer", TabbedContent).active = "report-tab"
         self._refresh_commands()
 
     def _refresh_commands(self) -> None:
