@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from phasegate.app.errors import PhasegateError
 
@@ -208,4 +208,7 @@ def natural_key(path: str) -> list[object]:
 
 
 def suffix(path: str) -> str:
-    return PurePosixPath(path).suffix.lower()
+    """Lower-case extension of a path's last component (``""`` for none or a dot-file), cheaply."""
+    name = path[path.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""

@@ -2,9 +2,10 @@
 
 Deterministic facts for the model and the user, each with the path and the evidence (a line or a
 name pattern) that classified it. Speed comes from reading little: paths are classified by name
-first, only candidate files are opened, at most ``MAX_READ`` bytes each, and every content rule is a
-precompiled regex behind one combined pre-filter per language, so a file with nothing of interest
-costs one regex search. ``.env`` values are never read into the output: an env file is only checked
+first, only candidate files are opened (in a big repository, only those whose path names a role:
+routes, models, auth, config, data access), at most ``MAX_READ`` bytes each, and every content rule
+is a precompiled regex that runs only when one of its gate words occurs among the file's word tokens
+(one ``bytes.translate`` and ``split`` per file, far cheaper than any regex pass). ``.env`` values are never read into the output: an env file is only checked
 for *whether* it assigns values, to flag a committed one.
 """
 
@@ -171,16 +172,108 @@ RULES: dict[str, list[Rule]] = {
 }
 
 
+# Literal keywords that must occur for a rule's regex to be worth running. ``kw in text`` is a C-speed
+# substring search, dozens of times faster than a regex alternation in ``re``; the regex then runs
+# only on the few files that can match. Every rule label needs an entry (a test checks it).
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "express": ("app.", "router.", "server.", "api.", "routes."), "fastify": ("fastify.", ".register("),
+    "koa": ("Router(", "koa-router", "@koa/router"), "nestjs": ("@Controller(",),
+    "graphql": ("@Resolver(", "typeDefs", "ApolloServer", "graphqlHTTP", "createYoga", "graphene", "strawberry",
+                "ariadne"),
+    "grpc": ("@grpc/grpc-js", "addService(", "grpc.NewServer", "Server(", "tonic::transport"),
+    "typeorm": ("@Entity(",), "sequelize": ("sequelize.define", "extends Model", "DataTypes."),
+    "mongoose": ("Schema(", "mongoose.model"), "objection": ("tableName",),
+    "fastapi": (".get(", ".post(", ".put(", ".patch(", ".delete(", ".head(", ".options(", "APIRouter(", "FastAPI("),
+    "flask": (".route(", "Blueprint("), "django": ("urlpatterns", "models.Model"),
+    "drf": ("ViewSet", "APIView", "@api_view"), "sqlalchemy": ("mapped_column(", "__tablename__", "Column("),
+    "sqlmodel": ("SQLModel",), "peewee": ("Model)",), "tortoise": ("tortoise",), "mongoengine": ("Document",),
+    "gin": ('("/', "gin.Default", "gin.New"), "echo": ("echo.New",), "chi": ("chi.NewRouter", '("/'),
+    "net/http": ("http.HandleFunc", "mux.Handle", "http.NewServeMux"), "fiber": ("fiber.New",),
+    "gorm": ("gorm.Model", 'gorm:"'), "sqlx-go": ('`db:"',),
+    "spring": ("@RestController", "@Controller", "Mapping"), "jax-rs": ("@Path(",), "ktor": ("routing",),
+    "jpa": ("@Entity", "@Table("), "exposed": ("Table(",), "rails": (".routes.draw",),
+    "sinatra": ("get '", 'get "', "post '", 'post "', "put '", 'put "', "delete '", 'delete "', "patch '"),
+    "rails-controller": ("ApplicationController", "ActionController::"),
+    "activerecord": ("ApplicationRecord", "ActiveRecord::Base"), "axum": ("Router::new", '.route("'),
+    "actix": ('#[get("', '#[post("', '#[put("', '#[patch("', '#[delete("', "web::resource", "HttpServer::new"),
+    "rocket": ("#[launch]", "rocket::build"), "diesel": ("Queryable", "Insertable", "Selectable", "#[diesel("),
+    "sqlx": ("FromRow",), "sea-orm": ("DeriveEntityModel",), "aspnet": ("[ApiController]", "app.Map", "ControllerBase"),
+    "ef": ("DbSet<", "DbContext"), "laravel": ("Route::",), "symfony": ("#[Route(", "@Route("),
+    "eloquent": ("extends Model",), "doctrine": ("ORM\\Entity",),
+    "jwt": ("jwt", "JWT", "Jwt", "jsonwebtoken", "jose", "Bearer"), "paseto": ("paseto",),
+    "oauth": ("oauth", "OAuth", "OAUTH", "Oauth", "openid", "oidc", "authlib", "omniauth"),
+    "session": ("session", "Session"), "passport": ("passport",),
+    "bcrypt": ("bcrypt", "BCrypt", "Bcrypt", "BCRYPT", "has_secure_password"), "argon2": ("argon2", "Argon2", "ARGON2"),
+    "pbkdf2": ("pbkdf2", "PBKDF2", "Pbkdf2"), "scrypt": ("scrypt", "Scrypt", "SCRYPT"),
+    "rbac": ("@UseGuards", "CanActivate", "@PreAuthorize", "@Secured", "@RolesAllowed", "has_role", "roles_required",
+             "permission_classes", "casbin", "[Authorize", "cancancan", "pundit", "requireRole"),
+    "totp": ("totp", "TOTP", "Totp", "pyotp", "otplib", "speakeasy", "pquerna/otp", "two_factor"),
+    "devise": ("devise",),
+    "weak_password_hashing": ("md5", "MD5", "Md5", "sha1", "SHA1", "Sha1", "sha256", "sha512", "createHash"),
+    "raw_sql_concatenation": ("SELECT", "select", "Select", "INSERT", "insert", "Insert", "UPDATE", "update",
+                              "Update", "DELETE", "delete", "Delete"),
+}
+
+
+# In a big repository only files whose path names a role are read for content (routes, models, auth,
+# config, data access); a small one is read whole. Reading every source file of a 50,000-file
+# monorepo in Python would cost tens of seconds, and its routes and models live in files named so.
+FULL_READ_LIMIT = 4000
+CANDIDATE_WORDS = frozenset(
+    """route routes router routers routing controller controllers handler handlers api apis endpoint endpoints
+    view views viewsets urls resource resources server app main index startup program web http rest graphql
+    resolver resolvers grpc rpc proto model models entity entities schema schemas db database orm repository
+    repositories repo repos dao store stores query queries sql auth authn authz authentication authorization
+    security jwt session sessions passport password passwords crypto hash hashing guard guards middleware
+    middlewares permission permissions policy policies role roles rbac acl login account accounts user users
+    token tokens oauth otp totp mfa config configs configuration settings conf env environment
+    """.split()
+)
+_PATH_WORD_RE = re.compile(r"[/._-]")
+
+
+def is_content_candidate(path: str) -> bool:
+    """True when a path's directory or file name suggests routes, models, auth, config or data access."""
+    return path.count("/") <= 1 or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(path.lower()))
+
+
+# Extra gate words for rules whose keywords are punctuation or whose identifiers glue words together.
+EXTRA_GATE_WORDS: dict[str, tuple[str, ...]] = {
+    "gin": ("get", "post", "put", "patch", "delete", "any", "group", "gin"),
+    "chi": ("get", "post", "put", "patch", "delete", "route"),
+    "session": ("sessionmiddleware", "httpsession", "sessions", "tower_sessions", "actix_session"),
+    "bcrypt": ("bcryptjs", "bcryptpasswordencoder"), "argon2": ("argon2id", "argon2passwordhasher"),
+    "pbkdf2": ("pbkdf2_hmac", "pbkdf2sync", "pbkdf2withhmacsha256"), "scrypt": ("scryptsync",),
+    "weak_password_hashing": ("md5hex", "sha1hex", "md5_hex", "sha1_hex", "hexdigest"),
+    "jwt": ("jwtmodule", "jwtstrategy", "jwtbearer", "jjwt"),
+}
+# bytes.translate table: word characters kept (upper-cased letters folded), everything else a space.
+_WORD_TABLE = bytes(
+    c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122 or c == 95) else 32 for c in range(256)
+)
+
+
+def _gate_words(label: str) -> frozenset[bytes]:
+    words = set(EXTRA_GATE_WORDS.get(label, ()))
+    for keyword in KEYWORDS[label]:
+        tokens = re.findall(r"[a-z0-9_]+", keyword.lower())
+        if tokens:
+            words.add(max(tokens, key=len))
+    return frozenset(w.encode() for w in words)
+
+
+def file_words(data: bytes) -> set[bytes]:
+    """The lower-cased word tokens of a file: one C-speed translate and split, no regex."""
+    return set(data.translate(_WORD_TABLE).split())
+
+
 @dataclass(frozen=True)
 class _Compiled:
-    prefilter: re.Pattern[str]
-    rules: list[tuple[str, str, re.Pattern[str]]]
+    rules: list[tuple[str, str, frozenset[bytes], re.Pattern[str]]]
 
 
 def _compile(rules: list[Rule]) -> _Compiled:
-    compiled = [(cat, label, re.compile(rx, re.MULTILINE)) for cat, label, rx in rules]
-    prefilter = re.compile("|".join(f"(?:{rx})" for _, _, rx in rules), re.MULTILINE)
-    return _Compiled(prefilter, compiled)
+    return _Compiled([(cat, label, _gate_words(label), re.compile(rx, re.MULTILINE)) for cat, label, rx in rules])
 
 
 _COMPILED = {name: _compile(rules) for name, rules in RULES.items()}
@@ -281,7 +374,6 @@ _MIGRATION_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ("prisma", re.compile(r"(^|/)migrations/\d{14}_[^/]+/migration\.sql$"), None),
     ("diesel", re.compile(r"(^|/)migrations/\d{4}-\d{2}-\d{2}-\d{6}_[^/]+/up\.sql$"), None),
     ("flyway", re.compile(r"(^|/)V\d+(?:[._]\d+)*__[^/]+\.sql$"), None),
-    ("goose", re.compile(r"\.sql$"), re.compile(r"--\s*\+goose\s+Up", re.I)),
     ("goose", re.compile(r"\.go$"), re.compile(r"goose\.AddMigration")),
     ("golang-migrate", re.compile(r"(^|/)\d+_[^/]+\.(?:up|down)\.sql$"), None),
     ("sqlx", re.compile(r"(^|/)migrations/\d{14}_[^/]+\.sql$"), None),
@@ -294,6 +386,12 @@ _MIGRATION_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ("ef", re.compile(r"(^|/)Migrations/[^/]+\.cs$"), re.compile(r"migrationBuilder|:\s*Migration\b")),
     ("liquibase", re.compile(r"(^|/)[^/]*changelog[^/]*\.(?:xml|ya?ml|json|sql)$", re.I), None),
 ]
+
+
+_MIGRATION_EXTS = frozenset({".sql", ".py", ".rb", ".js", ".ts", ".cjs", ".mjs", ".go", ".cs", ".toml", ".xml",
+                             ".yaml", ".yml", ".json"})
+_MIGRATION_NAME_RE = re.compile(r"V\d+(?:[._]\d+)*__|\d+_[^/]+\.(?:up|down)\.sql$")
+_GOOSE_RE = re.compile(r"--\s*\+goose\s+Up", re.I)
 
 
 @dataclass
@@ -369,6 +467,7 @@ class _Scanner:
         paths = self.tree.paths()
         self.result.files_scanned = len(paths)
         tracked = getattr(self.tree, "tracked", set())
+        read_all = sum(1 for p in paths if suffix(p) in RULESET_BY_EXT) <= FULL_READ_LIMIT
         for path in paths:
             if is_vendored(path):
                 continue
@@ -387,7 +486,7 @@ class _Scanner:
             if eco or MANIFEST_RE.match(name):
                 self._manifest(path, name, eco or "dotnet")
                 continue
-            self._migration_by_path(path, ext)
+            self._migration_by_path(path, ext, name)
             if ext == ".prisma":
                 self._prisma(path)
             elif ext == ".sql":
@@ -404,7 +503,7 @@ class _Scanner:
             elif ext == ".xml" and "changelog" in name.lower():
                 pass  # handled by _migration_by_path
             ruleset = RULESET_BY_EXT.get(ext)
-            if ruleset and not is_test_path(path):
+            if ruleset and not is_test_path(path) and (read_all or is_content_candidate(path)):
                 self._source(path, name, ruleset)
         self._finish()
         return self.result
@@ -434,15 +533,19 @@ class _Scanner:
             m = rx.search(text)
             if not m:
                 continue
+            # The dependency itself is the evidence (a manifest line can list many).
+            evidence = f"L{text.count(chr(10), 0, m.start()) + 1}: {m.group(0).strip()}"
             if category == "auth":
-                self.add_auth(dep_name, path, _evidence(text, m))
+                self.add_auth(dep_name, path, evidence)
             else:
-                self.add_stack(dep_name, category, path, _evidence(text, m))
+                self.add_stack(dep_name, category, path, evidence)
 
-    def _migration_by_path(self, path: str, ext: str) -> None:
-        if ext not in (".sql", ".py", ".rb", ".js", ".ts", ".cjs", ".mjs", ".go", ".cs", ".toml", ".xml",
-                       ".yaml", ".yml", ".json"):
+    def _migration_by_path(self, path: str, ext: str, name: str) -> None:
+        if ext not in _MIGRATION_EXTS:
             return
+        low = path.lower()
+        if not ("migrat" in low or "versions/" in low or "changelog" in low or _MIGRATION_NAME_RE.match(name)):
+            return  # cheap gate: the rules below only ever match paths like these
         for tool, path_rx, content_rx in _MIGRATION_RULES:
             if not path_rx.search(path):
                 continue
@@ -485,6 +588,11 @@ class _Scanner:
         m = _SQL_DDL_RE.search(text or "")
         if m and text is not None:
             self.result.schema_files.append({"path": path, "kind": "sql", "evidence": _evidence(text, m)})
+        goose = _GOOSE_RE.search(text or "")
+        if goose and text is not None and (directory := str(PurePosixPath(path).parent)):
+            entry = self._migrations.setdefault((directory, "goose"), {
+                "path": directory, "tool": "goose", "evidence": _evidence(text, goose), "files": 0})
+            entry["files"] += 1
 
     def _yaml_json(self, path: str, name: str) -> None:
         if name in ("sqlc.yaml", "sqlc.yml", "sqlc.json"):
@@ -511,9 +619,12 @@ class _Scanner:
             self.result.api_route_files.append({"path": path, "framework": "grpc", "evidence": _evidence(text, m)})
 
     def _source(self, path: str, name: str, ruleset: str) -> None:
-        text = self._read(path)
-        if not text:
+        data = self.tree.read(path, MAX_READ)
+        if not data:
             return
+        # latin-1 never fails and is the fastest decode; evidence lines are re-decoded as UTF-8.
+        text = data.decode("latin-1")
+        words = file_words(data)
         compiled = _COMPILED[ruleset]
         if ruleset == "rust" and _DIESEL_SCHEMA_RE.search(text) and name == "schema.rs":
             self.result.schema_files.append({"path": path, "kind": "diesel", "evidence": "diesel table! macro"})
@@ -522,11 +633,13 @@ class _Scanner:
             m = ENV_READ_RE.search(text)
             if m:
                 self.result.env_files.append({"path": path, "kind": "config_module", "evidence": _evidence(text, m)})
-        if not compiled.prefilter.search(text):
-            return
         route_done = model_done = False
-        for category, label, rx in compiled.rules:
+        for category, label, keywords, rx in compiled.rules:
             if category == "route" and route_done or category == "model" and model_done:
+                continue
+            if category == "auth" and (label, path) in self._auth_seen:
+                continue
+            if keywords.isdisjoint(words):
                 continue
             m = rx.search(text)
             if not m:
@@ -568,8 +681,8 @@ class _Scanner:
 
     def _schema_risks(self) -> None:
         """Risks that need the schema model: foreign keys without an index, plaintext password columns."""
-        if not self.result.schema_files:
-            return
+        if not self.result.schema_files or sum(f["kind"] == "sql" for f in self.result.schema_files) > 300:
+            return  # no schema, or so many DDL files that replaying them would dominate the audit
         from phasegate.app.analyzers.schema import schema_from_tree
 
         try:
