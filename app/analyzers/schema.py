@@ -55,6 +55,16 @@ def _own(path: str) -> bool:
     return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
+def _read_sql(tree: Tree, path: str) -> str:
+    """A SQL file's text; for a goose migration only its Up part (its Down part undoes it)."""
+    text = tree.read_text(path, MAX_SQL) or ""
+    if "+goose" in text:
+        from phasegate.app.analyzers.sql_ddl import goose_up
+
+        text = goose_up(text)
+    return text
+
+
 def schema_from_tree(tree: Tree) -> Schema:
     """The schema described by the files of ``tree`` (see the module docstring for the precedence)."""
     paths = [p for p in tree.paths() if _own(p)]
@@ -74,18 +84,14 @@ def schema_from_tree(tree: Tree) -> Schema:
                         key=natural_key)
     chosen: list[tuple[str, str]] = []
     for path in migrations:
-        text = tree.read_text(path, MAX_SQL) or ""
-        if "+goose" in text:
-            from phasegate.app.analyzers.sql_ddl import goose_up
-
-            text = goose_up(text)
+        text = _read_sql(tree, path)
         if _DDL_RE.search(text) or re.search(r"(?i)\bdrop\s+(?:table|index|type)\b|\balter\s+", text):
             chosen.append((path, text))
     if not chosen:
         for path in sorted(sql_paths, key=natural_key):
             if path in migrations:
                 continue
-            text = tree.read_text(path, MAX_SQL) or ""
+            text = _read_sql(tree, path)
             if _DDL_RE.search(text):
                 chosen.append((path, text))
     if not chosen:
