@@ -19,7 +19,7 @@ from phasegate.app.analyzers._files import Tree, is_vendored, open_tree
 from phasegate.app.analyzers.security import Finding
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_OPENAPI_HEAD_RE = re.compile(r"""(?m)^\s*["']?openapi["']?\s*:\s*["']?3""")
+_OPENAPI_HEAD_RE = re.compile(r"""(?m)(?:^|[{,])\s*["']?openapi["']?\s*:\s*["']?3""")
 _MAX_DEPTH = 8
 
 

@@ -365,7 +365,7 @@ _COMPOSE_DB = {"postgres": "PostgreSQL", "postgis/postgis": "PostgreSQL", "mysql
 _SQL_DDL_RE = re.compile(r"(?i)\b(?:create|alter)\s+table\b")
 _PRISMA_RE = re.compile(r"(?m)^\s*(?:model|enum|datasource)\s+\w+\s*\{")
 _DIESEL_SCHEMA_RE = re.compile(r"(?:diesel::)?table!\s*\{")
-_OPENAPI_RE = re.compile(r"""(?m)^\s*["']?(openapi|swagger)["']?\s*:\s*["']?([23][\d.]*)""")
+_OPENAPI_RE = re.compile(r"""(?m)(?:^|[{,])\s*["']?(openapi|swagger)["']?\s*:\s*["']?([23][\d.]*)""")
 _LIQUIBASE_RE = re.compile(r"databaseChangeLog")
 
 _MIGRATION_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
