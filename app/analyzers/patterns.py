@@ -13,8 +13,9 @@ _SQL_VERB = r"(?:select\b[^\n]{0,120}?\bfrom|insert\s+into|update\s+[\w.\"`]+\s+
 # SQL text built from program values by formatting or concatenation, on one line.
 SQL_CONCAT_RE = re.compile(
     r"(?i:"
-    rf"\bf[\"'][^\"'\n]*{_SQL_VERB}[^\"'\n]*\{{"  # python f-string with a {value}
-    rf"|[\"'][^\"'\n]*{_SQL_VERB}[^\"'\n]*[\"']\s*(?:\+\s*[\w(]|%\s*[\w(]|\.format\()"  # "…" + x, % x, .format
+    rf"\bf\"[^\"\n]*{_SQL_VERB}[^\"\n]*\{{|\bf'[^'\n]*{_SQL_VERB}[^'\n]*\{{"  # python f-string with {value}
+    rf"|\"[^\"\n]*{_SQL_VERB}[^\"\n]*\"\s*(?:\+\s*[\w(]|%\s*[\w(]|\.format\()"  # "…" + x, % x, .format
+    rf"|'[^'\n]*{_SQL_VERB}[^'\n]*'\s*(?:\+\s*[\w(]|%\s*[\w(]|\.format\()"
     rf"|`[^`\n]*{_SQL_VERB}[^`\n]*\$\{{"  # JS template literal with ${value}
     rf"|Sprintf\(\s*\"[^\"\n]*{_SQL_VERB}[^\"\n]*%[sv]"  # Go fmt.Sprintf
     rf"|format!\(\s*\"[^\"\n]*{_SQL_VERB}[^\"\n]*\{{"  # Rust format!
