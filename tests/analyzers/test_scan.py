@@ -366,3 +366,24 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(PhasegateError, match="not a directory"):
         scan_repository(tmp_path / "nope")
+
+
+def test_big_repository_reads_only_role_named_files(make_repo, monkeypatch) -> None:
+    import phasegate.app.analyzers.scan as scan_module
+
+    root = make_repo({"src/routes/users.ts": "router.get('/users', list);\n",
+                      "src/lib/strings/util.ts": "router.get('/hidden', list);\n"})
+    monkeypatch.setattr(scan_module, "FULL_READ_LIMIT", 0)  # as if the repository were huge
+    paths = {e["path"] for e in scan_repository(root).to_json()["api_route_files"]}
+    assert paths == {"src/routes/users.ts"}
+    monkeypatch.setattr(scan_module, "FULL_READ_LIMIT", 4000)
+    paths = {e["path"] for e in scan_repository(root).to_json()["api_route_files"]}
+    assert paths == {"src/routes/users.ts", "src/lib/strings/util.ts"}
+
+
+def test_every_rule_has_gate_words() -> None:
+    from phasegate.app.analyzers.scan import _COMPILED
+
+    for compiled in _COMPILED.values():
+        for _cat, label, words, _rx in compiled.rules:
+            assert words, label
