@@ -28,6 +28,7 @@ from phasegate.app.analyzers._files import (
     suffix,
 )
 from phasegate.app.analyzers.patterns import SQL_CONCAT_RE, WEAK_PASSWORD_HASH_RE
+from phasegate.app.analyzers.security import redact_line
 
 SCAN_KEYS = (
     "stack", "schema_files", "migration_dirs", "orm_models", "api_route_files",
@@ -425,8 +426,9 @@ def _line_at(text: str, pos: int) -> tuple[int, str]:
 
 
 def _evidence(text: str, match: re.Match[str]) -> str:
+    """``L12: <the line>``, with anything secret-looking on it redacted (this goes into prompts)."""
     lineno, line = _line_at(text, match.start())
-    return f"L{lineno}: {line}"
+    return f"L{lineno}: {redact_line(line)}"
 
 
 class _Scanner:

@@ -124,6 +124,22 @@ def _looks_random(token: str) -> bool:
     return classes >= 3 and shannon_entropy(token) > 4.0
 
 
+def redact_line(text: str) -> str:
+    """``text`` with anything that looks like a secret redacted: for evidence shown to people or models."""
+    for _label, rx in PROVIDER_KEYS:
+        text = rx.sub(lambda m: redact(m.group(0)), text)
+    m = _CONN_RE.search(text)
+    if m:
+        text = text.replace(m.group(1), redact(m.group(1)))
+    m = _CRED_RE.search(text)
+    if m and not _PLACEHOLDER_RE.match(m.group(2)):
+        text = text.replace(m.group(2), redact(m.group(2)))
+    for qm in _QUOTED_RE.finditer(text):
+        if _looks_random(qm.group(1)):
+            text = text.replace(qm.group(1), redact(qm.group(1)))
+    return text
+
+
 def added_lines(diff_text: str) -> list[tuple[str, int, str]]:
     """``(path, new line number, text)`` for every added line of a unified git diff."""
     out: list[tuple[str, int, str]] = []

@@ -43,6 +43,7 @@ router.get('/users/:id', async (req, res) => {
 module.exports = router;
 """,
     "src/config.js": "module.exports = { port: process.env.PORT || 3000 };\n",
+    "src/auth/jwt.js": "const jwt = require('jsonwebtoken'); const JWT_SECRET = 'Zx81-prod-SigningKey-77Qa';\n",
     "src/auth/passport.js": "const passport = require('passport');\nconst bcrypt = require('bcrypt');\n",
     "openapi.yaml": "openapi: 3.0.3\ninfo:\n  title: Shop\n  version: 1.0.0\npaths: {}\n",
     ".env": "DATABASE_URL=postgres://shop:hunter2@db.internal/shop\nJWT_SECRET=abcdef\n",
@@ -227,6 +228,8 @@ def test_express_prisma(make_repo) -> None:
         assert all("path" in e and "evidence" in e for e in out[key]), key
     dumped = json.dumps(out)
     assert "hunter2" not in dumped and "abcdef" not in dumped
+    # A hardcoded secret on an evidence line is redacted before it can reach a prompt.
+    assert has(out["auth"], mechanism="jwt", path="src/auth/jwt.js") and "SigningKey" not in dumped
     assert all({"severity", "kind"} <= set(r) for r in out["risks"])
 
 
