@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from phasegate.app.settings import Settings
 
 log = logging.getLogger(__name__)
+# Until configure_logging() gives the "phasegate" logger its file, records go nowhere: without a handler,
+# logging's last resort would print warnings on stderr, under the CLI's one-line errors and over the TUI.
+logging.getLogger("phasegate").addHandler(logging.NullHandler())
 
 MAX_INVALID_SUBMISSIONS = 3
 TRIMMED = "[older tool output trimmed to stay within the context budget]"

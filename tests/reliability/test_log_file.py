@@ -74,3 +74,24 @@ def test_log_level_comes_from_the_settings_and_flags(repo: Path) -> None:
     configure_logging(load_settings(repo, {}).settings, level="error")
     assert logging.getLogger(LOGGER_NAME).level == logging.ERROR
     assert logging.getLogger(LOGGER_NAME).propagate is False  # never to the root logger's stderr/stdout
+
+
+def test_without_a_log_file_nothing_is_printed(repo: Path) -> None:
+    """Headless commands do not configure the log file: their log records must not reach stderr/stdout."""
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys\n"
+        "from phasegate.app.controller import Controller\n"
+        "from phasegate.app.settings import load_settings\n"
+        "from phasegate.app.tools import CommandDecision\n"
+        "async def no(r): return CommandDecision(approved=False)\n"
+        "s = load_settings(None, {'base_url': 'http://127.0.0.1:9/v1', 'model': 'm', 'max_retries': 0}).settings\n"
+        "c = Controller.open(sys.argv[1], s, approver=no, task='t', resume=False)\n"
+        "r = asyncio.run(c.start())\n"
+        "assert r.reason == 'error', r\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(repo)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
