@@ -521,6 +521,7 @@ class Controller:
         """Rules that block committing the phase under review (issue 9): each names its rule."""
         from phasegate.app.review import phase_blockers
 
+        self.follow_user_commits()
         return phase_blockers(self)
 
     # ------------------------------------------------------------------ user actions
@@ -647,6 +648,7 @@ class Controller:
         active = self.session.active_phase
         if active is None or active.base_sha is None:
             raise PhasegateError("No phase has changes to reject hunks from.")
+        await asyncio.to_thread(self.follow_user_commits)
         diff_text = await asyncio.to_thread(self.git.phase_diff, active.base_sha)
         selection: dict[str, set[int]] = {}
         for path, index, _ in hunks:
@@ -669,6 +671,7 @@ class Controller:
             return
         if active is None or active.base_sha is None:
             raise PhasegateError("There is no phase to reject.")
+        await asyncio.to_thread(self.follow_user_commits)
         await asyncio.to_thread(self.git.discard_changes, active.base_sha)
         await self._emit(FilesChanged(()))
         await self._apply(wf.RejectPhase(skip=skip, reason=reason))
@@ -708,10 +711,33 @@ class Controller:
         await self._apply(wf.Reprioritize(tuple(order)))
 
     def phase_diff(self) -> str:
+        self.follow_user_commits()
         active = self.session.active_phase
         if active is None or active.base_sha is None:
             return ""
         return self.git.phase_diff(active.base_sha)
+
+    def follow_user_commits(self) -> str | None:
+        """The user committed by hand during the phase: their commit is theirs; the phase continues from it.
+
+        Otherwise the phase diff would present their commit as the model's work, and rejecting the phase
+        would delete their committed files from the working tree. Only a HEAD that descends from the
+        phase's base is followed (a rewritten history is left for the commit to refuse). Returns a sentence
+        for the UI when the base moved. Call it before showing, committing or discarding the phase.
+        """
+        active = self.session.active_phase
+        if active is None or active.base_sha is None:
+            return None
+        head = self.git.head_sha()
+        if head == active.base_sha:
+            return None
+        if self.git._run_raw("merge-base", "--is-ancestor", active.base_sha, head).returncode != 0:
+            return None
+        active.base_sha = head
+        self.store.save(self.session)
+        log.info("phase_base_moved phase=%s base=%s", active.slug, head)
+        return (f"You committed by hand during the {active.slug} phase (HEAD is now {head[:8]}); "
+                "the phase's changes are counted from your commit.")
 
 
 def commit_body(heading: str, report: PhaseReport | None, state: Any, overrides: list[str], blocked: list[str]) -> str:

@@ -219,3 +219,18 @@ async def test_failing_pre_commit_hook_blocks_the_commit_loses_nothing_and_retry
         assert c.session.phase_state("database").status == PhaseStatus.COMMITTED
         assert phase_files(repo, sha) == ["schema.sql"]
         c.close()
+
+
+async def test_rejecting_a_phase_after_a_hand_commit_keeps_the_users_committed_files(repo: Path) -> None:
+    with ScriptedServer(phase_turns(SCHEMA)) as server:
+        c = open_controller(repo, server.base_url)
+        await to_phase_review(c)
+        (repo / "notes.md").write_text("my notes\n")
+        git(repo, "add", "notes.md")
+        git(repo, "commit", "-qm", "my own commit")
+        assert "notes.md" not in c.phase_diff()  # their commit is theirs, not the phase's work
+        await c.reject(skip=True)
+        assert (repo / "notes.md").read_text() == "my notes\n"
+        assert not (repo / "schema.sql").exists()
+        assert git(repo, "status", "--porcelain") == ""
+        c.close()
