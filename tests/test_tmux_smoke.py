@@ -1,0 +1,120 @@
+"""Smoke test of the real terminal: ``phasegate demo`` in a tmux pane, driven with keys, read back.
+
+Pilot runs the App headless; this runs the installed ``phasegate`` entry point in a real terminal
+(tmux's), with the real driver, so it catches what Pilot cannot: the console script, the terminal
+set-up and restore, key decoding, and what is printed after the TUI closes.
+
+The test uses its own tmux server (``-L <unique socket>``, no config file) so it never touches a
+developer's sessions, and kills it in ``finally``. Each wait polls ``capture-pane`` against a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+PHASEGATE = Path(sys.executable).parent / "phasegate"
+GRACE_S = 0.6  # approval keys are ignored for 0.5 s after a gate appears (a timer, nothing to await)
+
+
+class Pane:
+    """One detached tmux session on a private server."""
+
+    def __init__(self, command: str, *, width: int = 200, height: int = 50) -> None:
+        self.socket = f"phasegate-smoke-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.session = "smoke"
+        self.env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+        self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), command)
+        # Keep the pane after the process exits, so what it printed last can still be read.
+        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True, text=True, timeout=10, env=self.env,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"tmux {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def text(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def wait_for(self, predicate: Callable[[str], bool], what: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.text()
+            if predicate(text):
+                return text
+            time.sleep(0.1)
+        raise AssertionError(f"timed out after {timeout:g} s waiting for {what}; the screen shows:\n{text}")
+
+    def wait_for_text(self, needle: str, timeout: float = 20.0) -> str:
+        return self.wait_for(lambda text: needle in text, repr(needle), timeout)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-session", "-t", self.session], capture_output=True, env=self.env)
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env)
+
+
+def footer(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+@pytest.mark.skipif(not PHASEGATE.exists(), reason="the phasegate console script is not installed in this venv")
+def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    exit_file = tmp_path / "exit"
+    pane = Pane(f"{PHASEGATE} demo --dir {demo} --pace 0; echo EXIT=$? > {exit_file}")
+    try:
+        # The research turn starts at once with the demo task; its end opens the first gate.
+        pane.wait_for_text("Approve research → write the plan", timeout=45)
+        text = pane.wait_for_text("submit_research")
+        assert "stage Research" in text and str(demo) in text
+        assert "Send" in footer(text), "the chat input has the focus when the workbench opens"
+
+        # Tab leaves the input: the footer switches to the gate keys; then y approves.
+        pane.keys("Tab")
+        pane.wait_for(lambda t: "y Approve" in footer(t), "the gate keys in the footer")
+        time.sleep(GRACE_S)
+        pane.keys("y")
+        text = pane.wait_for_text("Approve plan v1 → start database", timeout=30)
+        assert "stage Plan review" in text
+        assert "Plan v1" in text and "Database  [pending]" in text, "the plan is in the checklist"
+
+        pane.keys("?")
+        text = pane.wait_for_text("closes this help")
+        assert "Approve" in text and "Quit" in text
+        pane.keys("Escape")
+        pane.wait_for(lambda t: "closes this help" not in t, "the help screen to close")
+
+        pane.keys("C-q")
+        pane.wait_for(lambda _: exit_file.exists() and exit_file.read_text().strip() != "", "the process to exit")
+        assert exit_file.read_text().strip() == "EXIT=0"
+        text = pane.wait_for_text(f"The demo repository is {demo}")
+        assert f"git -C {demo} log" in text
+        # The terminal was handed back: the alternate screen is gone, so the workbench is not on it.
+        assert "Approve plan v1" not in text
+    finally:
+        pane.close()
+    # Nothing was committed past the demo's initial commit: no phase ran.
+    log = subprocess.run(["git", "-C", str(demo), "log", "--format=%s"], capture_output=True, text=True, check=True)
+    assert log.stdout.strip().splitlines() == ["taskboard: the sample backend before the demo task"]
