@@ -106,7 +106,7 @@ def generate(root: Path, count: int = FILES, seed: int = SEED) -> None:
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
-        subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
+        subprocess.run(["git", "-C", str(root), "-c", "gc.auto=0", *args], check=True, env=env, capture_output=True)
 
 
 def run() -> list[Result]:
