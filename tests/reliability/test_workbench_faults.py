@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
 from textual.widgets import Markdown
 from workbench_support import idle, make_repo, screen_text, wait_until
 
@@ -18,6 +19,8 @@ from phasegate.app.settings import load_settings
 from phasegate.app.workbench import Workbench
 from phasegate.phases.models import Stage
 from phasegate.widgets.chat_message import Notice
+
+pytestmark = pytest.mark.slow  # the real Textual app: a few seconds each
 
 RESEARCH = {"understanding": [{"text": "A notes API", "evidence": "README.md"}], "assumptions": [],
             "questions": [], "risks": []}
