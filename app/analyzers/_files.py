@@ -30,11 +30,12 @@ VENDORED_DIRS = frozenset(
 )
 # Directories of fixtures and code templates: shaped like real code, but not the application.
 FIXTURE_DIRS = frozenset({"fixtures", "__fixtures__", "fixture", "testdata", "_templates", "templates-src"})
-# File names that are generated or templates (hygen ``*.ejs.t``, protobuf stubs, minified bundles…).
-GENERATED_NAME_RE = re.compile(
-    r"(\.min\.(js|css)|\.d\.ts|\.ejs\.t|\.hbs|\.tmpl|\.tpl|\.j2|\.jinja2?|_pb2(_grpc)?\.pyi?|\.pb\.go"
-    r"|\.pb\.gw\.go|\.generated\.\w+|\.g\.(cs|dart)|\.designer\.cs|\.snap|\.map|-lock\.json|\.lock)$",
-    re.IGNORECASE,
+# File names that are generated or templates (hygen ``*.ejs.t``, protobuf stubs, minified bundles…),
+# as suffixes so that ``str.endswith`` (C speed) decides; ``.generated.`` anywhere in the name too.
+GENERATED_SUFFIXES = (
+    ".min.js", ".min.css", ".d.ts", ".ejs.t", ".hbs", ".tmpl", ".tpl", ".j2", ".jinja", ".jinja2", "_pb2.py",
+    "_pb2.pyi", "_pb2_grpc.py", ".pb.go", ".pb.gw.go", ".g.cs", ".g.dart", ".designer.cs", ".snap", ".map",
+    "-lock.json", ".lock",
 )
 TEST_NAME_RE = re.compile(
     r"(^test_.*\.py$|_test\.(py|go|rb|exs?)$|\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.(java|kt|cs)$|_spec\.rb$)"
@@ -55,7 +56,8 @@ def is_generated_or_fixture(path: str) -> bool:
     parts = path.split("/")
     if any(part in FIXTURE_DIRS for part in parts[:-1]):
         return True
-    return bool(GENERATED_NAME_RE.search(parts[-1]))
+    name = parts[-1].lower()
+    return name.endswith(GENERATED_SUFFIXES) or ".generated." in name
 
 
 def is_test_path(path: str) -> bool:

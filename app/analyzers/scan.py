@@ -18,14 +18,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from phasegate.app.analyzers._files import (
+    FIXTURE_DIRS,
+    GENERATED_SUFFIXES,
     MAX_READ,
+    TEST_DIRS,
+    TEST_NAME_RE,
+    VENDORED_DIRS,
     Tree,
     WorkTree,
-    is_generated_or_fixture,
-    is_test_path,
-    is_vendored,
     resolve_root,
-    suffix,
 )
 from phasegate.app.analyzers.patterns import SQL_CONCAT_RE, WEAK_PASSWORD_HASH_RE
 from phasegate.app.analyzers.security import redact_line
@@ -231,6 +232,7 @@ CANDIDATE_WORDS = frozenset(
     """.split()
 )
 _PATH_WORD_RE = re.compile(r"[/._-]")
+_SOURCE_SUFFIXES = tuple(RULESET_BY_EXT)
 
 
 def is_content_candidate(path: str) -> bool:
@@ -440,6 +442,7 @@ class _Scanner:
         self._migrations: dict[tuple[str, str], dict[str, Any]] = {}
         self._lang_counts: Counter[str] = Counter()
         self._lang_first: dict[str, str] = {}
+        self._dir_cache: dict[str, tuple[bool, bool, bool, bool]] = {}
 
     # helpers -------------------------------------------------------------------------------------
     def _read(self, path: str, limit: int = MAX_READ) -> str | None:
@@ -465,26 +468,53 @@ class _Scanner:
         )
 
     # the pass ------------------------------------------------------------------------------------
+    def _dir_flags(self, directory: str) -> tuple[bool, bool, bool, bool]:
+        """(vendored, fixture, test, role-named) for a directory; cached, since files share directories."""
+        flags = self._dir_cache.get(directory)
+        if flags is None:
+            parts = directory.split("/") if directory else []
+            flags = (
+                not VENDORED_DIRS.isdisjoint(parts),
+                not FIXTURE_DIRS.isdisjoint(parts),
+                not TEST_DIRS.isdisjoint(parts),
+                "/" not in directory or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(directory.lower())),
+            )
+            self._dir_cache[directory] = flags
+        return flags
+
     def run(self) -> ScanResult:
         paths = self.tree.paths()
         self.result.files_scanned = len(paths)
         tracked = getattr(self.tree, "tracked", set())
-        read_all = sum(1 for p in paths if suffix(p) in RULESET_BY_EXT) <= FULL_READ_LIMIT
+        read_all = sum(1 for p in paths if p.endswith(_SOURCE_SUFFIXES)) <= FULL_READ_LIMIT
         for path in paths:
-            if is_vendored(path):
+            slash = path.rfind("/")
+            directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
+            vendored, fixture_dir, test_dir, candidate_dir = self._dir_flags(directory)
+            if vendored:
                 continue
-            name = path.rsplit("/", 1)[-1]
-            ext = suffix(name)
-            if ENV_NAME_RE.match(name) and not is_generated_or_fixture(path):
+            low_name = name.lower()
+            skipped = fixture_dir or low_name.endswith(GENERATED_SUFFIXES) or ".generated." in low_name
+            if ENV_NAME_RE.match(name) and not skipped:
                 self._env_file(path, name, path in tracked)
                 continue
-            if is_generated_or_fixture(path):
+            if skipped:
                 continue
+            dot = name.rfind(".")
+            ext = low_name[dot:] if dot > 0 else ""
             lang = LANGUAGES.get(ext)
             if lang:
                 self._lang_counts[lang] += 1
                 self._lang_first.setdefault(lang, path)
-            eco = MANIFEST_NAMES.get(name) or ("python" if name.startswith("requirements") else None)
+                ruleset = RULESET_BY_EXT.get(ext)
+                if ruleset and not test_dir and not TEST_NAME_RE.search(name) and (
+                    read_all or candidate_dir or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(low_name))
+                ):
+                    self._source(path, name, ruleset)
+                low_path = path.lower()
+                if ext != ".sql" and not ("migrat" in low_path or "versions/" in low_path):
+                    continue  # plain source file: nothing below applies
+            eco = MANIFEST_NAMES.get(name) or ("python" if low_name.startswith("requirements") else None)
             if eco or MANIFEST_RE.match(name):
                 self._manifest(path, name, eco or "dotnet")
                 continue
@@ -497,16 +527,11 @@ class _Scanner:
                 self.result.schema_files.append({"path": path, "kind": "dbml", "evidence": "DBML file"})
             elif ext in (".yaml", ".yml", ".json"):
                 self._yaml_json(path, name)
-            elif ext in (".graphql", ".gql") and not is_test_path(path):
+            elif ext in (".graphql", ".gql") and not test_dir:
                 self.result.api_route_files.append({"path": path, "framework": "graphql",
                                                     "evidence": f"GraphQL schema file {name}"})
             elif ext == ".proto":
                 self._proto(path)
-            elif ext == ".xml" and "changelog" in name.lower():
-                pass  # handled by _migration_by_path
-            ruleset = RULESET_BY_EXT.get(ext)
-            if ruleset and not is_test_path(path) and (read_all or is_content_candidate(path)):
-                self._source(path, name, ruleset)
         self._finish()
         return self.result
 

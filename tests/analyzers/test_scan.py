@@ -93,9 +93,9 @@ class Item(Base):
     "app/settings.py": "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    db_url: str\n",
     "app/security.py": "import jwt\nimport hashlib\n\ndef hash_pw(password):\n"
                        "    return hashlib.md5(password.encode()).hexdigest()\n",
-    "alembic.ini": "[alembic]\nscript_location = migrations\n",
-    "migrations/env.py": "from alembic import context\n",
-    "migrations/versions/0001_init.py": 'revision = "0001"\ndown_revision = None\n\ndef upgrade():\n    pass\n',
+    "alembic.ini": "[alembic]\nscript_location = alembic\n",
+    "alembic/env.py": "from alembic import context\n",
+    "alembic/versions/0001_init.py": 'revision = "0001"\ndown_revision = None\n\ndef upgrade():\n    pass\n',
     "tests/test_items.py": "@app.get('/not-a-route')\ndef t(): ...\n",
 }
 
@@ -252,7 +252,7 @@ def test_fastapi_sqlalchemy_alembic(make_repo) -> None:
     assert has(out["api_route_files"], path="app/routers/items.py", framework="fastapi")
     assert not has(out["api_route_files"], path="tests/test_items.py")
     assert has(out["orm_models"], path="app/models.py", orm="sqlalchemy")
-    assert has(out["migration_dirs"], path="migrations/versions", tool="alembic")
+    assert has(out["migration_dirs"], path="alembic/versions", tool="alembic")
     assert has(out["manifests"], path="pyproject.toml") and has(out["manifests"], path="requirements-dev.txt")
     assert has(out["env_files"], path="app/settings.py", kind="config_module")
     assert has(out["auth"], mechanism="jwt", path="app/security.py")
