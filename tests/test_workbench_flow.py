@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import git
 from textual.widgets import Button, Input, OptionList
-from workbench_support import idle, make_repo, press_gate, screen_text, wait_until, workbench_script
+from workbench_support import idle, make_repo, press_gate, shown, wait_until, workbench_script
 
 from phasegate.app.scripted_server import ScriptedServer
 from phasegate.app.settings import load_settings
@@ -39,8 +39,7 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
             # Research starts at once with the task; its report lands in the Research tab.
             await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None)
             await idle(pilot, app)
-            text = screen_text(app)
-            assert "Approve research → write the plan" in text
+            text = await shown(pilot, app, "Approve research → write the plan")
             assert "read_file" in text
 
             # y while typing in the chat input is a "y" in the input, not an approval.
@@ -52,14 +51,14 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
             await press_gate(pilot, app, "y")
             await idle(pilot, app)
             assert app.controller.session.stage == Stage.PLAN_REVIEW
-            assert "Approve plan v1 → start database" in screen_text(app)
+            await shown(pilot, app, "Approve plan v1 → start database")
 
             # Request a plan change: the model answers with v2.
             await press_gate(pilot, app, "e")
             await type_into_modal(pilot, "add a rollback task to the database phase")
             await idle(pilot, app)
             assert app.controller.session.plan_version == 2
-            assert "Rollback Plan" in screen_text(app)
+            await shown(pilot, app, "Rollback Plan")
 
             # Approve the plan: the database phase runs and comes back for review with its diff.
             await press_gate(pilot, app, "y")
@@ -68,8 +67,8 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: app.review is not None)
             diff = app.query_one("#diff", DiffView)
             assert {f.path for f in diff.files} == {"schema.sql", "notes.txt"}
-            text = screen_text(app)
-            assert "Commit phase database" in text and "schema.sql" in text
+            text = await shown(pilot, app, "Commit phase database")
+            assert "schema.sql" in text
 
             # Reject the notes.txt hunk with a reason, then request changes.
             diff.body.focus()
@@ -105,7 +104,7 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
             assert app.controller.session.phase_state("database").status == PhaseStatus.COMMITTED
             # Never starting the next phase's model turn until the user says so.
             assert app.controller.session.active_phase is None
-            assert "Start phase api" in screen_text(app)
+            await shown(pilot, app, "Start phase api")
 
             for slug in ("api", "testing"):
                 await press_gate(pilot, app, "y")  # start the phase
@@ -119,7 +118,7 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
                 assert app.controller.session.phase_state(slug).status == PhaseStatus.COMMITTED
 
             assert app.controller.session.stage == Stage.FINAL_REVIEW
-            assert "Approve the final review → done" in screen_text(app)
+            await shown(pilot, app, "Approve the final review → done")
             await press_gate(pilot, app, "y")
             await idle(pilot, app)
             assert app.controller.session.stage == Stage.DONE
@@ -163,7 +162,7 @@ async def test_escape_cancels_a_running_turn(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: app.controller is not None and app.controller.busy)
             await pilot.press("escape")
             await idle(pilot, app)
-            assert "cancelled" in screen_text(app).lower()
+            await shown(pilot, app, "cancelled")
             assert app.controller.session.research is None
             await pilot.press("ctrl+q")
 

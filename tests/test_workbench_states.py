@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import git
 from textual.widgets import Button
-from workbench_support import idle, make_repo, screen_text, wait_until, workbench_script
+from workbench_support import idle, make_repo, screen_text, shown, wait_until, workbench_script
 
 from phasegate.app.scripted_server import ScriptedServer
 from phasegate.app.settings import load_settings
@@ -34,7 +34,7 @@ async def test_dirty_tree_is_committed_as_a_baseline_before_research(tmp_path: P
         app = app_for(repo, server)
         async with app.run_test(size=(180, 50)) as pilot:
             await wait_until(pilot, lambda: len(app.screen_stack) > 1, what="the dirty-tree question")
-            assert "uncommitted changes" in screen_text(app)
+            await shown(pilot, app, "uncommitted changes")
             await press_modal_button(pilot, "baseline")
             await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None)
             await idle(pilot, app)
@@ -52,7 +52,7 @@ async def test_dirty_tree_abort_starts_nothing(tmp_path: Path) -> None:
         async with app.run_test(size=(180, 50)) as pilot:
             await press_modal_button(pilot, "abort")
             await pilot.pause(0.3)
-            assert "Stopped: the working tree has changes" in screen_text(app)
+            await shown(pilot, app, "Stopped: the working tree has changes")
             assert server.requests == []
             assert (repo / "README.md").read_text() == "changed\n"
             await pilot.press("ctrl+q")
@@ -95,7 +95,7 @@ async def test_without_a_task_the_chat_asks_and_the_first_message_starts_researc
         async with app.run_test(size=(180, 50)) as pilot:
             await wait_until(pilot, lambda: app.controller is not None)
             await pilot.pause(0.2)
-            assert "What should we build?" in screen_text(app)
+            await shown(pilot, app, "What should we build?")
             assert server.requests == []
             chat_input = app.query_one("#chat-input")
             chat_input.focus()

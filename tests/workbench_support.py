@@ -94,6 +94,12 @@ def screen_text(app: Workbench) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
+async def shown(pilot: Pilot, app: Workbench, text: str, timeout: float = 10.0) -> str:
+    """Wait until ``text`` is on the screen (repaints lag behind state on a loaded machine)."""
+    await wait_until(pilot, lambda: text in screen_text(app), timeout, what=f"{text!r} on screen")
+    return screen_text(app)
+
+
 async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
     steps = int(timeout / 0.05)
     for _ in range(steps):
