@@ -33,11 +33,15 @@ GRACE_S = 0.6  # approval keys are ignored for 0.5 s after a gate appears (a tim
 class Pane:
     """One detached tmux session on a private server."""
 
-    def __init__(self, command: str, *, width: int = 200, height: int = 50) -> None:
+    def __init__(self) -> None:
         self.socket = f"phasegate-smoke-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.session = "smoke"
+        self.socket_path: Path | None = None
         self.env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+
+    def start(self, command: str, *, width: int = 200, height: int = 50) -> None:
         self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), command)
+        self.socket_path = Path(self.tmux("display-message", "-p", "#{socket_path}").strip())
         # Keep the pane after the process exits, so what it printed last can still be read.
         self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
 
@@ -72,6 +76,8 @@ class Pane:
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-session", "-t", self.session], capture_output=True, env=self.env)
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, env=self.env)
+        if self.socket_path is not None:
+            self.socket_path.unlink(missing_ok=True)  # a killed server leaves its socket file behind
 
 
 def footer(text: str) -> str:
@@ -83,8 +89,9 @@ def footer(text: str) -> str:
 def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
     demo = tmp_path / "demo"
     exit_file = tmp_path / "exit"
-    pane = Pane(f"{PHASEGATE} demo --dir {demo} --pace 0; echo EXIT=$? > {exit_file}")
+    pane = Pane()
     try:
+        pane.start(f"{PHASEGATE} demo --dir {demo} --pace 0; echo EXIT=$? > {exit_file}")
         # The research turn starts at once with the demo task; its end opens the first gate.
         pane.wait_for_text("Approve research → write the plan", timeout=45)
         text = pane.wait_for_text("submit_research")

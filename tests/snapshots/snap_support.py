@@ -24,14 +24,17 @@ shared 2-core machine. The chat of a resumed session is the replayed transcript.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.constants
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from workbench_support import idle, make_repo, press_gate, report, wait_until, workbench_script
@@ -71,6 +74,9 @@ class _FixedUuid:
 
 def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pin the clock-, random- and machine-dependent inputs (see the module docstring)."""
+    # The developer's terminal preferences must not reach the picture (Textual reads these when the App starts).
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(textual.constants, "FILTERS", "")
     monkeypatch.setattr(models, "datetime", _FrozenDatetime)
     monkeypatch.setattr(models, "uuid", _FixedUuid)
     for who in ("AUTHOR", "COMMITTER"):
@@ -79,11 +85,22 @@ def freeze(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"GIT_{who}_DATE", GIT_DATE)
 
 
-def fresh_repo(name: str) -> Path:
-    """The repository for one snapshot, at a fixed path, recreated from scratch."""
-    path = SNAPSHOT_ROOT / name
-    shutil.rmtree(path, ignore_errors=True)
-    return make_repo(path)
+@contextmanager
+def fixed_repo(name: str) -> Iterator[Path]:
+    """The repository for one snapshot, at a fixed path, recreated from scratch.
+
+    The path is shared by every checkout on the machine, so a lock keeps two test runs (two
+    engineers, or xdist workers) from recreating the same repository under each other.
+    """
+    SNAPSHOT_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(SNAPSHOT_ROOT / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            path = SNAPSHOT_ROOT / name
+            shutil.rmtree(path, ignore_errors=True)
+            yield make_repo(path)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 MIGRATE_SH = "#!/bin/sh\n# Applies migrations/*.sql in order (a stand-in for a real migration tool).\necho \"applied 0001_users\"\n"

@@ -49,8 +49,7 @@ CASES = {
 def test_workbench_snapshot(name: str, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
     case = CASES[name]
     snap.freeze(monkeypatch)
-    repo = snap.fresh_repo(name)
-    with ScriptedServer(snap.snapshot_script(migration=case.migration)) as server:
+    with snap.fixed_repo(name) as repo, ScriptedServer(snap.snapshot_script(migration=case.migration)) as server:
         if case.resume_at is not None:
             snap.drive_headless(repo, server, case.resume_at)
         app = snap.make_app(repo, server, resume=case.resume_at is not None)
