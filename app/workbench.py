@@ -54,6 +54,7 @@ class Workbench(App[int]):
         Binding("e", "gate('request-changes')", "Changes", id="request-changes"),
         Binding("n", "gate('reject')", "Reject", id="reject"),
         Binding("u", "gate('rollback')", "Roll back", id="rollback"),
+        Binding("c", "focus_checklist", "Checklist", id="security-checklist"),
         Binding("d", "show_tab('diff-tab')", "Diff", id="show-diff"),
         Binding("s", "show_tab('schema-tab')", "Schema", id="show-schema"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -459,6 +460,8 @@ class Workbench(App[int]):
             return bool(bars) and bars.first().is_allowed(name)
         if action == "cancel_turn":
             return bool(self.controller and self.controller.busy)
+        if action == "focus_checklist":
+            return bool(self.query("#security-items Checkbox"))
         return True
 
     def action_gate(self, name: str) -> None:
@@ -745,6 +748,13 @@ class Workbench(App[int]):
         copy_to_os_clipboard(text)
 
     # ------------------------------------------------------------------ misc actions
+    def action_focus_checklist(self) -> None:
+        """Jump to the first unticked item of the security checklist (space ticks, tab moves on)."""
+        boxes = list(self.query("#security-items Checkbox"))
+        target = next((b for b in boxes if not getattr(b, "value", False)), boxes[0] if boxes else None)
+        if target is not None:
+            target.focus()
+
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#viewer", TabbedContent).active = tab
         if self.screen.has_class("-narrow"):

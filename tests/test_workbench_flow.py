@@ -92,9 +92,13 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: app.review is not None)
             bar = app.query_one("#approval-bar")
             assert not bar.is_allowed("approve")
-            for checkbox in bar.query("Checkbox"):
-                checkbox.value = True
+            # Tick the checklist from the keyboard: c jumps to the first unticked item, space ticks it.
+            app.set_focus(None)
+            for _ in range(4):
+                await pilot.press("c")
+                await pilot.press("space")
             await pilot.pause(0.1)
+            assert all(bar.checklist_state().values())
             assert bar.is_allowed("approve")
             await press_gate(pilot, app, "y")
             await idle(pilot, app)
