@@ -265,6 +265,9 @@ def _gate_words(label: str) -> frozenset[bytes]:
     return frozenset(w.encode() for w in words)
 
 
+_SQL_COMPANIONS = frozenset({b"from", b"into", b"set"})
+
+
 def file_words(data: bytes) -> set[bytes]:
     """The lower-cased word tokens of a file: one C-speed translate and split, no regex."""
     return set(data.translate(_WORD_TABLE).split())
@@ -668,6 +671,8 @@ class _Scanner:
                 continue
             if keywords.isdisjoint(words):
                 continue
+            if label == "raw_sql_concatenation" and _SQL_COMPANIONS.isdisjoint(words):
+                continue  # "delete"/"update" alone are everyday words; real SQL also has FROM/INTO/SET
             m = rx.search(text)
             if not m:
                 continue
