@@ -167,6 +167,10 @@ def drive_headless(repo: Path, server: ScriptedServer, until: Callable[[Session]
             raise AssertionError(f"the session never reached the wanted state (at {controller.session.stage})")
         finally:
             controller.close()
+            # Controller.close() leaves the model client open; closed here, on its own loop, it does not
+            # log "Event loop is closed" when it is collected after asyncio.run() returns.
+            if controller._llm is not None:
+                await controller._llm.aclose()
 
     return asyncio.run(drive())
 
