@@ -36,6 +36,9 @@ logging.getLogger("phasegate").addHandler(logging.NullHandler())
 
 MAX_INVALID_SUBMISSIONS = 3
 TRIMMED = "[older tool output trimmed to stay within the context budget]"
+# What one reply may show in the chat. Rendering streamed Markdown costs more than linearly: 100 KB takes a
+# few seconds, 1 MB minutes, with the UI busy all along. The conversation and the transcript keep it all.
+DISPLAY_CAP_CHARS = 60_000
 
 
 # --- what the agent tells the UI ---------------------------------------------------------------------
@@ -144,12 +147,20 @@ class Agent:
                 trim_to_budget(self.host.conversation, self.settings.context_token_budget)
             )
             text_parts: list[str] = []
+            shown = 0
             calls: list[ToolCallRequest] = []
             try:
                 async for event in self.llm.stream(messages, [s for s in specs if s]):
                     if isinstance(event, TextDelta):
                         text_parts.append(event.text)
-                        await self.host.emit(AgentText(event.text))
+                        if shown < DISPLAY_CAP_CHARS:
+                            piece = event.text[: DISPLAY_CAP_CHARS - shown]
+                            shown += len(piece)
+                            await self.host.emit(AgentText(piece))
+                            if shown >= DISPLAY_CAP_CHARS:
+                                await self.host.emit(AgentNotice(
+                                    f"The reply is longer than {DISPLAY_CAP_CHARS:,} characters; the chat shows "
+                                    "its beginning, the transcript keeps all of it.", "warning"))
                     elif isinstance(event, ToolCallRequest):
                         calls.append(event)
                     elif isinstance(event, Usage):

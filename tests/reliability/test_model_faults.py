@@ -197,10 +197,17 @@ async def test_endless_tool_loop_stops_at_the_step_limit(repo: Path) -> None:
 
 
 async def test_a_one_megabyte_reply_is_kept_whole(repo: Path) -> None:
+    from phasegate.app.agent import DISPLAY_CAP_CHARS, AgentText
+
+    recorder = Recorder()
     big = ("All work and no play makes a very long reply. " * 22_000)[:1_000_000]
     with ScriptedServer([Turn(match="Stage: research", text=big, chunk_chars=64_000)]) as server:
-        c = open_controller(repo, server.base_url)
+        c = open_controller(repo, server.base_url, listener=recorder)
         result = await c.start()
+        # The chat is shown the beginning (rendering 1 MB of Markdown would take minutes), and told so.
+        shown = "".join(e.text for e in recorder.events if isinstance(e, AgentText))
+        assert shown == big[:DISPLAY_CAP_CHARS]
+        assert [n for n in recorder.notices("warning") if "longer than" in n]
         assert result.reason in ("finished", "submitted")
         assert c.conversation[-1]["content"] == big
         stored = [r for r in c.store.read_transcript(c.session.id) if r.get("type") == "message"]

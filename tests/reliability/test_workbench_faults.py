@@ -129,3 +129,22 @@ async def test_escapes_markup_and_fake_approvals_in_a_reply_are_harmless(tmp_pat
             assert app.controller.session.history[-1].event == "SubmitResearch"
             assert app.title == title and "pwned" not in app.title
             await pilot.press("ctrl+q")
+
+
+async def test_a_one_megabyte_reply_leaves_the_workbench_responsive(tmp_path: Path) -> None:
+    import time
+
+    repo = make_repo(tmp_path / "repo")
+    big = ("All work and no play makes a very long reply.\n\n" * 22_000)[:1_000_000]
+    turns = [Turn(match="Stage: research", text=big, chunk_chars=16_000), Turn(text="ok", repeat=True)]
+    with ScriptedServer(turns) as server:
+        app = make_app(repo, server.base_url)
+        started = time.monotonic()
+        async with app.run_test(size=(160, 45)) as pilot:
+            await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None,
+                             timeout=60, what="the long reply")
+            await idle(pilot, app)
+            assert time.monotonic() - started < 60  # without the display cap: about 4.5 minutes
+            assert any("longer than" in n.text for n in notices(app))
+            assert app.controller.conversation[-1]["content"] == big  # the model's context keeps it all
+            await pilot.press("ctrl+q")
