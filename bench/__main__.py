@@ -23,7 +23,7 @@ def _modules(names: list[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     results: list[Result] = []
-    print(f"{'name':<28} {'ours':>11} {'baseline':>11} {'ratio':>8}  budget")
+    print(f"{'name':<36} {'ours':>11} {'baseline':>11} {'ratio':>8}  budget")
     for name in _modules(argv):
         module = importlib.import_module(f"bench.{name}")
         for result in module.run():

@@ -30,7 +30,7 @@ class Result:
 
     def line(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
-        return (f"{self.name:<28} {self.ours:>9.3f}{self.unit:<2} {self.baseline:>9.3f}{self.unit:<2} "
+        return (f"{self.name:<36} {self.ours:>9.3f}{self.unit:<2} {self.baseline:>9.3f}{self.unit:<2} "
                 f"{self.ratio:>7.2f}x  <={self.budget:<5g} {verdict}")
 
 
