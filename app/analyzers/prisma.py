@@ -85,7 +85,8 @@ def _list_arg(args: str, key: str | None = None) -> list[str]:
         m = re.match(r"\s*(?:fields\s*:\s*)?\[([^\]]*)\]", args)
     if not m:
         return []
-    return [re.match(r"\s*(\w+)", part).group(1) for part in m.group(1).split(",") if re.match(r"\s*\w", part)]
+    names = (re.match(r"\s*(\w+)", part) for part in m.group(1).split(","))
+    return [n.group(1) for n in names if n]
 
 
 def _str_arg(args: str, key: str | None = None) -> str | None:

@@ -488,7 +488,7 @@ class _Scanner:
     def run(self) -> ScanResult:
         paths = self.tree.paths()
         self.result.files_scanned = len(paths)
-        tracked = getattr(self.tree, "tracked", set())
+        tracked: set[str] = getattr(self.tree, "tracked", set())
         read_all = sum(1 for p in paths if p.endswith(_SOURCE_SUFFIXES)) <= FULL_READ_LIMIT
         for path in paths:
             slash = path.rfind("/")

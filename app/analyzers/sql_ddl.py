@@ -42,7 +42,7 @@ def _statements(sql: str, dialect: str) -> list[Any]:
         return [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except (ParseError, TokenError):
         pass
-    out = []
+    out: list[Any] = []
     for chunk in re.split(r";\s*(?:\n|$)", sql):
         if not chunk.strip():
             continue
