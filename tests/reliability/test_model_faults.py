@@ -214,3 +214,17 @@ async def test_a_one_megabyte_reply_is_kept_whole(repo: Path) -> None:
         assert stored[-1]["message"]["content"] == big
         assert c.busy is False
         c.close()
+
+
+async def test_a_server_that_stalls_mid_stream_times_out_and_keeps_what_arrived(repo: Path) -> None:
+    recorder = Recorder()
+    text = "First words arrive, then the server goes quiet for a long time. " * 2
+    with ScriptedServer([Turn(match="Stage: research", text=text, chunk_chars=40)], pace_s=2.0) as server:
+        c = open_controller(repo, server.base_url, listener=recorder, timeout_s=0.4, max_retries=2)
+        result = await c.start()
+        assert result.reason == "error" and result.retryable and "\n" not in result.message
+        assert "timeout" in result.message or "dropped" in result.message, result.message
+        kept = [m for m in c.conversation if m["role"] == "assistant"]
+        assert kept and kept[-1]["content"].startswith(text[:40])
+        assert len(server.requests) == 1  # text was shown: no silent retry that would repeat it
+        c.close()
