@@ -230,3 +230,24 @@ def test_fuzzed_paths_cover_the_nasty_cases() -> None:
     paths = fuzzed_paths(160)
     assert len(paths) == 160
     assert any(".git" in p for p in paths) and any(p.startswith("/") for p in paths) and any(".." in p for p in paths)
+
+
+async def test_symlinks_out_of_the_repository_cannot_be_read_through(repo: Path, tmp_path: Path) -> None:
+    from rel_support import all_requests_text
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("the-outside-secret-value\n")
+    (repo / "link").symlink_to(outside, target_is_directory=True)
+    (repo / "passwd").symlink_to(outside / "secret.txt")
+    calls = [ToolCall("read_file", {"path": "link/secret.txt"}), ToolCall("read_file", {"path": "passwd"}),
+             ToolCall("list_files", {"path": "link"}), ToolCall("search_code", {"pattern": "outside-secret"}),
+             ToolCall("search_code", {"pattern": "secret", "path": "link"}),
+             ToolCall("git_log", {"path": "link/secret.txt"})]
+    with ScriptedServer(phase_turns(*calls)) as server:
+        c = open_controller(repo, server.base_url)
+        await to_phase_review(c)
+        results = [m["content"] for m in c.conversation if m["role"] == "tool"][2:8]
+        c.close()
+    assert results[0].startswith("Refused") and results[1].startswith("Refused")
+    assert "the-outside-secret-value" not in all_requests_text(server)
