@@ -108,7 +108,8 @@ def check_repository(path: Path) -> list[Check]:
     try:
         service = GitService.open(path, allow_empty=True, allow_in_progress=True)
     except NotARepositoryError as exc:
-        return [Check("repository", "fail", str(exc), f"git init {path}")]
+        fix = f"git init {path}" if path.is_dir() else "give --repo the path of a git repository"
+        return [Check("repository", "fail", str(exc), fix)]
     except PhasegateError as exc:
         return [Check("repository", "fail", str(exc))]
     checks: list[Check] = []

@@ -78,6 +78,9 @@ def test_repository_problems_each_say_what_to_do(repo: Path, tmp_path: Path, cap
     plain.mkdir()
     code, lines, _ = doctor(capsys, "--repo", str(plain), "--offline")
     assert code == 1 and "git init" in lines_of(lines, "repository")[0]
+    code, lines, _ = doctor(capsys, "--repo", str(tmp_path / "missing"), "--offline")
+    assert code == 1 and "does not exist" in lines_of(lines, "repository")[0]
+    assert "give --repo the path of a git repository" in lines_of(lines, "repository")[0]
 
     git(repo, "checkout", "-q", "--detach")
     (repo / "wip.txt").write_text("unsaved\n")
