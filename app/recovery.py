@@ -86,6 +86,8 @@ def recorded(op: str) -> Callable[[F], F]:
 
 
 def _alive(pid: int) -> bool:
+    if pid <= 0:  # an unreadable marker: nobody to wait for
+        return False
     if pid == os.getpid():
         return False  # our own marker can only be stale (we are not inside an operation now)
     try:

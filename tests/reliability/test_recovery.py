@@ -144,3 +144,11 @@ def test_the_marker_exists_only_during_the_operation(repo: Path) -> None:
     with pytest.raises(RuntimeError), operation(service, "revert"):
         raise RuntimeError("a failure that is not a kill")
     assert not marker_path(service.git_dir).exists()
+
+
+def test_an_unreadable_marker_is_treated_as_a_dead_process(repo: Path) -> None:
+    path = marker_path(repo / ".git")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"op": "comm')  # torn
+    open_session(repo).close()
+    assert not path.exists()
