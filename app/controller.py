@@ -185,6 +185,14 @@ class Controller:
         controller.recovered = repaired + controller.reconcile()
         return controller
 
+    async def aclose(self) -> None:
+        """Close the model client (its HTTP connections) and then the session, as ``close`` does."""
+        if self._llm is not None:
+            with contextlib.suppress(Exception):
+                await self._llm.aclose()
+            self._llm = None
+        self.close()
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.store.save(self.session)

@@ -257,9 +257,7 @@ class Workbench(App[int]):
     def _show_scan(self, summary: str) -> None:
         c = self.controller
         research = c.session.research.to_markdown() if c and c.session.research else ""
-        self.query_one("#research", MarkdownPane).show(
-            (research + "\n\n" if research else "") + "# Repository audit\n\n" + summary
-        )
+        self.query_one("#research", MarkdownPane).show((research + "\n\n" if research else "") + summary)
 
     async def _replay_conversation(self) -> None:
         """Show a resumed session's transcript in the chat."""
@@ -279,7 +277,7 @@ class Workbench(App[int]):
                     await handle.finish()
                 for call in message.get("tool_calls") or ():
                     entry_id = call["id"]
-                    self.chat.add_tool_call(entry_id, call["function"]["name"], _short(call["function"].get("arguments", "")))
+                    self.chat.add_tool_call(entry_id, call["function"]["name"], _replayed_args(call["function"].get("arguments", "")))
             elif role == "tool":
                 self.chat.complete_tool_call(message.get("tool_call_id", ""), not str(content).startswith("Refused"), _first_line(str(content)))
 
@@ -377,7 +375,7 @@ class Workbench(App[int]):
         if s.research is not None:
             summary = c.repo_summary
             self.query_one("#research", MarkdownPane).show(
-                s.research.to_markdown() + ("\n\n# Repository audit\n\n" + summary if summary else "")
+                s.research.to_markdown() + ("\n\n" + summary if summary else "")
             )
         key = (s.current_phase or "", len(s.history))
         if s.stage == Stage.PHASE_REVIEW and self._diff_shown_for != key:
@@ -826,7 +824,7 @@ class Workbench(App[int]):
     async def action_quit(self) -> None:
         if self.controller is not None:
             self.controller.cancel()
-            self.controller.close()
+            await self.controller.aclose()
         self.exit(self.exit_code)
 
 
@@ -853,7 +851,16 @@ def _short_args(arguments: dict[str, Any]) -> str:
     return ", ".join(parts)[:120]
 
 
-def _short(raw: str) -> str:
+def _replayed_args(raw: str) -> str:
+    """A stored call's arguments shown as the live chat shows them (``key=value``)."""
+    import json
+
+    try:
+        arguments = json.loads(raw or "{}")
+    except ValueError:
+        arguments = None
+    if isinstance(arguments, dict):
+        return _short_args(arguments)
     return raw.replace("\n", " ")[:120]
 
 

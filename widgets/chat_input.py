@@ -32,7 +32,7 @@ class ChatInput(TextArea):
             soft_wrap=True,
             show_line_numbers=False,
             tab_behavior="focus",
-            placeholder=placeholder or "Message the model…  (ctrl+j send · enter newline · esc cancel)",
+            placeholder=placeholder or "Message the model…  (ctrl+j send · enter newline · esc cancel · tab out, then y/e/n at a gate)",
         )
 
     def action_send(self) -> None:

@@ -125,6 +125,6 @@ def _run_headless(repo: Path, settings: object) -> int:
                 out.write("\n" + report["markdown"] + "\n")
             return code
         finally:
-            controller.close()
+            await controller.aclose()
 
     return asyncio.run(main())

@@ -91,6 +91,6 @@ def _headless(args: argparse.Namespace) -> int:
         try:
             return await plan_only(controller, sys.stdout)
         finally:
-            controller.close()
+            await controller.aclose()
 
     return asyncio.run(main())
