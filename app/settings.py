@@ -181,7 +181,7 @@ def _read_toml(path: Path) -> dict[str, Any] | None:
 def _field_adapter(name: str) -> TypeAdapter[Any]:
     info = Settings.model_fields[name]
     if not info.metadata:
-        return TypeAdapter(info.annotation)
+        return TypeAdapter(info.annotation)  # type: ignore[arg-type]
     return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[arg-type]
 
 
