@@ -153,7 +153,9 @@ def recover(service: GitService) -> list[str]:
     if _alive(int(data.get("pid") or 0)):
         return notes  # a live process (not a phasegate holding our lock) is in the middle of it
     op = str(data.get("op") or "")
-    locks = _stale_locks(service.git_dir, float(data.get("started") or 0.0))
+    # A torn marker has no start time: its own mtime is when the operation began (never "since ever").
+    started = float(data.get("started") or 0.0) or path.stat().st_mtime
+    locks = _stale_locks(service.git_dir, started)
     for lock in locks:
         with contextlib.suppress(FileNotFoundError):
             lock.unlink()

@@ -149,6 +149,11 @@ def test_the_marker_exists_only_during_the_operation(repo: Path) -> None:
 def test_an_unreadable_marker_is_treated_as_a_dead_process(repo: Path) -> None:
     path = marker_path(repo / ".git")
     path.parent.mkdir(parents=True, exist_ok=True)
+    lock = repo / ".git" / "index.lock"
+    lock.write_text("")
+    old = time.time() - 3600
+    os.utime(lock, (old, old))  # someone else's, from long before
     path.write_text('{"op": "comm')  # torn
     open_session(repo).close()
     assert not path.exists()
+    assert lock.exists()
