@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Tab, TabbedContent, TabPane, Tabs
 
+from phasegate.app.agent import DISPLAY_CAP_CHARS
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, ApprovalBar
 from phasegate.widgets.chat import AssistantHandle, Chat
 from phasegate.widgets.commands_log import CommandsLog
@@ -181,7 +182,7 @@ class Workbench(App[int]):
             self.notify(str(exc), severity="error", timeout=10)
             return
         self.controller = controller
-        for notice in getattr(controller.git, "notices", []):
+        for notice in [*getattr(controller.git, "notices", []), *getattr(controller, "recovered", [])]:
             self.chat.add_notice(notice, "warning")
         if controller.session.task and self.initial_task and controller.session.task != self.initial_task and resume:
             self.chat.add_notice(f"Resumed the unfinished session for: {controller.session.task}", "information")
@@ -273,7 +274,7 @@ class Workbench(App[int]):
             elif role == "assistant":
                 if content:
                     handle = self.chat.begin_assistant()
-                    await handle.append(content)
+                    await handle.append(content[:DISPLAY_CAP_CHARS])
                     await handle.finish()
                 for call in message.get("tool_calls") or ():
                     entry_id = call["id"]
@@ -419,6 +420,9 @@ class Workbench(App[int]):
         c = self.controller
         if c is None:
             return
+        moved = c.follow_user_commits()  # a commit the user made by hand mid-phase is theirs, not the model's
+        if moved:
+            self.call_from_thread(self.chat.add_notice, moved, "warning")
         facts = review_facts(c)
         blockers = blockers_from(facts)
         self.call_from_thread(self._show_review, facts, blockers)
