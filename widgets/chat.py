@@ -8,6 +8,11 @@ add the user's message itself, so the App can refuse a send (e.g. while a turn r
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import time
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.await_remove import AwaitRemove
@@ -25,6 +30,10 @@ from phasegate.widgets.chat_message import AssistantMessage, Notice, UserMessage
 from phasegate.widgets.tool_entry import ToolEntry
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+#: Seconds between two Markdown updates of a streaming reply. A model sends tokens far faster than a
+#: reader can see them, and each update re-parses the reply's last block and lays the log out again:
+#: fragments that arrive within this interval are written to the Markdown together.
+FLUSH_INTERVAL = 1 / 20
 
 
 class AssistantHandle:
@@ -32,13 +41,22 @@ class AssistantHandle:
 
     Fragments are cleaned of control characters one by one; an escape sequence split across two
     fragments loses its ESC in the first and is plain text in the second, so nothing reaches the terminal.
+    Cleaned fragments are batched (``FLUSH_INTERVAL``); ``finish`` writes whatever is still pending.
     """
 
-    def __init__(self, message: AssistantMessage, mounted: AwaitMount) -> None:
+    def __init__(
+        self, message: AssistantMessage, mounted: AwaitMount, on_finish: Callable[[], None] | None = None
+    ) -> None:
         self.message = message
+        self._on_finish = on_finish
         self._mounted: AwaitMount | None = mounted
         self._stream: MarkdownStream | None = None
         self.finished = False
+        self._pending: list[str] = []
+        self._last_flush = 0.0
+        self._flush_lock = asyncio.Lock()  # flushes write in the order their text arrived
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_task: asyncio.Task[None] | None = None
 
     async def _ensure_stream(self) -> MarkdownStream:
         if self._mounted is not None:
@@ -54,19 +72,47 @@ class AssistantHandle:
         fragment = clean(text)
         if not fragment:
             return
-        self.message.text += fragment
-        await (await self._ensure_stream()).write(fragment)
+        self.message.add_text(fragment)
+        self._pending.append(fragment)
+        wait = FLUSH_INTERVAL - (time.monotonic() - self._last_flush)
+        if wait <= 0:
+            await self._flush()
+            return
+        if self._timer is None:  # the model may pause: what arrived must still show within the interval
+            self._timer = asyncio.get_running_loop().call_later(wait, self._flush_from_timer)
+        await asyncio.sleep(0)  # stay as cooperative as a direct stream write: let the app run
+
+    def _flush_from_timer(self) -> None:
+        self._timer = None
+        self._timer_task = asyncio.ensure_future(self._flush())
+
+    async def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        async with self._flush_lock:
+            if not self._pending:
+                return
+            text = "".join(self._pending)
+            self._pending.clear()
+            self._last_flush = time.monotonic()
+            await (await self._ensure_stream()).write(text)
 
     async def finish(self) -> None:
         """Flush what is pending and stop the stream (idempotent)."""
         if self.finished:
             return
         self.finished = True
+        await self._flush()
+        if self._timer_task is not None:
+            await self._timer_task
         if self._mounted is not None:
             await self._mounted
             self._mounted = None
         if self._stream is not None:
             await self._stream.stop()
+        if self._on_finish is not None:
+            self._on_finish()
 
     @property
     def text(self) -> str:
@@ -90,6 +136,7 @@ class Chat(Widget):
         self._busy_timer: Timer | None = None
         self._busy_label = ""
         self._spin = 0
+        self._freeze_pending = False
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="chat-log")
@@ -114,7 +161,25 @@ class Chat(Widget):
     # -- entries ---------------------------------------------------------------------------------------
 
     def _add(self, widget: Widget) -> AwaitMount:
-        return self.log_view.mount(widget)
+        mounted = self.log_view.mount(widget)
+        self._freeze_after_refresh()
+        return mounted
+
+    def _freeze_after_refresh(self) -> None:
+        """Move everything alive now out of the garbage collector's reach (``gc.freeze``), once painted.
+
+        A long session keeps thousands of widgets, styles and strips alive; every full collection walks
+        all of them (0.5-0.9 s with 500 messages, measured), and it strikes in the middle of a key press.
+        The log's entries live until the chat is cleared, so they need not be scanned at all. Freezing
+        is cheap (it splices the collector's lists), so it is done after every batch of new entries.
+        """
+        if not self._freeze_pending:
+            self._freeze_pending = True
+            self.call_after_refresh(self._freeze)
+
+    def _freeze(self) -> None:
+        self._freeze_pending = False
+        gc.freeze()
 
     def add_user(self, text: str) -> UserMessage:
         message = UserMessage(text)
@@ -123,7 +188,7 @@ class Chat(Widget):
 
     def begin_assistant(self, title: str = "assistant") -> AssistantHandle:
         message = AssistantMessage(title)
-        return AssistantHandle(message, self._add(message))
+        return AssistantHandle(message, self._add(message), self._freeze_after_refresh)
 
     def add_tool_call(self, call_id: str, name: str, args_summary: str = "") -> ToolEntry:
         entry = ToolEntry(call_id, name, args_summary)
@@ -145,6 +210,7 @@ class Chat(Widget):
 
     def clear(self) -> AwaitRemove:
         self._tools.clear()
+        gc.unfreeze()  # the removed entries must be collectable again
         return self.log_view.remove_children()
 
     def messages_text(self) -> list[str]:

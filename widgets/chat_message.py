@@ -51,9 +51,24 @@ class AssistantMessage(_Copyable):
 
     def __init__(self, title: str = "assistant") -> None:
         super().__init__(classes="message assistant")
-        self.text = ""
+        # Kept as fragments: a long reply arrives in thousands of pieces, and ``str +=`` on an attribute
+        # copies the whole text each time.
+        self._parts: list[str] = []
         self.border_title = title
         self.markdown = Markdown("", open_links=False)
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._parts = [value] if value else []
+
+    def add_text(self, fragment: str) -> None:
+        self._parts.append(fragment)
 
     def compose(self) -> ComposeResult:
         yield self.markdown
