@@ -22,7 +22,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Footer, Tab, TabbedContent, TabPane, Tabs
 
-from phasegate.app.agent import DISPLAY_CAP_CHARS
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, ApprovalBar
 from phasegate.widgets.chat import AssistantHandle, Chat
 from phasegate.widgets.commands_log import CommandsLog
@@ -262,6 +261,10 @@ class Workbench(App[int]):
 
     async def _replay_conversation(self) -> None:
         """Show a resumed session's transcript in the chat."""
+        # Imported here: the agent module pulls in pydantic and the domain models, which the first
+        # frame does not need (bench/bench_startup.py).
+        from phasegate.app.agent import DISPLAY_CAP_CHARS
+
         c = self.controller
         assert c is not None
         for message in c.conversation[-200:]:
