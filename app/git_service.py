@@ -166,6 +166,7 @@ class GitService:
         # The real git dir: for a linked worktree this is .git/worktrees/<name>, not the .git file.
         self.git_dir = git_dir
         self.notices: list[str] = []
+        self._index_file: Path | None = None
         if self.is_detached():
             self.notices.append(
                 f"HEAD is detached at {self.head_sha()[:12]}: phase commits go on top of it, "
@@ -516,12 +517,13 @@ class GitService:
             return False
         lock = real.with_name(real.name + ".lock")
         try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            os.close(os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             return False
         try:
-            with os.fdopen(fd, "wb") as out, open(scratch, "rb") as src:
-                shutil.copyfileobj(src, out, 1 << 20)
+            # Both live in the git dir (one file system): two renames, no copy. The lock is ours
+            # from its creation to the final rename, as git's own writers do it.
+            os.replace(scratch, lock)
             os.replace(lock, real)
         except BaseException:
             lock.unlink(missing_ok=True)
@@ -529,8 +531,10 @@ class GitService:
         return True
 
     def _index_path(self) -> Path:
-        real = Path(self._run("rev-parse", "--git-path", "index").strip())
-        return real if real.is_absolute() else self.root / real
+        if self._index_file is None:  # fixed for the service's life: GIT_INDEX_FILE is never inherited
+            real = Path(self._run("rev-parse", "--git-path", "index").strip())
+            self._index_file = real if real.is_absolute() else self.root / real
+        return self._index_file
 
     # -- history -----------------------------------------------------------------------------------
 
