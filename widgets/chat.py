@@ -30,6 +30,8 @@ from phasegate.widgets.chat_message import AssistantMessage, Notice, UserMessage
 from phasegate.widgets.tool_entry import ToolEntry
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+#: Seconds between two ``gc.freeze()`` of what the chat keeps alive (see ``Chat._freeze``).
+FREEZE_EVERY = 2.0
 #: Seconds between two Markdown updates of a streaming reply. A model sends tokens far faster than a
 #: reader can see them, and each update re-parses the reply's last block and lays the log out again:
 #: fragments that arrive within this interval are written to the Markdown together.
@@ -144,6 +146,9 @@ class Chat(Widget):
         yield ChatInput(id="chat-input")
 
     def on_mount(self) -> None:
+        # Render caches grow as the user scrolls through old entries; they are as long-lived as the
+        # entries, so they are frozen too, a little at a time.
+        self.set_interval(FREEZE_EVERY, self._freeze_caches)
         self.log_view.anchor()
         self.query_one("#chat-busy", Static).display = False
 
@@ -172,13 +177,24 @@ class Chat(Widget):
         all of them (0.5-0.9 s with 500 messages, measured), and it strikes in the middle of a key press.
         The log's entries live until the chat is cleared, so they need not be scanned at all. Freezing
         is cheap (it splices the collector's lists), so it is done after every batch of new entries.
+        The price: an object frozen while alive and dropped later (a removed toast) is only collected
+        after ``clear()`` unfreezes everything.
         """
         if not self._freeze_pending:
             self._freeze_pending = True
             self.call_after_refresh(self._freeze)
 
     def _freeze(self) -> None:
+        if self.app._batch_count:  # not laid out yet: wait, so what the layout builds is frozen too
+            self.set_timer(0.05, self._freeze)
+            return
         self._freeze_pending = False
+        gc.freeze()
+
+    def _freeze_caches(self) -> None:
+        # Young garbage is collected first (a young-generation pass is a few ms) so that dead cycles
+        # are not frozen; what survives is long-lived by now.
+        gc.collect(1)
         gc.freeze()
 
     def add_user(self, text: str) -> UserMessage:
