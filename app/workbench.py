@@ -65,8 +65,9 @@ class Workbench(App[int]):
     def __init__(
         self,
         repo: Path,
-        settings: Settings,
+        settings: Settings | None = None,
         *,
+        settings_loader: Callable[[], Any] | None = None,
         task: str = "",
         resume: bool | None = None,
         banner: str | None = None,
@@ -75,7 +76,10 @@ class Workbench(App[int]):
     ) -> None:
         super().__init__()
         self.repo = repo
-        self.settings = settings
+        # Settings may arrive later: loading them imports pydantic-settings, which the first frame need
+        # not wait for. ``settings_loader`` returns a LoadedSettings (settings + warnings).
+        self.settings: Settings | None = settings
+        self._settings_loader = settings_loader
         self.initial_task = task.strip()
         self.resume_choice = resume
         self.banner = banner
@@ -119,7 +123,7 @@ class Workbench(App[int]):
             self.chat.add_notice(self.banner, "warning")
         for warning in self.startup_warnings:
             self.chat.add_notice(warning, "warning")
-        self.header.update_status(repo=str(self.repo), model=self.settings.model)
+        self.header.update_status(repo=str(self.repo), model=self.settings.model if self.settings else "…")
         # Opening the repository imports GitPython and reads the store: do it after the first paint.
         self.call_after_refresh(self._open)
 
@@ -164,12 +168,27 @@ class Workbench(App[int]):
     # ------------------------------------------------------------------ opening the session
     @work(exclusive=True, group="open", exit_on_error=False)
     async def _open(self) -> None:
-        from phasegate.app.controller import Controller
         from phasegate.app.errors import PhasegateError
 
-        factory = self._open_controller or Controller.open
+        def import_controller() -> Any:
+            # Off the event loop: the controller's imports take a few hundred ms, and the user may
+            # already be typing.
+            from phasegate.app.controller import Controller
+
+            return Controller
+
+        factory = self._open_controller or (await asyncio.to_thread(import_controller)).open
         resume = self.resume_choice
         try:
+            if self.settings is None and self._settings_loader is not None:
+                loaded = await asyncio.to_thread(self._settings_loader)
+                self.settings = loaded.settings
+                for warning in loaded.warnings:
+                    self.chat.add_notice(warning, "warning")
+                self.header.update_status(model=self.settings.model)
+            from phasegate.app.logging_setup import configure_logging
+
+            configure_logging(self.settings)
             if resume is None:
                 resume = await self._ask_resume()
             controller = await asyncio.to_thread(
@@ -347,7 +366,7 @@ class Workbench(App[int]):
             branch=s.branch or "(detached)",
             stage=s.stage.value,
             phase=s.current_phase or "",
-            model=self.settings.model,
+            model=self.settings.model if self.settings else "…",
             tokens=s.usage.total_tokens,
             cost=s.usage.cost,
         )

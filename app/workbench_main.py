@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 
 def run_workbench(args: argparse.Namespace) -> int:
-    from phasegate.app.settings import load_settings
+    def load_settings(repo: Path, overrides: dict[str, object]) -> object:
+        from phasegate.app.settings import load_settings as load
+
+        return load(repo, overrides)
 
     repo = Path(args.repo).expanduser()
     if not repo.exists():
@@ -25,9 +28,11 @@ def run_workbench(args: argparse.Namespace) -> int:
     if not repo.is_dir():
         raise UsageError(f"{repo} is not a directory; give --repo the path of a git repository.")
     _check_repository(repo)
-    loaded = load_settings(repo, {"model": args.model, "base_url": args.base_url, "log_level": args.log_level})
+    overrides = {"model": args.model, "base_url": args.base_url, "log_level": args.log_level}
     resume = True if args.resume else (False if args.new else None)
-    return open_workbench(repo, loaded.settings, task=args.task or "", resume=resume, warnings=loaded.warnings)
+    # Settings are loaded by the workbench right after its first frame (pydantic-settings is slow to
+    # import); a malformed config file is then reported in the chat, not as a traceback.
+    return open_workbench(repo, None, task=args.task or "", resume=resume, settings_loader=lambda: load_settings(repo, overrides))
 
 
 def _check_repository(repo: Path, *, ask: Callable[[str], bool] | None = None) -> None:
@@ -70,18 +75,20 @@ def _ask_on_tty(question: str) -> bool:
 
 def open_workbench(
     repo: Path,
-    settings: Settings,
+    settings: Settings | None,
     *,
     task: str = "",
     resume: bool | None = None,
     banner: str | None = None,
     warnings: list[str] | None = None,
+    settings_loader: Callable[[], object] | None = None,
 ) -> int:
-    from phasegate.app.logging_setup import configure_logging
     from phasegate.app.workbench import Workbench
 
-    configure_logging(settings)
-    app = Workbench(repo.resolve(), settings, task=task, resume=resume, banner=banner, warnings=warnings or [])
+    app = Workbench(
+        repo.resolve(), settings, settings_loader=settings_loader, task=task, resume=resume, banner=banner,
+        warnings=warnings or [],
+    )
     code = app.run()
     if app.controller is not None:
         session = app.controller.session

@@ -72,7 +72,9 @@ SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 class _Model(BaseModel):
     # Unknown keys from the model are ignored rather than fatal: a chatty model adding "notes" should
     # not fail a valid plan. Strings are stripped so " Schema " and "Schema" compare equal.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, validate_assignment=False)
+    # defer_build: validators are built on first use, not at import (the workbench's first frame is
+    # painted before any session is loaded).
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, validate_assignment=False, defer_build=True)
 
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
@@ -300,7 +302,7 @@ def new_session_id() -> str:
 class Session(_Model):
     """One task worked through the gates, from research to done. Persisted as JSON by the store."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, defer_build=True)
 
     schema_version: int = SCHEMA_VERSION
     id: str = Field(default_factory=new_session_id)

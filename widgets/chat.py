@@ -30,6 +30,9 @@ from phasegate.widgets.tool_entry import ToolEntry
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 #: Seconds between two ``gc.freeze()`` of what the chat keeps alive (see ``Chat._freeze``).
 FREEZE_EVERY = 2.0
+#: Entries kept mounted in the log (older ones are trimmed TRIM_BATCH at a time; see _trim_window).
+MAX_ENTRIES = 200
+TRIM_BATCH = 25
 #: Pause between two Markdown updates of a streaming reply (after the previous one is painted). A model
 #: sends tokens far faster than a reader can see them, and each update re-parses the reply's last block
 #: and lays the log out again: fragments that arrive meanwhile are written to the Markdown together.
@@ -144,6 +147,8 @@ class Chat(Widget):
         self._busy_label = ""
         self._spin = 0
         self._freeze_pending = False
+        self._hidden = 0
+        self._entries: list[Widget] = []
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="chat-log")
@@ -172,8 +177,35 @@ class Chat(Widget):
 
     def _add(self, widget: Widget) -> AwaitMount:
         mounted = self.log_view.mount(widget)
+        self._entries.append(widget)
+        self._trim_window()
         self._freeze_after_refresh()
         return mounted
+
+    def _trim_window(self) -> None:
+        """Keep at most ``MAX_ENTRIES`` entries mounted; older ones leave the DOM (not the transcript).
+
+        Every layout anywhere on the screen walks every widget of the log: with 500 messages a key that
+        changed the input's line count waited 200+ ms (bench/bench_session.py). The session's transcript
+        on disk keeps everything; the chat says how many earlier entries are not shown.
+        """
+        # Our own list, not the DOM's: mounts and removals complete later than this call.
+        excess = len(self._entries) - MAX_ENTRIES
+        if excess < TRIM_BATCH:  # trim in batches so each removal's layout pays for many entries
+            return
+        old, self._entries = self._entries[:excess], self._entries[excess:]
+        for widget in old:
+            if isinstance(widget, ToolEntry):
+                self._tools.pop(widget.call_id, None)
+        self._hidden += len(old)
+        gc.unfreeze()  # the removed entries must be collectable; what stays is frozen again after paint
+        self.log_view.remove_children(old)
+        text = f"… {self._hidden} earlier entries are not shown here (the session's transcript keeps them)"
+        marker = self.log_view.query("#chat-earlier")
+        if marker:
+            marker.first(Static).update(text)
+        else:
+            self.log_view.mount(Static(text, id="chat-earlier", classes="notice"), before=0)
 
     def _freeze_after_refresh(self) -> None:
         """Move everything alive now out of the garbage collector's reach (``gc.freeze``), once painted.
@@ -231,6 +263,8 @@ class Chat(Widget):
 
     def clear(self) -> AwaitRemove:
         self._tools.clear()
+        self._hidden = 0
+        self._entries.clear()
         gc.unfreeze()  # the removed entries must be collectable again
         return self.log_view.remove_children()
 

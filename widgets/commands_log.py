@@ -7,12 +7,15 @@ terminal control characters (commands print colour codes and worse) and cut to i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import RichLog
 
-from phasegate.phases.models import CommandRun
 from phasegate.widgets._support import clean, load_css
+
+if TYPE_CHECKING:
+    from phasegate.phases.models import CommandRun
 
 MAX_OUTPUT_LINES = 200
 

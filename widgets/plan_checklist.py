@@ -10,6 +10,7 @@ the App applies it and calls ``update_plan`` again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,24 +20,27 @@ from textual.widget import Widget
 from textual.widgets import Select, Tree
 from textual.widgets.tree import TreeNode
 
-from phasegate.phases.models import ArchitecturalPhase, PhaseState, PhaseStatus, Plan, Task
 from phasegate.widgets._support import clean, load_css, shorten
 
+if TYPE_CHECKING:  # the domain models are only type hints here: pydantic stays out of the first frame
+    from phasegate.phases.models import ArchitecturalPhase, PhaseState, Plan, Task
+
 # status -> (badge text, style)
-STATUS_BADGES: dict[PhaseStatus, tuple[str, str]] = {
-    PhaseStatus.PENDING: ("pending", "dim"),
-    PhaseStatus.IN_PROGRESS: ("in progress", "bold yellow"),
-    PhaseStatus.AWAITING_REVIEW: ("awaiting review", "bold magenta"),
-    PhaseStatus.COMMITTED: ("committed", "bold green"),
-    PhaseStatus.SKIPPED: ("skipped", "dim strike"),
-    PhaseStatus.ROLLED_BACK: ("rolled back", "red"),
+# Keyed by PhaseStatus values (a StrEnum member looks up its string key).
+STATUS_BADGES: dict[str, tuple[str, str]] = {
+    "pending": ("pending", "dim"),
+    "in_progress": ("in progress", "bold yellow"),
+    "awaiting_review": ("awaiting review", "bold magenta"),
+    "committed": ("committed", "bold green"),
+    "skipped": ("skipped", "dim strike"),
+    "rolled_back": ("rolled back", "red"),
 }
 
 NodeData = tuple[str, str]  # ("phase", slug) or ("task", task id)
 
 
 def phase_label(phase: ArchitecturalPhase, state: PhaseState | None, current: bool) -> Text:
-    status = state.status if state else PhaseStatus.PENDING
+    status = state.status if state else "pending"
     badge, style = STATUS_BADGES[status]
     label = Text()
     label.append("▶ " if current else "  ", style="bold")

@@ -6,17 +6,16 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from phasegate.phases.models import Stage
 from phasegate.widgets._support import clean, load_css
 
 STAGE_LABELS: dict[str, str] = {
-    Stage.RESEARCH: "Research",
-    Stage.PLANNING: "Planning",
-    Stage.PLAN_REVIEW: "Plan review",
-    Stage.EXECUTING: "Executing",
-    Stage.PHASE_REVIEW: "Phase review",
-    Stage.FINAL_REVIEW: "Final review",
-    Stage.DONE: "Done",
+    "research": "Research",
+    "planning": "Planning",
+    "plan_review": "Plan review",
+    "executing": "Executing",
+    "phase_review": "Phase review",
+    "final_review": "Final review",
+    "done": "Done",
 }
 
 

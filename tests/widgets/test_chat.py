@@ -179,3 +179,27 @@ async def test_busy_line_shows_the_label_and_goes_away() -> None:
 
 def test_snapshot_transcript(snap_compare) -> None:
     assert snap_compare(f"{Path(__file__).parent / 'widget_hosts.py'}:chat_app", terminal_size=(90, 34))
+
+
+async def test_a_long_session_keeps_a_window_of_entries_and_says_how_many_are_hidden() -> None:
+    from phasegate.widgets.chat import MAX_ENTRIES, TRIM_BATCH
+
+    app = ChatHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.query_one(Chat)
+        total = MAX_ENTRIES + TRIM_BATCH + 5
+        for i in range(total):
+            chat.add_tool_call(f"call-{i}", "read_file", f"path=f{i}.py")
+        await pilot.pause()
+        entries = [c for c in chat.log_view.children if c.id != "chat-earlier"]
+        assert MAX_ENTRIES <= len(entries) < MAX_ENTRIES + TRIM_BATCH
+        hidden = total - len(entries)
+        marker = chat.log_view.children[0]
+        assert marker.id == "chat-earlier"
+        assert f"{hidden} earlier entries are not shown" in str(marker.render())
+        # The newest entries are the ones kept; a result for a trimmed call still shows, as a notice.
+        assert [e.call_id for e in entries][-1] == f"call-{total - 1}"
+        assert entries[0].call_id == f"call-{hidden}"
+        chat.complete_tool_call("call-0", True, "1 | old")
+        await pilot.pause()
+        assert "tool result ok: 1 | old" in chat.messages_text()[-1]
