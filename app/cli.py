@@ -43,6 +43,14 @@ def discover_commands() -> dict[str, ModuleType]:
     return found
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for (importlib.metadata costs every start ~15 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        sys.stdout.write(f"{PROG} {_version()}\n")
+        raise SystemExit(0)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit code 2."""
 
@@ -73,7 +81,7 @@ def build_workbench_parser() -> argparse.ArgumentParser:
     group.add_argument("--resume", action="store_true", help="resume the newest unfinished session")
     group.add_argument("--new", action="store_true", help="start a new session even if one is unfinished")
     parser.add_argument("--log-level", default=None, help="log level for the log file (DEBUG, INFO, …)")
-    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
 
 
