@@ -229,8 +229,9 @@ async def test_fifty_thousand_lines_open_lazily_and_scroll_to_the_end() -> None:
         await pilot.pause()
         lines = screen_lines(app)
         assert lines[-1].startswith("     125 +     value_124 = compute(124, 'new')")
-        # The jump may animate through a few intermediate frames, but never renders the whole diff.
-        assert body.lines_rendered <= 50 * height
+        # The jump may animate through intermediate frames (more of them on a loaded machine), but it
+        # never renders the whole diff: a small fraction of its 50,400 rows at most.
+        assert body.lines_rendered <= 5_000
 
         await pilot.press("v")  # the split layout of the whole diff is computed without parsing lines
         await pilot.pause()
