@@ -86,12 +86,13 @@ async def stream_ours(pieces: list[str], expected: str, *, type_keys: bool) -> t
             await handle.append(piece)
             if type_keys and i % KEY_EVERY == KEY_EVERY // 2:
                 typed += "x"
-                probe.press("x", lambda n=len(typed): chat.input.text.count("x") >= n)
+                count = len(typed)
+                probe.press("x", lambda n=count: chat.input.text.count("x") >= n)
         await handle.finish()
         await pilot.pause()
         elapsed = time.perf_counter() - start
         await probe.settle()
-        assert handle.message.markdown.source == expected, "the chat lost text: broken bench"
+        assert handle.message.rendered_source == expected, "the chat lost text: broken bench"
         assert chat.input.text == typed, "typed keys went missing: broken bench"
     return elapsed, probe.latencies
 

@@ -39,9 +39,30 @@ TRIM_BATCH = 25
 FLUSH_INTERVAL = 1 / 20
 #: Most characters written to the Markdown in one update: a backlog (a model far faster than the
 #: screen) is drained in slices, with a paint between two, instead of in one long frame-less update.
-#: Smaller slices keep keys snappier during a backlog but drain it slower (measured: 2 KB gave 70 ms
-#: keys and 1.4x the bare stream's time, 4 KB about 0.8x and up to 185 ms on a loaded machine).
-MAX_BATCH = 4096
+#: With closed segments frozen (below), 1 KB slices keep keys under 100 ms while a 20k-token reply
+#: streams, at about the bare MarkdownStream's total time (bench/bench_stream.py).
+MAX_BATCH = 1024
+#: A reply's Markdown segment is closed at the next block boundary once it holds this many characters;
+#: a closed segment becomes one Static (AssistantMessage.add_segment), so the widget count stays small.
+SEGMENT_CHARS = 3000
+
+
+def block_boundary(text: str, in_fence: bool) -> tuple[int | None, bool]:
+    """The index just after the first blank line of ``text`` outside a code fence, and the fence state
+    at the end of ``text`` (given ``in_fence`` at its start)."""
+    split: int | None = None
+    position = 0
+    previous_blank = False
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+        blank = not stripped
+        position += len(line)
+        if split is None and blank and not previous_blank and not in_fence and line.endswith("\n") and position > 1:
+            split = position
+        previous_blank = blank
+    return split, in_fence
 
 
 class AssistantHandle:
@@ -85,14 +106,29 @@ class AssistantHandle:
         if self._mounted is not None:
             await self._mounted
             self._mounted = None
-        markdown = self.message.markdown
+        segment_size = 0
+        in_fence = False
         while True:
             await self._wake.wait()
             self._wake.clear()
             if self._pending:
                 text = "".join(self._pending)
                 self._pending[:] = [text[MAX_BATCH:]] if len(text) > MAX_BATCH else []
-                await markdown.append(text[:MAX_BATCH])
+                text = text[:MAX_BATCH]
+                split = None
+                if segment_size + len(text) > SEGMENT_CHARS:
+                    split, _ = block_boundary(text, in_fence)
+                if split is not None:
+                    head, tail = text[:split], text[split:]
+                    await self.message.markdown.append(head)
+                    await self.message.add_segment()
+                    segment_size = 0
+                    _, in_fence = block_boundary(head, in_fence)
+                    text = tail
+                if text:
+                    await self.message.markdown.append(text)
+                    segment_size += len(text)
+                    _, in_fence = block_boundary(text, in_fence)
                 await self._painted()
             if self._pending:
                 self._wake.set()  # a backlog: the paint above was the pause

@@ -55,7 +55,38 @@ class AssistantMessage(_Copyable):
         # copies the whole text each time.
         self._parts: list[str] = []
         self.border_title = title
-        self.markdown = Markdown("", open_links=False)
+        # A long reply is split into several Markdown widgets ("segments") at block boundaries: each
+        # append re-lays out only the segment it grows, not every block of the whole reply.
+        self.segments: list[Markdown] = [Markdown("", open_links=False)]
+
+    @property
+    def markdown(self) -> Markdown:
+        """The segment being written (the only one for a short reply)."""
+        return self.segments[-1]
+
+    @property
+    def rendered_source(self) -> str:
+        return "".join(segment.source for segment in self.segments)
+
+    async def add_segment(self) -> Markdown:
+        """Close the current segment and start a new one.
+
+        A closed segment is swapped for one ``Static`` showing the same Markdown rendered by Rich: every
+        layout walks every widget, and a long reply's hundreds of Markdown blocks made each key typed
+        during streaming wait longer and longer (bench/bench_stream.py).
+        """
+        from rich.markdown import Markdown as RichMarkdown
+
+        closed = self.segments[-1]
+        frozen = Static(RichMarkdown(closed.source), classes="closed-segment")
+        frozen.source = closed.source  # type: ignore[attr-defined]
+        await self.mount(frozen, before=closed)
+        await closed.remove()
+        self.segments[-1] = frozen  # type: ignore[assignment]
+        segment = Markdown("", open_links=False)
+        self.segments.append(segment)
+        await self.mount(segment)
+        return segment
 
     @property
     def text(self) -> str:
@@ -71,7 +102,7 @@ class AssistantMessage(_Copyable):
         self._parts.append(fragment)
 
     def compose(self) -> ComposeResult:
-        yield self.markdown
+        yield from self.segments
 
     def copy_text(self) -> str:
         return self.text

@@ -203,3 +203,28 @@ async def test_a_long_session_keeps_a_window_of_entries_and_says_how_many_are_hi
         chat.complete_tool_call("call-0", True, "1 | old")
         await pilot.pause()
         assert "tool result ok: 1 | old" in chat.messages_text()[-1]
+
+
+async def test_a_long_reply_is_streamed_into_segments_never_splitting_a_code_fence() -> None:
+    from phasegate.widgets.chat import SEGMENT_CHARS, block_boundary
+
+    paragraph = "The service validates the request body before the repository writes a row.\n\n"
+    fence = "```python\n" + "x = 1\n\n" * 40 + "```\n\n"
+    reply = paragraph * (SEGMENT_CHARS // len(paragraph)) + fence + paragraph * 60
+    app = ChatHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.query_one(Chat)
+        handle = chat.begin_assistant()
+        for i in range(0, len(reply), 7):
+            await handle.append(reply[i:i + 7])
+        await handle.finish()
+        await pilot.pause()
+        message = handle.message
+        assert len(message.segments) >= 3
+        assert message.rendered_source == reply
+        # Closed segments are single Statics; every segment holds whole fences.
+        assert all(not isinstance(s, Markdown) for s in message.segments[:-1])
+        for segment in message.segments:
+            assert segment.source.count("```") % 2 == 0
+    assert block_boundary("a\n\nb", False) == (3, False)
+    assert block_boundary("```\na\n\nb", False) == (None, True)
