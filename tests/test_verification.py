@@ -36,6 +36,15 @@ class Recorder:
             self.notices.append(event.text)
 
 
+def flow(*database_phase: ToolCall) -> list[Turn]:
+    """Research, the plan, then one database-phase turn with these calls."""
+    return [
+        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
+        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", PLAN)]),
+        Turn(match="Current phase: database", tool_calls=list(database_phase)),
+    ]
+
+
 def open_controller(repo: Path, server: ScriptedServer, rec: Recorder) -> Controller:
     settings = load_settings(repo, {"base_url": server.base_url, "api_key": "k", "model": "m"}).settings
     return Controller.open(repo, settings, approver=rec.approve, listener=rec.listen, task="t", resume=False)
@@ -68,11 +77,9 @@ def test_detects_test_commands_per_stack(tmp_path: Path) -> None:
 
 async def test_failing_verification_blocks_approval_until_overridden(repo: Path) -> None:
     python_repo(repo, test_body="assert False, 'broken'")
-    script = [
-        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
-        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", PLAN)]),
-        Turn(match="Current phase: database", tool_calls=[ToolCall("write_file", {"path": "schema.sql", "content": "CREATE TABLE t (id INT);\n"}), ToolCall("complete_phase", REPORT)]),
-    ]
+    script = flow(
+        ToolCall("write_file", {"path": "schema.sql", "content": "CREATE TABLE t (id INT);\n"}), ToolCall("complete_phase", REPORT),
+    )
     rec = Recorder()
     with ScriptedServer(script) as server:
         c = open_controller(repo, server, rec)
@@ -96,15 +103,11 @@ async def test_failing_verification_blocks_approval_until_overridden(repo: Path)
 
 async def test_passing_run_by_the_model_after_its_last_change_is_not_repeated(repo: Path) -> None:
     python_repo(repo, test_body="assert True")
-    script = [
-        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
-        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", PLAN)]),
-        Turn(match="Current phase: database", tool_calls=[
-            ToolCall("write_file", {"path": "schema.sql", "content": "x\n"}),
-            ToolCall("run_command", {"command": "python -m pytest -q", "reason": "check"}),
-            ToolCall("complete_phase", REPORT),
-        ]),
-    ]
+    script = flow(
+        ToolCall("write_file", {"path": "schema.sql", "content": "x\n"}),
+        ToolCall("run_command", {"command": "python -m pytest -q", "reason": "check"}),
+        ToolCall("complete_phase", REPORT),
+    )
     rec = Recorder()
     with ScriptedServer(script) as server:
         c = open_controller(repo, server, rec)
@@ -121,15 +124,11 @@ async def test_failed_migration_stops_the_turn_and_offers_the_rollback(repo: Pat
     (repo / "migrate.py").write_text("import sys\nsys.exit('duplicate column: email')\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "runner")
-    script = [
-        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
-        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", PLAN)]),
-        Turn(match="Current phase: database", tool_calls=[
-            ToolCall("write_file", {"path": "migrations/0003_users.down.sql", "content": "DROP TABLE users;\n"}),
-            ToolCall("run_command", {"command": "python migrate.py up", "reason": "apply"}),
-            ToolCall("complete_phase", REPORT),
-        ]),
-    ]
+    script = flow(
+        ToolCall("write_file", {"path": "migrations/0003_users.down.sql", "content": "DROP TABLE users;\n"}),
+        ToolCall("run_command", {"command": "python migrate.py up", "reason": "apply"}),
+        ToolCall("complete_phase", REPORT),
+    )
     rec = Recorder()
     with ScriptedServer(script) as server:
         c = open_controller(repo, server, rec)
@@ -154,11 +153,9 @@ async def test_breaking_api_change_without_version_bump_blocks_approval(repo: Pa
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "contract")
     broken = spec.split("  /admin:")[0]
-    script = [
-        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
-        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", PLAN)]),
-        Turn(match="Current phase: database", tool_calls=[ToolCall("write_file", {"path": "openapi.yaml", "content": broken}), ToolCall("complete_phase", REPORT)]),
-    ]
+    script = flow(
+        ToolCall("write_file", {"path": "openapi.yaml", "content": broken}), ToolCall("complete_phase", REPORT),
+    )
     rec = Recorder()
     with ScriptedServer(script) as server:
         c = open_controller(repo, server, rec)
