@@ -44,7 +44,7 @@ FLUSH_INTERVAL = 1 / 20
 MAX_BATCH = 1024
 #: A reply's Markdown segment is closed at the next block boundary once it holds this many characters;
 #: a closed segment becomes one Static (AssistantMessage.add_segment), so the widget count stays small.
-SEGMENT_CHARS = 3000
+SEGMENT_CHARS = 2000
 
 
 def block_boundary(text: str, in_fence: bool) -> tuple[int | None, bool]:
