@@ -16,7 +16,8 @@ exactly that operation's leftovers:
   else's, and git's own message tells the user what to do about them);
 - ``commit``: if the commit landed, the real index is reset to it (what the process would have done
   next); if not, nothing changed: the phase's changes are still in the working tree;
-- ``revert``: if the revert commit landed, nothing to do; if not, the half-applied revert is undone
+- ``revert``: if the revert commit landed, git's leftover revert state (if any) is cleared; if not,
+  the half-applied revert is undone
   (``git revert --abort`` / ``git reset --merge``: the tree was clean before, checked by the revert);
 - ``discard``: reported — the user rejected the phase; rejecting again finishes the job.
 
@@ -167,7 +168,15 @@ def recover(service: GitService) -> list[str]:
     if op == "commit" and moved:
         service._run_raw("reset", "--quiet", "--mixed", "HEAD")
         notes.append("the interrupted commit had landed; the index was brought up to it")
-    elif op == "revert" and not (moved and _is_revert(service, head)):
+    elif op == "revert" and moved and _is_revert(service, head):
+        # The revert commit landed but the kill came before git cleared its own revert state: forget
+        # that state (``--quit`` changes nothing else), or the repository stays "a revert is in progress".
+        if (service.git_dir / "REVERT_HEAD").exists() or (service.git_dir / "sequencer").exists():
+            service._run_raw("revert", "--quit")
+            with contextlib.suppress(FileNotFoundError):
+                (service.git_dir / "REVERT_HEAD").unlink()
+            notes.append("the interrupted rollback had landed; git's leftover revert state was cleared")
+    elif op == "revert":
         if (service.git_dir / "REVERT_HEAD").exists():
             if service._run_raw("revert", "--abort").returncode != 0:
                 service._run_raw("reset", "--quiet", "--merge")

@@ -157,3 +157,25 @@ def test_an_unreadable_marker_is_treated_as_a_dead_process(repo: Path) -> None:
     open_session(repo).close()
     assert not path.exists()
     assert lock.exists()
+
+
+def test_a_revert_that_landed_but_left_git_revert_state_is_cleared(repo: Path) -> None:
+    # The kill came after the revert commit was written and HEAD moved, before git removed REVERT_HEAD
+    # (seen in the crash loop): the session must open, the landed revert must stay.
+    (repo / "api.py").write_text("def f(): pass\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "phase(api): API")
+    phase = head(repo)
+    write_marker(repo, "revert", phase)
+    git(repo, "revert", "--no-commit", "HEAD")
+    git(repo, "commit", "-qm", f"Revert phase(api)\n\nThis reverts commit {phase}.")
+    (repo / ".git" / "REVERT_HEAD").write_text(phase + "\n")  # what the kill left behind
+    reverted = head(repo)
+    with pytest.raises(PhasegateError, match="revert is in progress"):
+        GitService.open(repo)
+    c = open_session(repo)
+    assert any("had landed" in note for note in c.recovered)
+    c.close()
+    assert head(repo) == reverted and not (repo / "api.py").exists()
+    assert not (repo / ".git" / "REVERT_HEAD").exists()
+    GitService.open(repo)  # opens again without complaint
