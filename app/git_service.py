@@ -718,7 +718,10 @@ class GitService:
             env = {"GIT_INDEX_FILE": str(index)}
             real = self._index_path()
             if real.exists():
-                shutil.copyfile(real, index)  # keeps git's stat cache: unchanged files are not re-hashed
+                # Keeps git's stat cache (unchanged files are not re-hashed) AND the index file's own
+                # mtime: git's racy-clean check compares entries against it. A fresh mtime made a file
+                # rewritten with the same size in the same second as the last commit look unchanged.
+                shutil.copy2(real, index)
             elif self.has_commits():
                 self._run("read-tree", "HEAD", env=env)
             self._run("add", "--all", env=env)
