@@ -718,11 +718,13 @@ class Workbench(App[int]):
     async def action_switch_model(self) -> None:
         from phasegate.app.screens.reason_input import ReasonInputScreen
 
+        if self.settings is None or self.controller is None:
+            return
         name = await self.push_screen_wait(
             ReasonInputScreen("Switch model", "The model name the endpoint knows (e.g. gpt-4o, qwen2.5-coder).",
                               initial=self.settings.model, ok_label="Switch")
         )
-        if not name or self.controller is None:
+        if not name:
             return
         self.settings.model = name
         self.controller.settings.model = name

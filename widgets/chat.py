@@ -139,8 +139,13 @@ class AssistantHandle:
 
     async def _painted(self) -> None:
         """Until the screen has refreshed after the last update (bounded, in case nothing repaints)."""
-        done = asyncio.get_running_loop().create_future()
-        self.message.call_after_refresh(lambda: done.done() or done.set_result(None))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def mark_done() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self.message.call_after_refresh(mark_done)
         try:
             await asyncio.wait_for(done, 0.5)
         except TimeoutError:

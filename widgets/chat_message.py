@@ -57,16 +57,18 @@ class AssistantMessage(_Copyable):
         self.border_title = title
         # A long reply is split into several Markdown widgets ("segments") at block boundaries: each
         # append re-lays out only the segment it grows, not every block of the whole reply.
-        self.segments: list[Markdown] = [Markdown("", open_links=False)]
+        self.segments: list[Markdown | Static] = [Markdown("", open_links=False)]
 
     @property
     def markdown(self) -> Markdown:
         """The segment being written (the only one for a short reply)."""
-        return self.segments[-1]
+        segment = self.segments[-1]
+        assert isinstance(segment, Markdown)  # closed segments are Statics; the last one is always open
+        return segment
 
     @property
     def rendered_source(self) -> str:
-        return "".join(segment.source for segment in self.segments)
+        return "".join(getattr(segment, "source", "") for segment in self.segments)
 
     async def add_segment(self) -> Markdown:
         """Close the current segment and start a new one.
@@ -77,12 +79,12 @@ class AssistantMessage(_Copyable):
         """
         from rich.markdown import Markdown as RichMarkdown
 
-        closed = self.segments[-1]
+        closed = self.markdown
         frozen = Static(RichMarkdown(closed.source), classes="closed-segment")
-        frozen.source = closed.source  # type: ignore[attr-defined]
+        frozen.source = closed.source  # type: ignore[attr-defined]  # rendered_source reads it
         await self.mount(frozen, before=closed)
         await closed.remove()
-        self.segments[-1] = frozen  # type: ignore[assignment]
+        self.segments[-1] = frozen
         segment = Markdown("", open_links=False)
         self.segments.append(segment)
         await self.mount(segment)
