@@ -90,6 +90,8 @@ class Workbench(App[int]):
         self._pending_messages: list[str] = []
         self._diff_shown_for: tuple[str, int] | None = None
         self._report_shown_for: str | None = None
+        # What the viewer tabs show now, so a session change re-renders only what changed.
+        self._shown: dict[str, Any] = {"research": "", "report": "", "commands": -1}
         self._gate_shown_at = 0.0
         self.review: Any = None
         self.exit_code = 0
@@ -271,12 +273,22 @@ class Workbench(App[int]):
         result = scan_repository(c.git.root)
         summary = summary_markdown(result)
         c.repo_summary = summary
-        self.call_from_thread(self._show_scan, summary)
+        self.call_from_thread(self._show_research)
 
-    def _show_scan(self, summary: str) -> None:
+    def _show_research(self) -> None:
+        """The Research tab: the report (once there is one) and the repository audit.
+
+        Called on every session change, so it re-renders only when the text changed: a long report
+        re-rendered on every ticked task was work on the hot path.
+        """
         c = self.controller
-        research = c.session.research.to_markdown() if c and c.session.research else ""
-        self.query_one("#research", MarkdownPane).show((research + "\n\n" if research else "") + summary)
+        if c is None:
+            return
+        research = c.session.research.to_markdown() if c.session.research else ""
+        text = "\n\n".join(part for part in (research, c.repo_summary) if part)
+        if text and text != self._shown["research"]:
+            self._shown["research"] = text
+            self.query_one("#research", MarkdownPane).show(text)
 
     async def _replay_conversation(self) -> None:
         """Show a resumed session's transcript in the chat."""
@@ -395,18 +407,14 @@ class Workbench(App[int]):
         if c is None:
             return
         s = c.session
-        if s.research is not None:
-            summary = c.repo_summary
-            self.query_one("#research", MarkdownPane).show(
-                s.research.to_markdown() + ("\n\n" + summary if summary else "")
-            )
+        self._show_research()
         key = (s.current_phase or "", len(s.history))
         if s.stage == Stage.PHASE_REVIEW and self._diff_shown_for != key:
             self._diff_shown_for = key
             self._load_review()
             self.query_one("#viewer", TabbedContent).active = "diff-tab"
-        elif s.stage != Stage.PHASE_REVIEW:
-            self.bar.set_security_checklist(None)
+        elif s.stage != Stage.PHASE_REVIEW and self.bar.checklist_state():
+            self.bar.set_security_checklist(None)  # only when one is shown: hiding remounts the box
         if s.stage in (Stage.FINAL_REVIEW, Stage.DONE):
             self._load_final_report()
             if self._report_shown_for != s.id:
@@ -419,7 +427,9 @@ class Workbench(App[int]):
         if c is None:
             return
         runs = [run for p in c.session.phases for run in p.commands]
-        self.query_one("#commands", CommandsLog).set_commands(runs)
+        if len(runs) != self._shown["commands"]:  # runs are only ever appended
+            self._shown["commands"] = len(runs)
+            self.query_one("#commands", CommandsLog).set_commands(runs)
 
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def _refresh_diff(self) -> None:
@@ -460,6 +470,7 @@ class Workbench(App[int]):
             report = state.report.to_markdown(state.slug)
             if blockers:
                 report += "\n## ⛔ Approval blocked until you override with a reason\n\n" + "\n".join(f"- {b.message}" for b in blockers)
+            self._shown["report"] = report
             self.query_one("#report", MarkdownPane).show(report)
         self._refresh_gate()
 
@@ -474,7 +485,9 @@ class Workbench(App[int]):
 
             report = build_report(c.session, c.git)
         markdown = report.get("markdown", "")
-        self.call_from_thread(self.query_one("#report", MarkdownPane).show, markdown)
+        if markdown != self._shown["report"]:
+            self._shown["report"] = markdown
+            self.call_from_thread(self.query_one("#report", MarkdownPane).show, markdown)
 
     # ------------------------------------------------------------------ gates
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -846,6 +859,7 @@ class Workbench(App[int]):
             text += f"\n## Changes from v{previous.version}\n\n" + (
                 "\n".join(f"- `{ch.describe()}`" for ch in changes) or "_none_"
             )
+        self._shown["report"] = text
         self.query_one("#report", MarkdownPane).show(text)
         self.query_one("#viewer", TabbedContent).active = "report-tab"
 
