@@ -6,9 +6,11 @@ keep field names and nesting exactly as they are.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from phasegate.app.analyzers.readers import SourceWarning
 
 
 class Column(BaseModel):
@@ -33,10 +35,14 @@ class ForeignKey(BaseModel):
 
 
 class Table(BaseModel):
-    name: str
+    name: str  # the database name (``blog_post``, not ``Post``)
     columns: list[Column] = Field(default_factory=list)
     indexes: list[Index] = Field(default_factory=list)
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    kind: Literal["table", "collection"] = "table"  # a collection is a document store's (Mongoose)
+    source: str | None = None  # the file the table is declared in (model or migration)
+    origin: Literal["models", "migrations", "ddl"] | None = None  # which kind of source said so
+    columns_known: bool = True  # False: known by name only, its columns could not be read
 
     def column(self, name: str) -> Column | None:
         low = name.lower()
@@ -52,6 +58,7 @@ class Schema(BaseModel):
     sources: list[str] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     enums: list[EnumType] = Field(default_factory=list)
+    warnings: list[SourceWarning] = Field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         low = name.lower()

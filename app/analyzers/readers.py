@@ -1,0 +1,107 @@
+"""The reader protocol shared by the schema and API analyzers, and its parse cache.
+
+A reader understands one stack (SQLAlchemy models, Alembic revisions, TypeORM entities, FastAPI
+routes…). It is three pure functions:
+
+- ``wants(path)``: a cheap test on the path alone (suffix, folder), to pick candidate files;
+- ``parse(path, text)``: the facts of one file, or None when the file is not of this stack. Results
+  are cached by the file's git blob id, so a re-read after a phase's write parses only what changed;
+  they must therefore depend on nothing but the path and the text;
+- ``build(parsed)``: combine the facts of every file it parsed (ordering migrations, resolving
+  router prefixes across files…) into the reader's result.
+
+Readers parse (``ast``, tree-sitter, sqlglot, XML/YAML/JSON parsers); they never import or run the
+user's code. Anything they cannot read becomes a ``SourceWarning`` with its file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from phasegate.app.analyzers._files import Tree
+
+F = TypeVar("F")
+R = TypeVar("R")
+
+MAX_SOURCE = 2 * 1024 * 1024  # bytes read per source file; a larger one is a warning, not a silent cut
+
+
+class SourceWarning(BaseModel):
+    """Something a reader could not read: a file, a statement, a declaration."""
+
+    path: str
+    line: int | None = None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class Reader(Generic[F, R]):
+    name: str
+    wants: Callable[[str], bool]
+    parse: Callable[[str, str], F | None]
+    build: Callable[[dict[str, F]], R]
+    version: int = 1  # bump when ``parse`` changes what it returns, so cached facts are not reused
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of ``data`` (``git hash-object``), the cache key of a file's parse."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class ParseCache:
+    """Parsed facts by (reader, reader version, path, blob id), least recently used dropped first."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, int, str, str], Any] = OrderedDict()
+
+    def get(self, key: tuple[str, int, str, str]) -> tuple[bool, Any]:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return True, self._items[key]
+        return False, None
+
+    def put(self, key: tuple[str, int, str, str], value: Any) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+CACHE = ParseCache()
+
+
+def run_reader(reader: Reader[F, R], tree: Tree, paths: Iterable[str],
+               warnings: list[SourceWarning], cache: ParseCache = CACHE) -> R:
+    """Parse every wanted path of ``paths`` with ``reader`` (through the cache) and build the result."""
+    parsed: dict[str, F] = {}
+    for path in paths:
+        if not reader.wants(path):
+            continue
+        data = tree.read(path, MAX_SOURCE + 1)
+        if data is None:
+            continue
+        if len(data) > MAX_SOURCE:
+            warnings.append(SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
+            continue
+        key = (reader.name, reader.version, path, blob_id(data))
+        hit, facts = cache.get(key)
+        if not hit:
+            try:
+                facts = reader.parse(path, data.decode("utf-8", "replace"))
+            except (RecursionError, ValueError, SyntaxError) as exc:
+                warnings.append(SourceWarning(path=path, reason=f"{reader.name}: could not parse ({exc})"))
+                facts = None
+            cache.put(key, facts)
+        if facts is not None:
+            parsed[path] = facts
+    return reader.build(parsed)
