@@ -80,9 +80,9 @@ def test_prisma_models_fields_attributes_and_enums() -> None:
 
 def test_schema_json_shape_is_the_documented_contract() -> None:
     data = parse_prisma(PRISMA).to_json()
-    assert set(data) == {"sources", "tables", "enums"}
+    assert set(data) == {"sources", "tables", "enums", "warnings"}
     t = data["tables"][0]
-    assert set(t) == {"name", "columns", "indexes", "foreign_keys"}
+    assert set(t) == {"name", "columns", "indexes", "foreign_keys", "kind", "source", "origin", "columns_known"}
     assert set(t["columns"][0]) == {"name", "type", "nullable", "default", "primary_key", "unique"}
     assert set(data["tables"][1]["indexes"][0]) == {"name", "columns", "unique"}
     assert set(data["tables"][1]["foreign_keys"][0]) == {"columns", "ref_table", "ref_columns"}
