@@ -44,3 +44,11 @@ class ApiInventory(BaseModel):
     def to_json(self) -> dict[str, Any]:
         return {"endpoints": [e.to_json() for e in self.endpoints],
                 "warnings": [w.to_json() for w in self.warnings]}
+
+
+class ApiPart(BaseModel):
+    """What one reader found in the files of one framework."""
+
+    reader: str  # "fastapi", "express", "spring", …
+    endpoints: list[ApiEndpoint] = Field(default_factory=list)
+    warnings: list[SourceWarning] = Field(default_factory=list)

@@ -68,6 +68,17 @@ class Schema(BaseModel):
         return self.model_dump(mode="json")
 
 
+class SchemaPart(BaseModel):
+    """What one reader found in the files of one stack: its tables and enums, and what it could not read."""
+
+    reader: str  # the reader's name: "sqlalchemy", "alembic", "typeorm", "liquibase", …
+    origin: Literal["models", "migrations", "ddl"]
+    tables: list[Table] = Field(default_factory=list)
+    enums: list[EnumType] = Field(default_factory=list)
+    warnings: list[SourceWarning] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)  # the files that contributed
+
+
 class SchemaChange(BaseModel):
     """One difference between two schemas; ``before``/``after`` hold the changed item's JSON."""
 
