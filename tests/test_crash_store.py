@@ -10,7 +10,7 @@ import time
 import traceback
 from pathlib import Path
 
-from phasegate.app.store import SessionStore
+from phasegate.app.session.store import SessionStore
 from tests.crash_writer import counter_of, write_forever
 
 KILLS = 60

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git_service import GitService
-from phasegate.app.store import SessionStore
+from phasegate.app.git.service import GitService
+from phasegate.app.session.store import SessionStore
 from phasegate.phases.models import SCHEMA_VERSION, Session, Stage
 from tests.conftest import git
 
@@ -114,7 +114,7 @@ def test_second_lock_names_the_holder_and_release_frees_it(store: SessionStore) 
 
 HOLD_LOCK = """
 import sys
-from phasegate.app.store import SessionStore
+from phasegate.app.session.store import SessionStore
 lock = SessionStore(sys.argv[1]).lock()
 print("locked", flush=True)
 sys.stdin.read()

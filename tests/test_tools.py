@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phasegate.app.tools import (
+from phasegate.app.agent.tools import (
     TOOL_SPECS,
     CommandDecision,
     CommandRequest,
@@ -22,7 +22,7 @@ from phasegate.app.tools import (
     ToolRunner,
     command_environment,
 )
-from phasegate.app.workspace import Workspace
+from phasegate.app.agent.workspace import Workspace
 from tests.conftest import git
 
 SECRET = "s3cr3t-Value-8812"

@@ -1,4 +1,4 @@
-"""The path gate, .env recognition and redaction, and atomic writes of ``phasegate.app.workspace``."""
+"""The path gate, .env recognition and redaction, and atomic writes of ``phasegate.app.agent.workspace``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phasegate.app.errors import PhasegateError
-from phasegate.app.workspace import (
+from phasegate.app.agent.workspace import (
     SandboxError,
     Workspace,
     env_values,
@@ -18,6 +17,7 @@ from phasegate.app.workspace import (
     redact_env,
     write_text_atomic,
 )
+from phasegate.app.errors import PhasegateError
 
 
 @pytest.fixture
