@@ -123,7 +123,7 @@ sys.stdin.read()
 
 def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     (store.sessions_dir).mkdir(parents=True)
-    (store.sessions_dir / ".tmp-stale-abc").write_text("half a session")
+    (store.sessions_dir / ".stale.json.abc.phasegate-tmp").write_text("half a session")
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store.root.parent)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -136,4 +136,4 @@ def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     with store.lock() as taken:
         assert taken.held
         assert store.lock_path.read_text().strip() == str(os.getpid())
-        assert not (store.sessions_dir / ".tmp-stale-abc").exists()
+        assert not (store.sessions_dir / ".stale.json.abc.phasegate-tmp").exists()

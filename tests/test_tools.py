@@ -159,7 +159,7 @@ async def test_env_values_are_scrubbed_from_command_output(project: Path) -> Non
     assert approvals.requests[0].kind == "network"  # reading .env is flagged for the user
     assert result.ok
     assert SECRET not in result.text and DSN_PASSWORD not in result.text
-    assert "API_TOKEN=<redacted>" in result.text
+    assert "API_TOKEN=***" in result.text
 
 
 async def test_search_code_finds_tracked_and_untracked_and_reports_bad_patterns(project: Path) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from phasegate.app.agent.command_policy import CommandClass, classify, target_database
 from phasegate.app.agent.workspace import SandboxError, Workspace, env_values, is_env_file, redact_env
 from phasegate.app.errors import PhasegateError
+from phasegate.app.secrets import Masker
 
 READ_CAP_BYTES = 256_000
 RANGED_READ_MAX_BYTES = 64_000_000
@@ -260,11 +261,12 @@ def valid_text(text: str) -> str:
 def command_environment(base: dict[str, str], api_key: str | None, extra_names: tuple[str, ...] = ()) -> dict[str, str]:
     """``base`` without the API key: OPENAI_*, PHASEGATE_*, the named secrets, and any variable holding the key."""
     names = set(extra_names)
+    key_masker = Masker([api_key or ""], include_environment=False)
     env: dict[str, str] = {}
     for key, value in base.items():
         if key.startswith(("OPENAI_", "PHASEGATE_")) or key in names:
             continue
-        if api_key and (value == api_key or (len(api_key) >= 8 and api_key in value)):
+        if key_masker.contains_secret(value):
             continue
         env[key] = value
     # Never block on a pager or a credential prompt: nobody is there to answer.
@@ -662,8 +664,7 @@ class ToolRunner:
                                          f"type '{MIGRATE_WORD}' to confirm.{note}",
                                   summary=f"migration not confirmed `{command}`")
         code, output, timed_out = await self._run(command)
-        for secret in self._secrets(env_text):
-            output = output.replace(secret, "<redacted>")
+        output = Masker(self._secrets(env_text)).mask(output)
         status = f"timed out after {self.config.timeout_s:g} s and was killed" if timed_out else f"exit code {code}"
         text = f"$ {command}\n{status}\n{output}".rstrip("\n")
         summary = f"ran `{command}` ({status})"
