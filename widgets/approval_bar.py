@@ -90,6 +90,8 @@ class ApprovalBar(Widget):
         self._gate_opened_at = float("-inf")
         self._checklist_items: list[str] = []
         self._findings: list[Finding] = []
+        self._boxes: list[Checkbox] = []
+        self._showing = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="security", classes="hidden"):
@@ -153,10 +155,13 @@ class ApprovalBar(Widget):
         self._findings = sorted(findings or [], key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
         box = self.query_one("#security-items", Vertical)
         box.remove_children()
-        box.mount_all(
-            Checkbox(Content(clean(item)), id=f"check-{index}", compact=True)
+        # A fresh id per showing: the old boxes may still be on their way out when a new review arrives.
+        self._showing += 1
+        self._boxes = [
+            Checkbox(Content(clean(item)), id=f"check-{self._showing}-{index}", compact=True)
             for index, item in enumerate(self._checklist_items)
-        )
+        ]
+        box.mount_all(self._boxes)
         self.query_one("#security", Vertical).set_class(not self._checklist_items, "hidden")
         self.query_one("#security-findings", Static).update(self._render_findings())
         self._refresh_buttons()
@@ -179,10 +184,7 @@ class ApprovalBar(Widget):
         return Content("\n").join(parts)
 
     def checklist_state(self) -> dict[str, bool]:
-        return {
-            item: self.query_one(f"#check-{index}", Checkbox).value
-            for index, item in enumerate(self._checklist_items)
-        }
+        return {item: box.value for item, box in zip(self._checklist_items, self._boxes, strict=True)}
 
     def checklist_complete(self) -> bool:
         """True when every checklist item is ticked (and trivially when no checklist is shown)."""
