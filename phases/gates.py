@@ -144,12 +144,14 @@ def gate(session: Session, busy: bool) -> Gate:
     means = approve_means(s)
     rollback: frozenset[GateAction] = frozenset({"rollback"}) if can_rollback(s) else frozenset()
     review: frozenset[GateAction] = frozenset({"approve", "request_changes"})
+    discard: frozenset[GateAction] = frozenset({"reject"})
     if s.stage == Stage.RESEARCH:
         if s.research is None:
             return Gate(None, rollback)
         return Gate("Approve research → write the plan", review | rollback, approve=means)
+    only_approve: frozenset[GateAction] = frozenset({"approve"})
     if s.stage == Stage.PLANNING:
-        return Gate("Ask the model for the plan again", frozenset({"approve"}) | rollback, approve=means)
+        return Gate("Ask the model for the plan again", only_approve | rollback, approve=means)
     if s.stage == Stage.PLAN_REVIEW:
         first = s.plan.slugs[0] if s.plan else "?"
         return Gate(f"Approve plan v{s.plan_version} → start {first}", review | rollback, approve=means)
@@ -159,15 +161,16 @@ def gate(session: Session, busy: bool) -> Gate:
             nxt = s.next_pending
             if nxt is None:
                 return Gate(None, rollback)
-            return Gate(f"Start phase {nxt}", frozenset({"approve", "reject"}) | rollback,
+            start: frozenset[GateAction] = frozenset({"approve", "reject"})
+            return Gate(f"Start phase {nxt}", start | rollback,
                         reject_label=f"Skip {nxt}", approve=means)
         label = "Continue after the migration" if s.halted_reason else f"Resume phase {active.slug}"
-        return Gate(label, review | {"reject"}, reject_label=f"Discard {active.slug}", approve=means)
+        return Gate(label, review | discard, reject_label=f"Discard {active.slug}", approve=means)
     if s.stage == Stage.PHASE_REVIEW:
         active = s.active_phase
         slug = active.slug if active else "?"
-        return Gate(f"Commit phase {slug}", review | {"reject"} | rollback, reject_label=f"Reject {slug}",
+        return Gate(f"Commit phase {slug}", review | discard | rollback, reject_label=f"Reject {slug}",
                     approve=means)
     if s.stage == Stage.FINAL_REVIEW:
-        return Gate("Approve the final review → done", frozenset({"approve"}) | rollback, approve=means)
+        return Gate("Approve the final review → done", only_approve | rollback, approve=means)
     return Gate(None, rollback)

@@ -428,8 +428,7 @@ class Controller(SessionHost):
                 await self._apply(wf.RequestPlanChanges(feedback))
                 await self.note("plan_changes", text=feedback)
                 return await self.run_turn("planning") if run_model else None
-            case Changes.MESSAGE:
-                return await self.user_message(feedback)
+        return await self.user_message(feedback)  # Changes.MESSAGE: elsewhere it is a chat message
 
     async def reverse_hunks(self, hunks: list[tuple[str, int, str]]) -> None:
         from phasegate.phases.diffs import build_patch, parse_diff
