@@ -16,12 +16,12 @@ from phasegate.phases.models import Stage
 
 def app_for(repo: Path, server: ScriptedServer, *, task: str = "Add users", resume: bool | None = False) -> Workbench:
     settings = load_settings(repo, {"base_url": server.base_url, "api_key": "sk-test", "model": "scripted"}).settings
-    return Workbench(repo, settings, task=task, resume=resume)
+    return Workbench(repo, settings, task=task, resume=resume, grace=0)
 
 
 async def press_modal_button(pilot, button_id: str) -> None:  # noqa: ANN001
     await wait_until(pilot, lambda: len(pilot.app.screen_stack) > 1, what="a modal")
-    await pilot.pause(0.55)
+    await pilot.pause()
     pilot.app.screen.query_one(f"#{button_id}", Button).press()
     await pilot.pause(0.1)
 

@@ -1,14 +1,20 @@
 """The session controller: the one owner of a session while phasegate drives a repository.
 
-It ties the pure workflow (``phases.workflow``) to the services — git, the store, the model, the
-tools — and is shared by the Textual workbench and the headless commands (``demo --headless``,
-``plan --headless``). Every user action is a method here; each one:
+It ties the pure workflow (``phases.workflow``) and the pure gate table (``phases.gates``) to the
+services — git, the store, the model, the tools — and is shared by the Textual workbench, the
+headless commands (``demo --headless``, ``plan --headless``) and the CLI's ``rollback``. Every user
+action is a method here; each one:
 
-1. checks the gate (the workflow refuses an event the stage does not allow, with a sentence);
+1. asks ``phases.gates`` what the gate means in this stage (the workflow refuses an event the stage
+   does not allow, with a sentence);
 2. performs the side effect in the repository, off the event loop (git can be slow in big repos);
 3. applies the workflow event that records it, saves the session atomically and appends the
    transcript;
 4. tells its listener (the UI) what changed.
+
+One writer: ``_apply`` is the only place the session changes, always on the thread that owns the
+store (the event loop); thread workers compute and hand back results, never write (the store refuses
+a save from another thread). The agent's side of the controller is ``app/session/host.py``.
 
 A side effect always comes *before* the event that records it: after a crash between the two, the
 repository holds the truth (phase commits are found by their trailers) and ``reconcile`` brings the
@@ -21,96 +27,54 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal
 
-from phasegate.app.agent.loop import (
-    Agent,
-    AgentEvent,
-    AgentNotice,
-    AgentUsage,
-    ToolOutcome,
-    TurnResult,
-)
+from phasegate.app.agent.loop import TurnResult
 from phasegate.app.errors import PhasegateError
-from phasegate.phases import workflow as wf
-from phasegate.phases.models import (
-    CommandRun,
-    PhaseReport,
-    PhaseStatus,
-    Plan,
-    ResearchReport,
-    Session,
-    Stage,
+from phasegate.app.session.events import (
+    CommandApprover,
+    ControllerEvent,
+    FilesChanged,
+    Listener,
+    SessionChanged,
+    TurnEnded,
+    TurnStarted,
 )
-from phasegate.phases.plan_markdown import render_plan
+from phasegate.app.session.host import SessionHost
+from phasegate.app.session.review import (
+    ApprovalBlocked,
+    Blocker,
+    ReviewChanged,
+    ReviewFacts,
+    blockers_from,
+    diff_identity,
+    final_blockers,
+    review_facts,
+)
+from phasegate.phases import gates
+from phasegate.phases import workflow as wf
+from phasegate.phases.gates import Approve, Changes, ChatMeans, Gate, Reject
+from phasegate.phases.models import PhaseReport, PhaseState, PhaseStatus, Session, Stage
 
 if TYPE_CHECKING:
+    from phasegate.app.agent.llm import LLMClient
     from phasegate.app.agent.tools import CommandDecision, CommandRequest, ToolRunner
     from phasegate.app.config import Settings
     from phasegate.app.git.service import GitService
-    from phasegate.app.session.store import SessionStore
+    from phasegate.app.session.store import SessionStore, StoreLock
 
+__all__ = [
+    "ApprovalBlocked", "Blocker", "CommandApprover", "Controller", "ControllerEvent", "FilesChanged", "Gate",
+    "Listener", "ReviewChanged", "SessionChanged", "TurnEnded", "TurnStarted", "commit_body",
+]
 
-# --- what the controller tells its listener, besides the agent's events --------------------------------
 log = logging.getLogger("phasegate.controller")
 
 
-@dataclass(frozen=True)
-class SessionChanged:
-    session: Session
-    event: str = ""
-
-
-@dataclass(frozen=True)
-class TurnStarted:
-    label: str
-
-
-@dataclass(frozen=True)
-class TurnEnded:
-    result: TurnResult
-
-
-@dataclass(frozen=True)
-class FilesChanged:
-    paths: tuple[str, ...]
-
-
-ControllerEvent: TypeAlias = AgentEvent | SessionChanged | TurnStarted | TurnEnded | FilesChanged
-Listener = Callable[[ControllerEvent], Awaitable[None] | None]
-CommandApprover = Callable[["CommandRequest"], Awaitable["CommandDecision"]]
-
-
-@dataclass(frozen=True)
-class Gate:
-    """What the approval bar offers now. ``label`` says what Approve will do; ``None`` = no gate."""
-
-    label: str | None
-    allowed: frozenset[str]  # subset of {"approve", "request_changes", "reject", "rollback"}
-    reject_label: str = "Reject"
-
-
-@dataclass(frozen=True)
-class Blocker:
-    """A rule that blocks approving a phase until the user overrides it with a reason."""
-
-    rule: str
-    message: str
-
-
-class ApprovalBlocked(PhasegateError):
-    def __init__(self, blockers: list[Blocker]) -> None:
-        self.blockers = blockers
-        super().__init__(" ".join(b.message for b in blockers))
-
-
-
-
-@dataclass
-class Controller:
+@dataclass(eq=False)
+class Controller(SessionHost):
     git: GitService
     store: SessionStore
     settings: Settings
@@ -120,10 +84,10 @@ class Controller:
     conversation: list[dict[str, Any]] = field(default_factory=list)
     repo_summary: str = ""
     busy: bool = False
-    _turn_task: asyncio.Task[TurnResult] | None = None
     recovered: list[str] = field(default_factory=list)  # repairs made on open after a crash, for the UI
-    _llm: Any = None
-    _lock: Any = None
+    _turn_task: asyncio.Task[Any] | None = field(default=None, repr=False)
+    _llm: LLMClient | None = field(default=None, repr=False)
+    _lock: StoreLock | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ construction / persistence
     @classmethod
@@ -137,10 +101,13 @@ class Controller:
         resume: bool | None = None,
         task: str = "",
         lock: bool = True,
+        session_id: str | None = None,
     ) -> Controller:
         """Open the repository, take its lock, resume the newest unfinished session or start one.
 
         ``resume``: True = must resume (error if none), False = always new, None = resume if any.
+        ``session_id`` opens that session instead (``phasegate rollback`` records in the session of the
+        phase's commit, finished or not).
         """
         from phasegate.app.agent.tools import ToolConfig, ToolRunner
         from phasegate.app.agent.workspace import Workspace
@@ -159,7 +126,9 @@ class Controller:
         try:
             repaired = recover(git) if held is not None else []
             git.ensure_no_operation_in_progress()
-            if resume is not False:
+            if session_id is not None:
+                session = store.load(session_id)
+            elif resume is not False:
                 session = store.latest_unfinished()
                 if resume and session is None:
                     raise PhasegateError("There is no unfinished session to resume in this repository; start one with a task.")
@@ -167,6 +136,7 @@ class Controller:
             if held is not None:
                 held.release()
             raise
+
         async def approve(request: CommandRequest) -> CommandDecision:
             decision = await approver(request)
             log.info("command_approval kind=%s approved=%s command=%r", request.kind, decision.approved,
@@ -175,15 +145,18 @@ class Controller:
 
         runner = ToolRunner(Workspace(git.root), ToolConfig.from_settings(settings), approve=approve)
         if session is None:
-            session = Session(task=task, repo_path=str(git.root), model=settings.model)
-            session.base_sha = git.head_sha()
-            session.branch = git.branch()
+            session = Session(task=task, repo_path=str(git.root), model=settings.model, base_sha=git.head_sha(),
+                              branch=git.branch())
             store.save(session)
         controller = cls(git=git, store=store, settings=settings, tools=runner, session=session, listener=listener)
         controller._lock = held
         controller.conversation = [r["message"] for r in store.read_transcript(session.id) if r.get("type") == "message"]
         controller.recovered = repaired + controller.reconcile()
         return controller
+
+    def claim(self) -> None:
+        """The calling thread (the workbench's event loop) becomes the session's one writer."""
+        self.store.claim()
 
     async def aclose(self) -> None:
         """Close the model client (its HTTP connections) and then the session, as ``close`` does."""
@@ -213,13 +186,23 @@ class Controller:
         except Exception:
             log.exception("listener failed on %s", type(event).__name__)
 
-    async def _apply(self, event: wf.Event) -> Session:
+    def append_transcript(self, record: dict[str, Any]) -> None:
+        self.store.append_transcript(self.session.id, record)
+
+    async def _apply(self, event: wf.Event, *, announce: bool = True) -> Session:
+        """The one place the session changes: the workflow event, the save, the transcript, the listener.
+
+        ``announce=False`` for bookkeeping the UI hears about through another event anyway (a write is
+        followed by ``FilesChanged``, a command run by the tool's end, usage by ``AgentUsage``).
+        """
         self.session = wf.apply(self.session, event)
         self.store.save(self.session)
-        self.store.append_transcript(self.session.id, {"type": "event", "event": event.name, "stage": self.session.stage.value})
-        log.info("event=%s session=%s stage=%s phase=%s", event.name, self.session.id, self.session.stage.value,
-                 self.session.current_phase or "-")
-        await self._emit(SessionChanged(self.session, event.name))
+        if event.recorded:
+            self.append_transcript({"type": "event", "event": event.name, "stage": self.session.stage.value})
+            log.info("event=%s session=%s stage=%s phase=%s", event.name, self.session.id, self.session.stage.value,
+                     self.session.current_phase or "-")
+        if announce:
+            await self._emit(SessionChanged(self.session, event.name))
         return self.session
 
     def reconcile(self) -> list[str]:
@@ -227,7 +210,7 @@ class Controller:
 
         A phase awaiting review whose commit exists (the process died between the commit and saving the
         session) is recorded as committed; a committed phase whose revert exists is recorded as rolled
-        back. Returns what was repaired, for the UI to say.
+        back. Returns what was repaired, for the UI to say. Runs while opening, on the opening thread.
         """
         repaired: list[str] = []
         try:
@@ -251,329 +234,119 @@ class Controller:
             self.store.save(self.session)
         return repaired
 
-    # ------------------------------------------------------------------ the agent's host interface
-    def system_prompt(self) -> str:
-        from phasegate import prompts
+    # ------------------------------------------------------------------ state the UI hands over
+    def set_repo_summary(self, summary: str) -> None:
+        """The repository audit a worker computed: the model sees it in its system prompt."""
+        self.repo_summary = summary
 
-        s = self.session
-        plan = s.plan
-        phase_title = phase_tasks = ""
-        feedback = ""
-        if s.current_phase and plan is not None:
-            phase = plan.phase(s.current_phase)
-            phase_title = phase.heading
-            phase_tasks = "\n".join(f"- [{'x' if t.done else ' '}] {t.id} **{t.title}**: {t.detail}" for t in phase.tasks)
-            feedback = "\n".join(f"- {f}" for f in s.phase_state(s.current_phase).feedback)
-        elif s.stage in (Stage.PLANNING, Stage.PLAN_REVIEW):
-            feedback = "\n".join(f"- {f}" for f in s.plan_feedback)
-        elif s.stage == Stage.RESEARCH:
-            feedback = "\n".join(f"- {f}" for f in s.research_feedback)
-        facts = {
-            "task": s.task,
-            "stage": s.stage.value,
-            "repo_summary": self.repo_summary or "(no repository summary)",
-            "plan_markdown": render_plan(plan) if plan else "(no plan yet)",
-            "research_markdown": s.research.to_markdown() if s.research else "(no research yet)",
-            "phase_slug": s.current_phase or "",
-            "phase_title": phase_title,
-            "phase_tasks": phase_tasks,
-            "feedback": feedback or "(none)",
-            "halted_reason": s.halted_reason or "",
-        }
-        revising = bool(s.current_phase and s.phase_state(s.current_phase).feedback)
-        return prompts.system_prompt(s.stage.value, revising=revising, **facts)
+    def switch_model(self, name: str) -> None:
+        self.settings.model = name
+        self._llm = None  # the next turn builds a client for the new model
 
-    async def append_message(self, message: dict[str, Any]) -> None:
-        self.conversation.append(message)
-        self.store.append_transcript(self.session.id, {"type": "message", "message": message})
+    def allow_command(self, command: str) -> None:
+        """The user chose "always allow" for ``command``: it runs without asking for the rest of the session."""
+        self.tools.config.allowlist.append(command)
 
-    async def emit(self, event: AgentEvent) -> None:
-        if isinstance(event, AgentUsage):
-            from phasegate.app.agent.llm import Usage, cost
+    async def tick_task(self, task_id: str, done: bool) -> None:
+        """The user ticked (or unticked) a task in the checklist."""
+        await self._apply(wf.MarkTaskDone(task_id, done))
 
-            usage = self.session.usage
-            usage.prompt_tokens += event.prompt_tokens
-            usage.completion_tokens += event.completion_tokens
-            usage.cost += cost(Usage(event.prompt_tokens, event.completion_tokens), self.settings)
-        await self._emit(event)
+    async def set_aside_changes(self, how: Literal["baseline", "stash"]) -> str | None:
+        """Before the first phase: commit the user's own changes separately, or stash them; the session
+        then starts from the new HEAD. Returns the baseline commit's sha (``None`` for a stash)."""
+        sha: str | None = None
+        if how == "baseline":
+            sha = await asyncio.to_thread(self.git.commit_baseline)
+        else:
+            await asyncio.to_thread(self.git.stash)
+        head = await asyncio.to_thread(self.git.head_sha)
+        await self._apply(wf.SetBaseline(head))
+        return sha
 
-    async def submit(self, name: str, value: Any) -> str:
-        try:
-            if name == "submit_research":
-                assert isinstance(value, ResearchReport)
-                await self._apply(wf.SubmitResearch(value))
-                return "Research report received. The user will review it; stop here and wait for them."
-            if name == "submit_plan":
-                assert isinstance(value, Plan)
-                await self._apply(wf.SubmitPlan(value))
-                return (
-                    f"Plan v{self.session.plan_version} received. The user reviews it now; stop here and wait for "
-                    "their approval or their changes."
-                )
-            if name == "complete_phase":
-                assert isinstance(value, PhaseReport)
-                slug = self.session.current_phase
-                results = await self.run_verification("verification")
-                await self._apply(wf.CompletePhase(value))
-                ran = "; ".join(f"`{c}` exit {code}" for c, code in results)
-                return (
-                    f"The {slug} phase is now waiting for the user's review. Stop here; do not start another phase."
-                    + (f" phasegate ran the verification: {ran}." if ran else "")
-                )
-        except wf.WorkflowError as exc:
-            return f"Refused: {exc}"
-        raise ValueError(name)
-
-    async def mark_task(self, task_id: str) -> str:
-        try:
-            await self._apply(wf.MarkTaskDone(task_id))
-        except wf.WorkflowError as exc:
-            return f"Refused: {exc}"
-        return f"Ticked {task_id}."
-
-    async def run_repository_tool(self, name: str, arguments: dict[str, Any], *, purpose: str = "model") -> ToolOutcome:
-        result = await self.tools.call(name, arguments)
-        changed = tuple(result.changed_paths)
-        exit_code = result.exit_code
-        if changed and self.session.active_phase is not None:
-            self.session.active_phase.writes += 1
-        if name == "run_command" and exit_code is not None and self.session.active_phase is not None:
-            from phasegate.app.agent.command_policy import classify
-
-            command = str(arguments.get("command", ""))
-            run = CommandRun(
-                command=command,
-                exit_code=exit_code,
-                output=(result.text or "")[-4000:],
-                kind=classify(command, self.tools.root).kind,
-                purpose=purpose,
-                after_write=self.session.active_phase.writes,
-            )
-            self.session.active_phase.commands.append(run)
-            self.store.save(self.session)
-        if changed:
-            await self._emit(FilesChanged(changed))
-        halted = bool(getattr(result, "halt_turn", False))
-        if halted:
-            await self._apply(wf.MigrationRan(str(arguments.get("command", ""))))
-            if exit_code not in (0, None):
-                await self._migration_failed(str(arguments.get("command", "")), exit_code)
-        return ToolOutcome(result.text, ok=result.ok, ends_turn=halted, halted=halted, exit_code=exit_code)
-
-    async def _migration_failed(self, command: str, exit_code: int) -> None:
-        """The seed: a failed migration stops everything, is reported, and its rollback is offered."""
-        from phasegate.app.session.verification import rollback_hints
-
-        active = self.session.active_phase
-        changed: list[str] = []
-        if active is not None and active.base_sha:
-            changed = [c.path for c in await asyncio.to_thread(self.git.phase_changes, active.base_sha)]
-        hints = rollback_hints(self.git.root, changed)
-        message = (
-            f"The migration `{command}` failed (exit {exit_code}); the model stopped. Reject (n) discards the "
-            "phase's changes"
-            + (f"; to undo what the migration applied: {'; '.join(hints)}" if hints else "")
-            + "."
-        )
-        await self._emit(AgentNotice(message, "error"))
-
-    async def run_verification(self, purpose: str) -> list[tuple[str, int | None]]:
-        """Run the repository's test commands (each approved like any command); return their exit codes."""
-        from phasegate.app.session.verification import detect_test_commands
-
-        commands = await asyncio.to_thread(detect_test_commands, self.git.root)
-        if purpose == "final":
-            commands = commands[:1]
-        results: list[tuple[str, int | None]] = []
-        active = self.session.active_phase
-        for command in commands:
-            if purpose == "verification" and active is not None:
-                fresh = [r for r in active.commands if r.command == command and r.after_write == active.writes]
-                if fresh and fresh[-1].exit_code == 0:
-                    # The model already ran it after the last change and it passed: no need to ask again.
-                    results.append((command, 0))
-                    await self._emit(AgentNotice(f"Verification `{command}`: passed (run after the last change)"))
-                    continue
-            reason = "phasegate: verify the phase" if purpose == "verification" else "phasegate: the full test run of the final review"
-            outcome = await self.run_repository_tool("run_command", {"command": command, "reason": reason}, purpose=purpose)
-            results.append((command, outcome.exit_code))
-            await self._emit(
-                AgentNotice(
-                    f"Verification `{command}`: "
-                    + ("passed" if outcome.exit_code == 0 else f"FAILED (exit {outcome.exit_code})" if outcome.exit_code is not None else "not run"),
-                    "information" if outcome.exit_code == 0 else "warning",
-                )
-            )
-        return results
-
-    # ------------------------------------------------------------------ turns
-    def _llm_client(self) -> Any:
-        if self._llm is None:
-            from phasegate.app.agent.llm import LLMClient
-
-            self._llm = LLMClient(self.settings)
-        return self._llm
-
-    async def run_turn(self, label: str = "") -> TurnResult:
-        """Run one model turn now (the caller decides when: never on its own after a gate)."""
-        if self.busy:
-            raise PhasegateError("The model is already working; wait for it or cancel it with escape.")
-        from phasegate.app.agent.tools import TOOL_SPECS
-
-        self.busy = True
-        log.info("turn=start session=%s stage=%s label=%s", self.session.id, self.session.stage.value, label or "-")
-        await self._emit(TurnStarted(label or f"{self.session.stage.value}"))
-        agent = Agent(llm=self._llm_client(), host=self, settings=self.settings, tool_specs=TOOL_SPECS)
-        try:
-            self._turn_task = asyncio.current_task()  # type: ignore[assignment]
-            result = await agent.run_turn()
-        except asyncio.CancelledError:
-            result = TurnResult("cancelled", "The turn was cancelled; send a message or approve to go on.", retryable=True)
-            await self._emit(AgentNotice(result.message, "warning"))
-        finally:
-            self.busy = False
-            self._turn_task = None
-            self.store.save(self.session)
-        log.info("turn=end session=%s reason=%s message=%r", self.session.id, result.reason, result.message[:200])
-        await self._emit(TurnEnded(result))
-        return result
-
+    # ------------------------------------------------------------------ user actions
     async def user_message(self, text: str) -> TurnResult | None:
-        """A chat message from the user. What it means depends on the stage."""
+        """A chat message from the user. What it means depends on the stage (``gates.message_means``)."""
         text = text.strip()
         if not text:
             return None
-        s = self.session
-        if not s.task:
-            self.session = self.session.model_copy(update={"task": text})
-            self.store.save(self.session)
-            await self._emit(SessionChanged(self.session, "task"))
-            await self.append_message({"role": "user", "content": f"Task: {text}"})
-            return await self.run_turn("research")
-        if s.stage == Stage.RESEARCH and s.research is not None:
-            await self._apply(wf.AnswerResearch(text))
-        elif s.stage == Stage.PLAN_REVIEW:
-            await self._apply(wf.RequestPlanChanges(text))
-        elif s.stage == Stage.PHASE_REVIEW:
-            await self._apply(wf.RequestPhaseChanges(text))
-        elif s.stage == Stage.EXECUTING and s.halted_reason:
-            await self._apply(wf.ContinueAfterMigration())
+        match gates.message_means(self.session):
+            case ChatMeans.SET_TASK:
+                await self._apply(wf.SetTask(text))
+                await self.append_message({"role": "user", "content": f"Task: {text}"})
+                return await self.run_turn("research")
+            case ChatMeans.ANSWER_RESEARCH:
+                await self._apply(wf.AnswerResearch(text))
+            case ChatMeans.PLAN_CHANGES:
+                await self._apply(wf.RequestPlanChanges(text))
+            case ChatMeans.PHASE_CHANGES:
+                await self._apply(wf.RequestPhaseChanges(text))
+            case ChatMeans.CONTINUE_AFTER_MIGRATION:
+                await self._apply(wf.ContinueAfterMigration())
+            case ChatMeans.PLAIN:
+                pass
         await self.append_message({"role": "user", "content": text})
         return await self.run_turn()
 
-    async def start(self) -> TurnResult | None:
-        """Begin (or continue) the research turn for the session's task."""
-        if not self.session.task:
-            return None
-        if not self.conversation:
-            await self.append_message({"role": "user", "content": f"Task: {self.session.task}"})
-        return await self.run_turn("research")
-
-    def cancel(self) -> bool:
-        task = self._turn_task
-        if task is not None and not task.done():
-            task.cancel()
-            return True
-        return False
-
     # ------------------------------------------------------------------ gates
     def gate(self) -> Gate:
-        s = self.session
-        rollback = {"rollback"} if self._can_rollback() else set()
-        if self.busy:
-            return Gate(None, frozenset())
-        if s.stage == Stage.RESEARCH:
-            if s.research is None:
-                return Gate(None, frozenset(rollback))
-            return Gate("Approve research → write the plan", frozenset({"approve", "request_changes"} | rollback))
-        if s.stage == Stage.PLANNING:
-            return Gate("Ask the model for the plan again", frozenset({"approve"} | rollback))
-        if s.stage == Stage.PLAN_REVIEW:
-            first = s.plan.slugs[0] if s.plan else "?"
-            return Gate(
-                f"Approve plan v{s.plan_version} → start {first}", frozenset({"approve", "request_changes"} | rollback)
-            )
-        if s.stage == Stage.EXECUTING:
-            active = s.active_phase
-            if active is None:
-                nxt = s.next_pending
-                if nxt is None:
-                    return Gate(None, frozenset(rollback))
-                return Gate(f"Start phase {nxt}", frozenset({"approve", "reject"} | rollback), reject_label=f"Skip {nxt}")
-            if s.halted_reason:
-                return Gate(
-                    "Continue after the migration", frozenset({"approve", "request_changes", "reject"}),
-                    reject_label=f"Discard {active.slug}",
-                )
-            return Gate(
-                f"Resume phase {active.slug}", frozenset({"approve", "request_changes", "reject"}),
-                reject_label=f"Discard {active.slug}",
-            )
-        if s.stage == Stage.PHASE_REVIEW:
-            active = s.active_phase
-            slug = active.slug if active else "?"
-            return Gate(
-                f"Commit phase {slug}", frozenset({"approve", "request_changes", "reject"} | rollback),
-                reject_label=f"Reject {slug}",
-            )
-        if s.stage == Stage.FINAL_REVIEW:
-            return Gate("Approve the final review → done", frozenset({"approve"} | rollback))
-        return Gate(None, frozenset(rollback))
+        """What the approval bar offers now (``phases.gates.gate``)."""
+        return gates.gate(self.session, self.busy)
 
-    def _can_rollback(self) -> bool:
-        s = self.session
-        return s.active_phase is None and any(p.status == PhaseStatus.COMMITTED for p in s.phases)
+    def model_turn_due(self) -> bool:
+        """After an approval that handed work to the model (write the plan, start a phase): run its turn."""
+        last = self.conversation[-1].get("role") if self.conversation else None
+        return gates.model_turn_due(self.session, last)
 
     def approval_blockers(self) -> list[Blocker]:
-        """Rules that block committing the phase under review (issue 9): each names its rule."""
-        from phasegate.app.session.review import phase_blockers
+        """Rules that block committing the phase under review, each naming its rule (computed now:
+        slow, for scripts and tests; the workbench passes the review it showed to ``approve``)."""
+        return blockers_from(review_facts(self.session, self.git, self.phase_base()))
 
-        self.follow_user_commits()
-        return phase_blockers(self)
+    def compute_review(self) -> ReviewFacts:
+        """The review of the open phase (slow: call it in a thread; it writes nothing)."""
+        session = self.session
+        return review_facts(session, self.git, self.phase_base(session))
 
     # ------------------------------------------------------------------ user actions
-    async def approve(self, *, overrides: list[str] | None = None, run_model: bool = True) -> TurnResult | str | None:
-        """The Approve gate: what it does depends on the stage (see ``gate``)."""
-        s = self.session
+    async def approve(self, *, overrides: list[str] | None = None, run_model: bool = True,
+                      review: ReviewFacts | None = None) -> TurnResult | str | None:
+        """The Approve gate: what it does depends on the stage (``phases.gates.approve_means``).
+
+        At phase review ``review`` is the review the user saw: the commit uses it if the phase's diff is
+        still the same (else ``ReviewChanged``); without it the review is computed (in a thread).
+        """
         if self.busy:
             raise PhasegateError("The model is still working; approval waits until its turn ends.")
-        if s.stage == Stage.RESEARCH:
-            await self._apply(wf.ApproveResearch())
-            await self.append_message(
-                {"role": "user", "content": "[phasegate] The user approved the research. Write the architecture plan now."}
-            )
-            return await self.run_turn("planning") if run_model else None
-        if s.stage == Stage.PLANNING:
-            await self.append_message(
-                {"role": "user", "content": "[phasegate] Please submit the architecture plan with submit_plan."}
-            )
-            return await self.run_turn("planning") if run_model else None
-        if s.stage == Stage.PLAN_REVIEW:
-            await self._apply(wf.ApprovePlan())
-            return await self.start_next_phase(run_model=run_model)
-        if s.stage == Stage.EXECUTING:
-            active = s.active_phase
-            if active is None:
+        s = self.session
+        match gates.approve_means(s):
+            case Approve.APPROVE_RESEARCH:
+                await self._apply(wf.ApproveResearch())
+                await self.note("approved_research")
+                return await self.run_turn("planning") if run_model else None
+            case Approve.ASK_FOR_PLAN:
+                await self.note("ask_for_plan")
+                return await self.run_turn("planning") if run_model else None
+            case Approve.APPROVE_PLAN:
+                await self._apply(wf.ApprovePlan())
                 return await self.start_next_phase(run_model=run_model)
-            if s.halted_reason:
+            case Approve.START_PHASE:
+                return await self.start_next_phase(run_model=run_model)
+            case Approve.CONTINUE_AFTER_MIGRATION:
                 await self._apply(wf.ContinueAfterMigration())
-                await self.append_message(
-                    {"role": "user", "content": "[phasegate] The user reviewed the migration. Continue the phase."}
-                )
-            else:
-                await self.append_message({"role": "user", "content": f"[phasegate] Continue the {active.slug} phase."})
-            return await self.run_turn(active.slug) if run_model else None
-        if s.stage == Stage.PHASE_REVIEW:
-            return await self.commit_phase(overrides=overrides or [])
-        if s.stage == Stage.FINAL_REVIEW:
-            report = s.final_report or await self.prepare_final_review()
-            tests = report.get("final_tests") or {}
-            if tests and not tests.get("passed") and not overrides:
-                raise ApprovalBlocked(
-                    [Blocker("verification", f"The full test run `{tests.get('command')}` failed — blocked by the rule: never ignore test failures.")]
-                )
-            await self._apply(wf.ApproveFinal())
-            return "done"
+                await self.note("continue_after_migration")
+                return await self.run_turn(self.session.current_phase or "") if run_model else None
+            case Approve.RESUME_PHASE:
+                await self.note("continue_phase", slug=s.current_phase or "")
+                return await self.run_turn(s.current_phase or "") if run_model else None
+            case Approve.COMMIT_PHASE:
+                return await self.commit_phase(overrides=overrides or [], review=review)
+            case Approve.APPROVE_FINAL:
+                report = s.final_report or await self.prepare_final_review()
+                blockers = final_blockers(report)
+                if blockers and not overrides:
+                    raise ApprovalBlocked(blockers)
+                await self._apply(wf.ApproveFinal())
+                return "done"
         raise PhasegateError("There is nothing to approve: the session is done.")
 
     async def start_next_phase(self, *, run_model: bool = True) -> TurnResult | None:
@@ -581,21 +354,28 @@ class Controller:
         await self._apply(wf.StartPhase(base_sha=head))
         slug = self.session.current_phase
         assert slug is not None and self.session.plan is not None
-        phase = self.session.plan.phase(slug)
-        await self.append_message(
-            {"role": "user", "content": f"[phasegate] Start the {phase.heading} phase now. Only this phase."}
-        )
+        await self.note("start_phase", heading=self.session.plan.phase(slug).heading)
         return await self.run_turn(slug) if run_model else None
 
-    async def commit_phase(self, *, overrides: list[str]) -> str:
+    async def commit_phase(self, *, overrides: list[str], review: ReviewFacts | None = None) -> str:
+        """Commit the phase under review. Only its diff is recomputed here (in a thread) when ``review`` is
+        given; the analyzers ran when the review was computed."""
+        if self.session.stage != Stage.PHASE_REVIEW or self.session.active_phase is None:
+            raise PhasegateError("No phase is waiting for review.")
+        await self.follow_user_commits()
         s = self.session
         active = s.active_phase
-        if s.stage != Stage.PHASE_REVIEW or active is None:
-            raise PhasegateError("No phase is waiting for review.")
-        blockers = self.approval_blockers()
+        assert active is not None and s.plan is not None
+        if review is None:
+            review = await asyncio.to_thread(review_facts, s, self.git, active.base_sha)
+        else:
+            diff = await asyncio.to_thread(self.git.phase_diff, active.base_sha) if active.base_sha else ""
+            if review.phase != active.slug or diff_identity(active.base_sha, diff) != review.identity:
+                raise ReviewChanged(f"The {active.slug} phase's changes differ from the review you approved; "
+                                    "look at the review again, then approve.")
+        blockers = blockers_from(review)
         if blockers and not overrides:
-            raise ApprovalBlocked(blockers)
-        assert s.plan is not None
+            raise ApprovalBlocked(blockers, review)
         phase = s.plan.phase(active.slug)
         body = commit_body(phase.heading, active.report, active, overrides, [b.message for b in blockers])
         sha = await asyncio.to_thread(
@@ -607,15 +387,16 @@ class Controller:
         log.info("commit phase=%s sha=%s overrides=%d", active.slug, sha, len(overrides))
         await self._apply(wf.ApprovePhase(commit_sha=sha, overrides=tuple(overrides)))
         nxt = self.session.next_pending
-        note = f"[phasegate] The user approved the {active.slug} phase; it is committed as {sha[:8]}."
-        note += f" The next phase is {nxt}; wait until the user starts it." if nxt else " All phases are done."
-        await self.append_message({"role": "user", "content": note})
+        if nxt:
+            await self.note("phase_committed", slug=active.slug, sha=sha[:8], next=nxt)
+        else:
+            await self.note("last_phase_committed", slug=active.slug, sha=sha[:8])
         if self.session.stage == Stage.FINAL_REVIEW:
             await self.prepare_final_review()
         return sha
 
     async def prepare_final_review(self) -> dict[str, Any]:
-        """The seed's final review: the full test run, then the report (kept in the session)."""
+        """The final review: the full test run, then the report (kept in the session)."""
         from phasegate.app.session.final_report import build_report
 
         results = await self.run_verification("final")
@@ -630,33 +411,33 @@ class Controller:
     async def request_changes(self, feedback: str, *, rejected_hunks: list[tuple[str, int, str]] | None = None,
                               run_model: bool = True) -> TurnResult | None:
         """Send the phase (or the plan, or the research) back to the model with the user's words."""
-        s = self.session
         feedback = feedback.strip()
-        if s.stage == Stage.PHASE_REVIEW:
-            lines = [feedback] if feedback else []
-            if rejected_hunks:
-                await self.reverse_hunks(rejected_hunks)
-                lines += [f"Rejected hunk {i + 1} of {path} (reversed in the working tree): {why}" for path, i, why in rejected_hunks]
-            text = "\n".join(lines)
-            if not text:
-                raise PhasegateError("Say what should change, or reject some hunks, before requesting changes.")
-            await self._apply(wf.RequestPhaseChanges(text))
-            await self.append_message({"role": "user", "content": f"[phasegate] The user requests changes:\n{text}"})
-            return await self.run_turn(self.session.current_phase or "") if run_model else None
-        if s.stage == Stage.PLAN_REVIEW:
-            await self._apply(wf.RequestPlanChanges(feedback))
-            await self.append_message({"role": "user", "content": f"[phasegate] The user requests plan changes:\n{feedback}"})
-            return await self.run_turn("planning") if run_model else None
-        return await self.user_message(feedback)
+        match gates.changes_mean(self.session):
+            case Changes.PHASE:
+                lines = [feedback] if feedback else []
+                if rejected_hunks:
+                    await self.reverse_hunks(rejected_hunks)
+                    lines += [f"Rejected hunk {i + 1} of {path} (reversed in the working tree): {why}" for path, i, why in rejected_hunks]
+                text = "\n".join(lines)
+                if not text:
+                    raise PhasegateError("Say what should change, or reject some hunks, before requesting changes.")
+                await self._apply(wf.RequestPhaseChanges(text))
+                await self.note("phase_changes", text=text)
+                return await self.run_turn(self.session.current_phase or "") if run_model else None
+            case Changes.PLAN:
+                await self._apply(wf.RequestPlanChanges(feedback))
+                await self.note("plan_changes", text=feedback)
+                return await self.run_turn("planning") if run_model else None
+        return await self.user_message(feedback)  # Changes.MESSAGE: elsewhere it is a chat message
 
     async def reverse_hunks(self, hunks: list[tuple[str, int, str]]) -> None:
         from phasegate.phases.diffs import build_patch, parse_diff
 
-        active = self.session.active_phase
-        if active is None or active.base_sha is None:
+        if self.session.active_phase is None or self.session.active_phase.base_sha is None:
             raise PhasegateError("No phase has changes to reject hunks from.")
-        await asyncio.to_thread(self.follow_user_commits)
-        diff_text = await asyncio.to_thread(self.git.phase_diff, active.base_sha)
+        await self.follow_user_commits()
+        base = self.session.active_phase.base_sha
+        diff_text = await asyncio.to_thread(self.git.phase_diff, base)
         selection: dict[str, set[int]] = {}
         for path, index, _ in hunks:
             selection.setdefault(path, set()).add(index)
@@ -667,31 +448,34 @@ class Controller:
     async def reject(self, *, skip: bool = False, reason: str = "") -> None:
         """Reject: discard the phase's changes (redo it, or skip it), or skip the next pending phase."""
         s = self.session
+        match gates.reject_means(s):
+            case Reject.NOTHING:
+                if s.stage == Stage.EXECUTING and s.active_phase is None:
+                    raise PhasegateError("There is no phase left to skip.")
+                raise PhasegateError("There is no phase to reject.")
+            case Reject.SKIP_NEXT:
+                assert s.next_pending is not None
+                await self._apply(wf.SkipPhase(s.next_pending, reason))
+                if self.session.stage == Stage.FINAL_REVIEW:
+                    await self.prepare_final_review()
+                return
+            case Reject.DISCARD:
+                pass
         active = s.active_phase
-        if s.stage == Stage.EXECUTING and active is None:
-            nxt = s.next_pending
-            if nxt is None:
-                raise PhasegateError("There is no phase left to skip.")
-            await self._apply(wf.SkipPhase(nxt, reason))
-            if self.session.stage == Stage.FINAL_REVIEW:
-                await self.prepare_final_review()
-            return
         if active is None or active.base_sha is None:
             raise PhasegateError("There is no phase to reject.")
-        await asyncio.to_thread(self.follow_user_commits)
-        await asyncio.to_thread(self.git.discard_changes, active.base_sha)
+        await self.follow_user_commits()
+        base = self.session.active_phase.base_sha if self.session.active_phase else active.base_sha
+        await asyncio.to_thread(self.git.discard_changes, base)
         await self._emit(FilesChanged(()))
         await self._apply(wf.RejectPhase(skip=skip, reason=reason))
-        why = f" Reason: {reason}" if reason else ""
-        what = "skipped" if skip else "to be redone from scratch"
-        await self.append_message(
-            {"role": "user", "content": f"[phasegate] The user rejected the {active.slug} phase; its changes were discarded and it is {what}.{why}"}
-        )
+        await self.note("phase_rejected", slug=active.slug, what="skipped" if skip else "to be redone from scratch",
+                        why=f" Reason: {reason}" if reason else "")
         if self.session.stage == Stage.FINAL_REVIEW:
             await self.prepare_final_review()
 
-    async def rollback(self, slug: str) -> str:
-        """Revert a committed phase with ``git revert`` and record it."""
+    def check_rollback(self, slug: str) -> PhaseState:
+        """Refuse (one sentence) a rollback the session could not record, before git does anything."""
         state = self._phase_or_error(slug)
         if state.status != PhaseStatus.COMMITTED:
             raise PhasegateError(f"Only a committed phase can be rolled back; {slug} is {state.status.value.replace('_', ' ')}.")
@@ -699,15 +483,19 @@ class Controller:
             raise PhasegateError(
                 f"The {self.session.active_phase.slug} phase has uncommitted work; approve or reject it before rolling back {slug}."
             )
+        return state
+
+    async def rollback(self, slug: str) -> str:
+        """Revert a committed phase with ``git revert`` and record it (the workbench's ``u`` and
+        ``phasegate rollback`` both come here)."""
+        self.check_rollback(slug)
         sha = await asyncio.to_thread(lambda: self.git.revert_phase(slug, session_id=self.session.id))
         log.info("rollback phase=%s revert=%s", slug, sha)
         await self._apply(wf.RollbackPhase(slug, revert_sha=sha))
-        await self.append_message(
-            {"role": "user", "content": f"[phasegate] The user rolled back the {slug} phase (revert commit {sha[:8]})."}
-        )
+        await self.note("rolled_back", slug=slug, sha=sha[:8])
         return sha
 
-    def _phase_or_error(self, slug: str) -> Any:
+    def _phase_or_error(self, slug: str) -> PhaseState:
         try:
             return self.session.phase_state(slug)
         except KeyError:
@@ -717,14 +505,30 @@ class Controller:
     async def reprioritize(self, order: list[str]) -> None:
         await self._apply(wf.Reprioritize(tuple(order)))
 
-    def phase_diff(self) -> str:
-        self.follow_user_commits()
-        active = self.session.active_phase
+    # ------------------------------------------------------------------ the phase's changes
+    def phase_base(self, session: Session | None = None) -> str | None:
+        """The commit the open phase's changes count from: its base, or HEAD when the user committed by
+        hand on top of it. Reads only (safe in a thread); ``follow_user_commits`` records the move."""
+        active = (session or self.session).active_phase
         if active is None or active.base_sha is None:
-            return ""
-        return self.git.phase_diff(active.base_sha)
+            return None
+        return self._base_moved_to(active.base_sha) or active.base_sha
 
-    def follow_user_commits(self) -> str | None:
+    def phase_diff(self) -> str:
+        """The open phase's diff (reads only: safe in a thread)."""
+        base = self.phase_base()
+        return self.git.phase_diff(base) if base else ""
+
+    def _base_moved_to(self, base: str) -> str | None:
+        """HEAD, when it is a descendant of ``base`` other than ``base`` itself (git reads only)."""
+        head = self.git.head_sha()
+        if head == base:
+            return None
+        if self.git._run_raw("merge-base", "--is-ancestor", base, head).returncode != 0:
+            return None
+        return head
+
+    async def follow_user_commits(self) -> str | None:
         """The user committed by hand during the phase: their commit is theirs; the phase continues from it.
 
         Otherwise the phase diff would present their commit as the model's work, and rejecting the phase
@@ -735,20 +539,17 @@ class Controller:
         active = self.session.active_phase
         if active is None or active.base_sha is None:
             return None
-        head = self.git.head_sha()
-        if head == active.base_sha:
+        head = await asyncio.to_thread(self._base_moved_to, active.base_sha)
+        if head is None:
             return None
-        if self.git._run_raw("merge-base", "--is-ancestor", active.base_sha, head).returncode != 0:
-            return None
-        active.base_sha = head
-        self.store.save(self.session)
+        await self._apply(wf.MovePhaseBase(head))
         log.info("phase_base_moved phase=%s base=%s", active.slug, head)
         return (f"You committed by hand during the {active.slug} phase (HEAD is now {head[:8]}); "
                 "the phase's changes are counted from your commit.")
 
 
-def commit_body(heading: str, report: PhaseReport | None, state: Any, overrides: list[str], blocked: list[str]) -> str:
-    """The phase commit's body: the phase report, commands run, and any overrides (DESIGN §4)."""
+def commit_body(heading: str, report: PhaseReport | None, state: PhaseState, overrides: list[str], blocked: list[str]) -> str:
+    """The phase commit's body: the phase report, commands run, and any overrides (docs/architecture.md, "Contracts")."""
     parts = [report.to_markdown(heading.split(" ", 1)[-1]) if report else f"{heading} phase (no report)\n"]
     if state.commands:
         parts.append("Commands run:\n" + "\n".join(f"- `{c.command}` → exit {c.exit_code} ({c.purpose})" for c in state.commands))

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from phasegate.app.agent.loop import AgentNotice, AgentToolFinished
 from phasegate.app.errors import PhasegateError
-from phasegate.app.session.controller import ApprovalBlocked, Controller, SessionChanged, TurnEnded
+from phasegate.app.session.controller import Controller
+from phasegate.app.session.events import SessionChanged, TurnEnded
+from phasegate.app.session.review import ApprovalBlocked
+from phasegate.phases.gates import Approve, approve_means
 from phasegate.phases.models import PhaseStatus, Stage
 from phasegate.phases.plan_markdown import render_plan
 
@@ -65,7 +68,8 @@ def printing_listener(out: TextIO, *, verbose: bool = False) -> Callable[[object
 
 
 async def drive_to_done(controller: Controller, out: TextIO = sys.stdout) -> int:
-    """Approve every gate until the session is done. Returns an exit code."""
+    """Approve every gate until the session is done (what each approval means: ``phases.gates``). Returns
+    an exit code."""
     if not controller.conversation:
         await controller.start()
     stalls = 0
@@ -76,13 +80,15 @@ async def drive_to_done(controller: Controller, out: TextIO = sys.stdout) -> int
         before = (s.stage, s.current_phase, len(s.history))
         if s.stage == Stage.RESEARCH and s.research is None:
             result = await controller.user_message("Please submit your research report with submit_research.")
-        elif s.stage == Stage.PHASE_REVIEW:
+        elif approve_means(s) == Approve.COMMIT_PHASE:
             try:
                 sha = await controller.approve()
             except ApprovalBlocked as blocked:
                 for b in blocked.blockers:
                     out.write(f"  blocked: {b.message}\n")
-                sha = await controller.approve(overrides=["approved by `phasegate demo --headless --yes`"])
+                # The review the blockers came from: the override commits it without computing it again.
+                sha = await controller.approve(overrides=["approved by `phasegate demo --headless --yes`"],
+                                               review=blocked.review)
             slug = [p for p in controller.session.phases if p.commit_sha == sha]
             out.write(f"  committed {slug[0].slug if slug else ''} as {str(sha)[:10]}\n")
             continue

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -73,8 +74,17 @@ class StoreLock:
         self.release()
 
 
+class SessionWriteRefused(PhasegateError):
+    """A session save from a thread that does not own the store: a bug, never a user's doing."""
+
+
 class SessionStore:
-    """Reads and writes one repository's sessions. Cheap to construct; creates directories on write."""
+    """Reads and writes one repository's sessions. Cheap to construct; creates directories on write.
+
+    One writer: only the thread that opened the store (or took it over with :meth:`claim`) may save a
+    session. A worker thread that saved could overwrite a newer session written on the event loop (a
+    lost update), so its save is refused (``SessionWriteRefused``) and the file is left as it was.
+    """
 
     def __init__(self, git_dir: str | os.PathLike[str]) -> None:
         self.root = Path(git_dir) / "phasegate"
@@ -82,6 +92,12 @@ class SessionStore:
         self.transcripts_dir = self.root / "transcripts"
         self.lock_path = self.root / "lock"
         self.masker = Masker()
+        self._owner = threading.get_ident()
+
+    def claim(self) -> None:
+        """Make the calling thread the one writer (the workbench opens its controller in a thread and
+        then drives it from the event loop)."""
+        self._owner = threading.get_ident()
 
     def mask(self, secret: str) -> None:
         """Also mask ``secret`` in everything written (a key given as a flag or in a config file is not in
@@ -95,6 +111,11 @@ class SessionStore:
 
     def save(self, session: Session) -> Path:
         """Write ``session`` atomically; after a crash the file holds either the old or the new version."""
+        if threading.get_ident() != self._owner:
+            raise SessionWriteRefused(
+                f"Session {session.id} was not saved: only the thread that opened the store writes sessions "
+                f"(this is {threading.current_thread().name}); a worker must post its result instead."
+            )
         path = self.session_path(session.id)
         data = session.model_dump(mode="json")
         data["schema_version"] = SCHEMA_VERSION

@@ -29,7 +29,7 @@ RESEARCH = {"understanding": [{"text": "A notes API", "evidence": "README.md"}],
 def make_app(repo: Path, base_url: str) -> Workbench:
     settings = load_settings(repo, {"base_url": base_url, "api_key": "sk-test-workbench", "model": "scripted",
                                     "max_retries": 0, "timeout_s": 5}).settings
-    return Workbench(repo, settings, task="Add users", resume=False)
+    return Workbench(repo, settings, task="Add users", resume=False, grace=0)
 
 
 def notices(app: Workbench) -> list[Notice]:

@@ -145,7 +145,7 @@ def settings_for(repo: Path, server: ScriptedServer) -> Settings:
 
 
 def make_app(repo: Path, server: ScriptedServer, *, resume: bool = False) -> Workbench:
-    return Workbench(repo, settings_for(repo, server), task=TASK, resume=resume)
+    return Workbench(repo, settings_for(repo, server), task=TASK, resume=resume, grace=0)
 
 
 async def _no_commands(request: CommandRequest) -> CommandDecision:
@@ -256,7 +256,7 @@ async def to_executing_after_migration(pilot: Pilot[Any]) -> None:
     await to_plan_review(pilot)
     await press_gate(pilot, app, "y")
     await wait_until(pilot, lambda: isinstance(app.screen, MigrationConfirmScreen), what="the migration modal")
-    await pilot.pause(0.55)  # the modal's grace period
+    await pilot.pause()  # grace=0: no grace period to wait out
     app.screen.query_one("#confirm-word", Input).value = "migrate"
     await pilot.press("enter")
     await idle(pilot, app)

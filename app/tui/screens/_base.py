@@ -14,7 +14,9 @@ from textual import on
 from textual.screen import ModalScreen
 from textual.widgets import Button
 
-GRACE_SECONDS = 0.5
+from phasegate.widgets._support import GRACE_SECONDS
+
+__all__ = ["GRACE_SECONDS", "GatedModal"]
 ResultT = TypeVar("ResultT")
 
 

@@ -15,15 +15,15 @@ from textual.widgets import Button, Label, Static
 
 from phasegate.app.tui.screens._base import GRACE_SECONDS, GatedModal
 from phasegate.phases.models import PhaseStatus, Session
+from phasegate.phases.stages import stage_label
 from phasegate.widgets._support import clean, shorten
-from phasegate.widgets.status_header import STAGE_LABELS
 
 
 def session_summary(session: Session) -> Content:
     committed = sum(1 for p in session.phases if p.status == PhaseStatus.COMMITTED)
     lines = [
         Content.assemble(("task: ", "dim"), shorten(session.task, 200) or "(none)"),
-        Content.assemble(("stage: ", "dim"), (STAGE_LABELS.get(session.stage, str(session.stage)), "bold")),
+        Content.assemble(("stage: ", "dim"), (stage_label(session.stage), "bold")),
         Content.assemble(("last saved: ", "dim"), session.updated_at.strftime("%Y-%m-%d %H:%M UTC")),
     ]
     if session.phases:
