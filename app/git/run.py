@@ -146,17 +146,18 @@ def run_in(cwd: Path, *args: str, input: bytes | None = None) -> GitResult:
 
 
 async def run_read_only(
-    cwd: Path, *args: str, timeout: float = READ_TIMEOUT_S, hide: tuple[str, ...] = ()
+    cwd: Path, *args: str, timeout: float = READ_TIMEOUT_S, hide: tuple[str, ...] = (), secret: str | None = None
 ) -> GitResult:
     """A read-only git command for async code (the model's tools): awaited, killed on timeout or cancel.
 
     Only the commands in :data:`READ_ONLY_COMMANDS` run. ``OPENAI_*``/``PHASEGATE_*`` variables and the
-    names in ``hide`` reach git blank. Output is never coloured and paths are never quoted.
+    names in ``hide`` reach git blank, and so does any variable holding ``secret`` (the API key). Output is never coloured and paths are never quoted.
     """
     command = next((a for a in args if not a.startswith("-")), "")
     if command not in READ_ONLY_COMMANDS:
         raise ValueError(f"git {command} is not a read-only command")
-    blank = {k: "" for k in os.environ if k.startswith(_HIDDEN_PREFIXES) or k in hide}
+    blank = {k: "" for k, v in os.environ.items() if k.startswith(_HIDDEN_PREFIXES) or k in hide
+             or (secret and (v == secret or (len(secret) >= 8 and secret in v)))}
     env = {**blank, "PAGER": "cat", "GIT_PAGER": "cat"}
     started = Runner(cwd).start("-c", "core.quotePath=false", "-c", "color.ui=never", *args, env=env)
     proc = _popen(started)
