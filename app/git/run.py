@@ -13,11 +13,13 @@ environment from ``os.environ`` and can only add to it, so an inherited ``GIT_IN
 ``GIT_WORK_TREE`` is overridden with the value git finds without it (the repository's own index, git dir
 and work tree). The scratch index of a phase diff or commit is passed per command (``env=``).
 
-Two entry points exist besides :class:`Runner`:
+Three entry points exist besides :class:`Runner`:
 
 - :func:`probe` runs before the workbench's first frame, where importing GitPython (~50 ms) would be
   paid on every start (``tests/test_import_hygiene.py``); it is the only call here that starts git
   through ``subprocess`` itself, with the same environment (and a real strip of the inherited variables).
+- :func:`git_version` runs ``git --version`` for ``phasegate doctor`` without GitPython, which refuses to
+  load without a git executable (:func:`gitpython` turns that into one line for the user).
 - :func:`run_read_only` is the async variant for the model's read tools (``git_log``, file listing,
   search); see ``phasegate.app.git.tools``.
 """
@@ -31,7 +33,10 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
+
+from phasegate.app.errors import PhasegateError
 
 if TYPE_CHECKING:
     import git
@@ -76,6 +81,36 @@ class GitResult:
         return self.stderr_bytes.decode("utf-8", "replace")
 
 
+def gitpython() -> ModuleType:
+    """GitPython, imported on first use (never before the first frame) with a one-line error if git is missing.
+
+    GitPython looks for the git executable when it is imported and refuses to load without one.
+    """
+    try:
+        import git as module
+    except ImportError as exc:
+        raise PhasegateError(
+            f"git cannot be run ({str(exc).strip().splitlines()[0]}); install git 2.25 or newer "
+            "(`phasegate doctor` checks it)."
+        ) from None
+    return module
+
+
+def git_version(timeout: float = 10.0) -> tuple[str | None, str]:
+    """(path of the git executable or None when there is none, its ``--version`` output).
+
+    Plain ``subprocess``: this is what tells ``phasegate doctor`` whether GitPython can load at all.
+    Raises ``OSError`` or ``subprocess.TimeoutExpired`` when the executable does not run.
+    """
+    import shutil
+
+    exe = os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or shutil.which("git")
+    if not exe:
+        return None, ""
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=timeout, check=False)
+    return exe, proc.stdout
+
+
 def git_executable() -> str:
     # The variable GitPython honours, so a user who pointed GitPython at another git keeps that git.
     return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
@@ -105,10 +140,8 @@ class Runner:
         git_dir: Path | None = None,
         index: Path | None = None,
     ) -> None:
-        import git as gitpython
-
         self.cwd = Path(cwd)
-        self.command: git.Git = command if command is not None else gitpython.Git(str(self.cwd))
+        self.command: git.Git = command if command is not None else gitpython().Git(str(self.cwd))
         work_tree = self.cwd if git_dir is not None else None
         self.command.update_environment(**environment(git_dir=git_dir, work_tree=work_tree, index=index))
 

@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git import trailers
+from phasegate.app.git import run, trailers
 from phasegate.app.git.recovery import recorded
-from phasegate.app.git.run import GitResult, Runner, run_in
+from phasegate.app.git.run import GitResult, Runner, probe, run_in
 from phasegate.app.git.trailers import (
     OVERRIDE_TRAILER,
     PHASE_TRAILER,
@@ -262,8 +262,7 @@ class GitService:
     def ensure_no_operation_in_progress(self) -> None:
         what = self.operation_in_progress()
         if what:
-            how = "git bisect reset" if what == "bisect" else f"git {what} --continue / git {what} --abort"
-            raise PhasegateError(f"A {what} is in progress in {self.root}; finish or abort it first ({how}).")
+            raise PhasegateError(_in_progress_message(what, self.root))
 
     # -- where we are ----------------------------------------------------------------------------
 
@@ -698,8 +697,7 @@ class GitService:
 
     def commit_message(self, sha: str) -> str:
         """The full message of commit ``sha`` ("" when it cannot be read)."""
-        import git as gitpython
-
+        gitpython = run.gitpython()
         try:
             with self._objects:
                 return _text(self.repo.commit(sha).message)
@@ -752,10 +750,52 @@ class GitService:
 # ------------------------------------------------------------------------------------------------ helpers
 
 
+def check_repository(path: str | os.PathLike[str], *, allow_empty: bool = False) -> None:
+    """Raise what :meth:`GitService.open` would raise for ``path``, without importing GitPython.
+
+    For the check before the workbench's first frame (``run.probe``: two ``git rev-parse``); the
+    workbench opens the service itself after it.
+    """
+    where = Path(path).expanduser()
+    if not where.exists():
+        raise NotARepositoryError(f"{where} does not exist.")
+    if not where.is_dir():
+        where = where.parent
+    found = probe(where)
+    if found.state == "not_a_repository":
+        raise NotARepositoryError(
+            f"{where.resolve()} is not inside a git repository; run `git init` there first "
+            "(phasegate keeps every approved phase as a commit)."
+        )
+    if found.state == "error":
+        raise NotARepositoryError(
+            f"{where.resolve()} cannot be opened as a git repository: {_last_line(found.message)}"
+        )
+    if found.state == "bare":
+        raise NotARepositoryError(
+            f"{where.resolve()} is a bare repository; phasegate needs a working tree — clone it and "
+            "run phasegate in the clone."
+        )
+    if found.state == "no_work_tree" or found.root is None or found.git_dir is None:
+        raise NotARepositoryError(f"{where.resolve()} is not in a working tree of a git repository.")
+    if found.state == "empty" and not allow_empty:
+        raise EmptyRepositoryError(
+            f"The repository at {found.root} has no commits yet; phasegate needs one to diff and roll "
+            "back against — commit something first, or let phasegate make an empty initial commit."
+        )
+    what = next((w for name, w in _IN_PROGRESS.items() if (found.git_dir / name).exists()), None)
+    if what:
+        raise PhasegateError(_in_progress_message(what, found.root))
+
+
+def _in_progress_message(what: str, root: Path) -> str:
+    how = "git bisect reset" if what == "bisect" else f"git {what} --continue / git {what} --abort"
+    return f"A {what} is in progress in {root}; finish or abort it first ({how})."
+
+
 def _discover(where: Path) -> git.Repo:
     """The ``git.Repo`` of the working tree containing the directory ``where``, or a one-line error."""
-    import git as gitpython
-
+    gitpython = run.gitpython()
     try:
         repo = gitpython.Repo(where, search_parent_directories=True)
     except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):

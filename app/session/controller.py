@@ -35,6 +35,7 @@ from phasegate.app.agent.loop import (
     TurnResult,
 )
 from phasegate.app.errors import PhasegateError
+from phasegate.app.git.trailers import commit_body
 from phasegate.phases import workflow as wf
 from phasegate.phases.models import (
     CommandRun,
@@ -739,7 +740,7 @@ class Controller:
         head = self.git.head_sha()
         if head == active.base_sha:
             return None
-        if self.git._run_raw("merge-base", "--is-ancestor", active.base_sha, head).returncode != 0:
+        if not self.git.is_ancestor(active.base_sha, head):
             return None
         active.base_sha = head
         self.store.save(self.session)
@@ -747,15 +748,3 @@ class Controller:
         return (f"You committed by hand during the {active.slug} phase (HEAD is now {head[:8]}); "
                 "the phase's changes are counted from your commit.")
 
-
-def commit_body(heading: str, report: PhaseReport | None, state: Any, overrides: list[str], blocked: list[str]) -> str:
-    """The phase commit's body: the phase report, commands run, and any overrides (DESIGN §4)."""
-    parts = [report.to_markdown(heading.split(" ", 1)[-1]) if report else f"{heading} phase (no report)\n"]
-    if state.commands:
-        parts.append("Commands run:\n" + "\n".join(f"- `{c.command}` → exit {c.exit_code} ({c.purpose})" for c in state.commands))
-    if state.migrations_run:
-        parts.append("Migrations run (typed confirmation):\n" + "\n".join(f"- `{m}`" for m in state.migrations_run))
-    if overrides:
-        lines = [f"- {b}" for b in blocked] + [f"- Reason: {o}" for o in overrides]
-        parts.append("Approved with override:\n" + "\n".join(lines))
-    return "\n\n".join(p.strip() for p in parts) + "\n"
