@@ -319,3 +319,20 @@ def test_the_scan_sees_a_git_call() -> None:
     tree = ast.parse("import subprocess, git\nsubprocess.run(['git', 'status'])\nasync def f():\n"
                      "    await asyncio.create_subprocess_exec('git', 'log')\nCheck('git', 'ok')\n")
     assert _starts_git(tree) == [2, 4] and _imports_gitpython(tree)
+
+
+async def test_the_tools_git_never_sees_the_api_key(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program git runs for a read (here the user's fsmonitor hook) gets the key's variables blank."""
+    dump = tmp_path / "env.txt"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\nenv > {dump}\nexit 1\n")
+    hook.chmod(0o755)
+    git(repo, "config", "core.fsmonitor", str(hook))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+    monkeypatch.setenv("DEPLOY_TOKEN", "prefix-sk-test-0123456789")
+    monkeypatch.setenv("SHOP_SECRET", "s3")
+    result = await run_read_only(repo, "status", "--porcelain", secret="sk-test-0123456789", hide=("SHOP_SECRET",))
+    assert result.ok
+    seen = dict(line.split("=", 1) for line in dump.read_text().splitlines() if "=" in line)
+    assert seen["OPENAI_API_KEY"] == seen["DEPLOY_TOKEN"] == seen["SHOP_SECRET"] == ""
+    assert seen["LC_ALL"] == "C" and seen["GIT_OPTIONAL_LOCKS"] == "0"
