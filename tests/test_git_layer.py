@@ -26,12 +26,6 @@ from phasegate.app.git.service import (
 from phasegate.app.git.trees import open_tree
 
 APP = Path(__file__).resolve().parent.parent / "app"
-# Modules that still start git themselves, each waiting for a change outside the git layer. The test
-# below fails once one of them no longer does, so this list cannot go stale.
-PENDING = {
-    # the model's read tools: to call phasegate.app.git.read_tools (git_log_for_tool and friends)
-    "agent/tools.py",
-}
 
 
 def commit_phase(service: GitService, slug: str) -> str:
@@ -299,15 +293,9 @@ def _imports_gitpython(tree: ast.Module) -> bool:
 def test_only_app_git_starts_git() -> None:
     offenders = {
         name: lines for name, tree in _modules()
-        if not name.startswith("git/") and name not in PENDING and (lines := _starts_git(tree))
+        if not name.startswith("git/") and (lines := _starts_git(tree))
     }
     assert offenders == {}
-
-
-def test_the_pending_exceptions_still_start_git() -> None:
-    """Once a pending module goes through app/git, remove it from PENDING."""
-    trees = dict(_modules())
-    assert all(_starts_git(trees[name]) for name in PENDING)
 
 
 def test_only_app_git_imports_gitpython() -> None:

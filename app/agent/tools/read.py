@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fnmatch
 import os
-import subprocess
 from pathlib import Path
+from typing import Any
 
 from phasegate.app.agent.tools.base import (
-    GIT_TIMEOUT_S,
     LIST_CAP,
     RANGED_READ_MAX_BYTES,
     SEARCH_CAP,
@@ -20,42 +18,21 @@ from phasegate.app.agent.tools.base import (
     clean_output,
     numbered,
 )
-from phasegate.app.agent.tools.shell import command_environment
 from phasegate.app.agent.workspace import is_env_file, redact_env
+from phasegate.app.git.read_tools import git_log_for_tool, grep_for_tool, list_files_for_tool
 
 
 class ReadTools(ToolHost):
-    async def _git(self, *args: str, timeout: float = GIT_TIMEOUT_S) -> tuple[int, bytes, bytes]:
-        proc = await asyncio.create_subprocess_exec(
-            "git", "-c", "core.quotePath=false", "-c", "color.ui=never", *args,
-            cwd=self.workspace.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=command_environment(dict(os.environ), self.config.api_key, self.config.secret_env_names),
-        )
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout)
-        except (TimeoutError, asyncio.CancelledError):
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-            raise
-        return proc.returncode or 0, out, err
-
-    async def _git_files(self, rel: str) -> list[str] | None:
-        """Tracked + untracked, non-ignored files under ``rel`` (None when this is not a git repository)."""
-        spec = [] if rel == "." else ["--", rel]
-        code, out, _ = await self._git("ls-files", "-z", "--cached", "--others", "--exclude-standard", *spec)
-        if code != 0:
-            return None
-        names = sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
-        # --cached still lists files deleted from the work tree; those are not there to read.
-        return [n for n in names if os.path.lexists(self.workspace.root / n)]
+    def _git_options(self) -> dict[str, Any]:
+        """What every git read of the tools hides from git's environment: the API key and named secrets."""
+        return {"hide": self.config.secret_env_names, "secret": self.config.api_key}
 
     async def _tool_list_files(self, path: str = ".", pattern: str | None = None) -> ToolResult:
         base = self.workspace.resolve(path)
         rel = self.workspace.relative(base)
         if not base.exists():
             return ToolResult(False, f"{rel} does not exist.")
-        names = await self._git_files(rel)
+        names = await list_files_for_tool(self.workspace.root, rel, **self._git_options())
         if names is None:
             names = await asyncio.to_thread(self._walk, base)
         names = [n for n in names if ".git" not in n.split("/")]
@@ -137,12 +114,8 @@ class ReadTools(ToolHost):
         spec: list[str] = []
         if path not in (None, "", "."):
             spec = ["--", self.workspace.relative(self.workspace.resolve(path))]
-        code, out, err = await self._git("grep", "-n", "-z", "-I", "-E", "--untracked", "--no-color",
-                                         "-e", pattern, *spec)
-        if code == 128 and b"not a git repository" in err:
-            # Not a repository (yet): search the directory itself; .git is still never searched.
-            code, out, err = await self._git("grep", "--no-index", "--exclude-standard", "-n", "-z", "-I", "-E",
-                                             "--no-color", "-e", pattern, *spec)
+        found = await grep_for_tool(self.workspace.root, pattern, spec[1] if spec else None, **self._git_options())
+        code, out, err = found.returncode, found.stdout_bytes, found.stderr_bytes
         if code == 1:
             return ToolResult(True, f"No matches for /{pattern}/.")
         if code != 0:
@@ -168,16 +141,6 @@ class ReadTools(ToolHost):
         return ToolResult(True, "\n".join(hits) + more)
 
     async def _tool_git_log(self, max_count: int = 10, path: str | None = None) -> ToolResult:
-        count = min(max(int(max_count), 1), 100)
-        spec: list[str] = []
-        if path not in (None, "", "."):
-            spec = ["--", self.workspace.relative(self.workspace.resolve(path))]
-        code, out, err = await self._git("log", f"--max-count={count}", "--date=short",
-                                         "--pretty=format:%h %ad %an: %s", *spec)
-        if code != 0:
-            message = err.decode("utf-8", "replace")
-            if "does not have any commits" in message or "bad default revision" in message:
-                return ToolResult(True, "The repository has no commits yet.")
-            return ToolResult(False, f"git_log failed: {message.strip().splitlines()[-1] if message.strip() else code}.")
-        text = clean_output(out.decode("utf-8", "replace")).strip()
-        return ToolResult(True, text or "No commits" + (" touch that path." if spec else " yet."))
+        rel = None if path in (None, "", ".") else self.workspace.relative(self.workspace.resolve(path))
+        answer = await git_log_for_tool(self.workspace.root, max_count=max_count, path=rel, **self._git_options())
+        return ToolResult(answer.ok, clean_output(answer.text))
