@@ -181,15 +181,17 @@ class _Differ:
                 self.schema_changes(self.schemas.compare([sa], [sb], place), path, method, loc)
 
     def responses(self, a: dict[str, Response], b: dict[str, Response], path: str, method: str) -> None:
+        ranges_folded_into: set[str] = set()
         for status in sorted(a.keys() - b.keys()):
             folded = _range_of(status)
             if folded is not None and folded in b:
                 self.emit("response-status-folded-into-range", path, method, f"response {status}", status, folded)
+                ranges_folded_into.add(folded)
             elif status.startswith("2"):
                 self.emit("response-success-status-removed", path, method, f"response {status}")
             else:
                 self.emit("response-non-success-status-removed", path, method, f"response {status}")
-        for status in sorted(b.keys() - a.keys()):
+        for status in sorted(b.keys() - a.keys() - ranges_folded_into):
             self.emit("response-status-added", path, method, f"response {status}")
         for status in sorted(a.keys() & b.keys()):
             ra, rb = a[status], b[status]
