@@ -456,8 +456,15 @@ def _show_bound(bound: tuple[float, bool] | None, upper: bool) -> Any:
 def _sorted_sets(node: Any) -> Any:
     """A schema with its set-like lists sorted, so that reordering them does not change its identity."""
     if isinstance(node, dict):
-        return {k: (sorted(map(_canon, v)) if k in ("required", "enum", "type") and isinstance(v, list)
-                    else _sorted_sets(v)) for k, v in node.items()}
+        out = {}
+        for k, v in node.items():
+            if k in ("required", "enum", "type") and isinstance(v, list):
+                out[k] = sorted(map(_canon, v))
+            elif k in ("oneOf", "anyOf", "allOf") and isinstance(v, list):
+                out[k] = sorted(_canon(_sorted_sets(x)) for x in v)
+            else:
+                out[k] = _sorted_sets(v)
+        return out
     if isinstance(node, list):
         return [_sorted_sets(x) for x in node]
     return node
