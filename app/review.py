@@ -41,11 +41,10 @@ def review_facts(controller: Controller) -> ReviewFacts:
     root = controller.git.root
     try:
         before, after = specs_at(root, active.base_sha), specs_at(root, None)
-        for path in sorted(before.keys() | after.keys()):
-            facts.findings += [f.to_json() for f in contract_findings(before.get(path) or {}, after.get(path) or {}, path)]
-        facts.contract_changes = {
-            path: [c.to_json() for c in changes] for path, changes in diff_revisions(root, active.base_sha, None).items()
-        }
+        per_spec = diff_revisions(root, active.base_sha, None)  # one diff, with refs into other files resolved
+        for path, changes in per_spec.items():
+            facts.findings += [f.to_json() for f in contract_findings(before.get(path) or {}, after.get(path) or {}, path, changes)]
+        facts.contract_changes = {path: [c.to_json() for c in changes] for path, changes in per_spec.items()}
     except Exception as exc:  # a broken spec must not block the review; say it instead
         facts.findings.append(
             {"kind": "contract_unreadable", "severity": "low", "path": "", "line": 0, "message": f"API contract not compared: {exc}", "evidence": ""}
