@@ -299,3 +299,11 @@ def test_findings_block_only_errors() -> None:
         ("breaking_api_change_without_version_bump", "high", "GET /pets/{petId}")]
     assert "[request-parameter-added-required]" in findings[0].message
     assert changes[0].to_json()["explanation"] == RULES["request-parameter-removed"].explanation
+
+
+def test_two_alternatives_naming_the_same_schemes_are_told_apart_by_scopes() -> None:
+    # found by the reordering property: [key + oauth] or [key + oauth[read]] reordered is no change
+    two = security({"key": [], "oauth": []}, {"key": [], "oauth": ["read"]})
+    assert diff_contracts(spec(two), spec(security({"key": [], "oauth": ["read"]}, {"key": [], "oauth": []}))) == []
+    one = security({"key": [], "oauth": ["read"]})
+    assert {(c.id, c.level) for c in diff_contracts(spec(two), spec(one))} == {("security-alternative-removed", "error")}

@@ -44,6 +44,9 @@ class Refs:
         self._files: dict[str, Resource[Any]] = {}
         self.root_uri = uri_for(path)
         self.problems: list[str] = []
+        # every reference is looked up once: a 2,000-operation spec names the same components thousands
+        # of times, and the resolver ``referencing`` returns carries the lookup history with it
+        self._lookups: dict[str, tuple[Any, Ctx]] = {}
         registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
         self._registry = registry.with_resource(self.root_uri, Resource(contents=doc, specification=_SPEC))
         self.root: Ctx = (self._registry.resolver(base_uri=self.root_uri), self.root_uri)
@@ -74,6 +77,11 @@ class Refs:
                 self.problems.append(f"reference loop at {ref}")
                 return {}, ctx, uri
             resolver, base = ctx
+            uri = urljoin(base, ref)
+            known = self._lookups.get(uri)
+            if known is not None:
+                node, ctx = known
+                continue
             try:
                 resolved = resolver.lookup(ref)
             except Unresolvable:
@@ -82,7 +90,7 @@ class Refs:
             except Exception as exc:  # a malformed pointer in user data: say it, do not crash the review
                 self.problems.append(f"bad reference {ref}: {exc}")
                 return {}, ctx, uri
-            uri = urljoin(base, ref)
             ctx = (resolved.resolver, uri.split("#", 1)[0])
             node = resolved.contents
+            self._lookups[uri] = (node, ctx)
         return node, ctx, uri

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urljoin
 
 from phasegate.app.analyzers.contract.model import SchemaRef
 from phasegate.app.analyzers.contract.refs import Refs
@@ -80,14 +81,19 @@ class SchemaComparer:
 
     def __init__(self, refs_a: Refs, refs_b: Refs) -> None:
         self._refs = {"a": refs_a, "b": refs_b}
-        self._views: dict[tuple[str, tuple[tuple[int, str], ...]], View] = {}
+        self._views: dict[tuple[str, tuple[int | str, ...]], View] = {}
         self._memo: dict[tuple[str, str, str], list[Raw]] = {}
         self._open: set[tuple[str, str, str]] = set()
+        self._ref_free: dict[int, bool] = {}
 
     # -- reading ------------------------------------------------------------------------------------
 
     def view(self, side: str, schemas: list[SchemaRef]) -> View:
-        cache_key = (side, tuple((id(s.node), s.ctx[1]) for s in schemas))
+        # a reference is known by the URI it points to, anything else by the node itself (the documents
+        # stay alive while they are compared, so ids are stable)
+        cache_key = (side, tuple(
+            urljoin(s.ctx[1], s.node["$ref"]) if isinstance(s.node, dict) and isinstance(s.node.get("$ref"), str)
+            else id(s.node) for s in schemas))
         found = self._views.get(cache_key)
         if found is None:
             found = self._views[cache_key] = self._build(side, schemas)
@@ -187,7 +193,22 @@ class SchemaComparer:
 
     # -- comparing ----------------------------------------------------------------------------------
 
+    def _same(self, a: list[SchemaRef], b: list[SchemaRef]) -> bool:
+        """Both sides are one identical schema without references: nothing can differ below (C-speed ``==``)."""
+        if len(a) != 1 or len(b) != 1:
+            return False
+        na, _, _ = self._refs["a"].deref(a[0].node, a[0].ctx)
+        nb, _, _ = self._refs["b"].deref(b[0].node, b[0].ctx)
+        if na is not nb and na != nb:
+            return False
+        free = self._ref_free.get(id(na))
+        if free is None:
+            free = self._ref_free[id(na)] = '"$ref"' not in json.dumps(na, default=str)
+        return free
+
     def compare(self, a: list[SchemaRef], b: list[SchemaRef], place: str, depth: int = 0) -> list[Raw]:
+        if self._same(a, b):
+            return []
         va, vb = self.view("a", a), self.view("b", b)
         memo_key = (va.key, vb.key, place) if va.key and vb.key else None
         if memo_key is not None:
@@ -333,6 +354,8 @@ class SchemaComparer:
         for name in sorted(va.properties.keys() | vb.properties.keys()):
             pa, pb = va.properties.get(name), vb.properties.get(name)
             a_req, b_req = name in va.required, name in vb.required
+            if pa and pb and a_req == b_req and self._same(pa, pb):
+                continue
             a_view = self.view("a", pa) if pa else None
             b_view = self.view("b", pb) if pb else None
             # a readOnly property is never sent, a writeOnly one never read: invisible in that direction
