@@ -16,7 +16,6 @@ def _bench_importable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_generated_api_is_deterministic_and_evolves_with_breaking_changes() -> None:
     from bench.bench_contract import evolve, generate
-
     from phasegate.app.analyzers.openapi import diff_contracts
 
     a = generate(50)

@@ -18,12 +18,12 @@ CAT = {"$ref": "#/components/schemas/Cat"}
 DOG = {"$ref": "#/components/schemas/Dog"}
 HOUND = {"$ref": "#/components/schemas/Hound"}
 S = {"type": "string"}
-I = {"type": "integer"}
+INT = {"type": "integer"}
 
 # suffix: (before, after, reverse suffix, level when clients send it, level when clients read it)
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, str]] = {
-    "type-changed": (I, S, "type-changed", "error", "error"),
-    "type-widened": (I, {"type": "number"}, "type-narrowed", "info", "error"),
+    "type-changed": (INT, S, "type-changed", "error", "error"),
+    "type-widened": (INT, {"type": "number"}, "type-narrowed", "info", "error"),
     "type-narrowed": ({"type": ["string", "integer"]}, S, "type-widened", "error", "info"),
     "format-changed": ({**S, "format": "date"}, {**S, "format": "date-time"}, "format-changed", "error", "error"),
     "format-added": (S, {**S, "format": "uuid"}, "format-removed", "error", "info"),
@@ -36,17 +36,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, str]] = {
     "max-length-added": (S, {**S, "maxLength": 20}, "max-length-removed", "error", "info"),
     "min-length-increased": ({**S, "minLength": 1}, {**S, "minLength": 3}, "min-length-decreased", "error", "info"),
     "min-length-added": (S, {**S, "minLength": 3}, "min-length-removed", "error", "info"),
-    "max-decreased": ({**I, "maximum": 100}, {**I, "maximum": 10}, "max-increased", "error", "info"),
-    "max-added": (I, {**I, "maximum": 100}, "max-removed", "error", "info"),
-    "max-became-exclusive": ({**I, "maximum": 10}, {**I, "maximum": 10, "exclusiveMaximum": True},
+    "max-decreased": ({**INT, "maximum": 100}, {**INT, "maximum": 10}, "max-increased", "error", "info"),
+    "max-added": (INT, {**INT, "maximum": 100}, "max-removed", "error", "info"),
+    "max-became-exclusive": ({**INT, "maximum": 10}, {**INT, "maximum": 10, "exclusiveMaximum": True},
                              "max-became-inclusive", "error", "info"),
-    "min-increased": ({**I, "minimum": 0}, {**I, "minimum": 1}, "min-decreased", "error", "info"),
-    "min-added": (I, {**I, "minimum": 0}, "min-removed", "error", "info"),
-    "min-became-exclusive": ({**I, "minimum": 0}, {**I, "exclusiveMinimum": 0}, "min-became-inclusive",
+    "min-increased": ({**INT, "minimum": 0}, {**INT, "minimum": 1}, "min-decreased", "error", "info"),
+    "min-added": (INT, {**INT, "minimum": 0}, "min-removed", "error", "info"),
+    "min-became-exclusive": ({**INT, "minimum": 0}, {**INT, "exclusiveMinimum": 0}, "min-became-inclusive",
                              "error", "info"),
-    "multiple-of-added": (I, {**I, "multipleOf": 5}, "multiple-of-removed", "error", "info"),
-    "multiple-of-narrowed": ({**I, "multipleOf": 5}, {**I, "multipleOf": 10}, "multiple-of-widened", "error", "info"),
-    "multiple-of-changed": ({**I, "multipleOf": 3}, {**I, "multipleOf": 5}, "multiple-of-changed", "error", "error"),
+    "multiple-of-added": (INT, {**INT, "multipleOf": 5}, "multiple-of-removed", "error", "info"),
+    "multiple-of-narrowed": ({**INT, "multipleOf": 5}, {**INT, "multipleOf": 10}, "multiple-of-widened", "error", "info"),
+    "multiple-of-changed": ({**INT, "multipleOf": 3}, {**INT, "multipleOf": 5}, "multiple-of-changed", "error", "error"),
     "max-items-decreased": ({"type": "array", "items": S, "maxItems": 100},
                             {"type": "array", "items": S, "maxItems": 10}, "max-items-increased", "error", "info"),
     "max-items-added": ({"type": "array", "items": S}, {"type": "array", "items": S, "maxItems": 10},
@@ -85,7 +85,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, str]] = {
         {"oneOf": [CAT, HOUND], "discriminator": {"propertyName": "kind",
                                                   "mapping": {"dog": "#/components/schemas/Hound"}}},
         "discriminator-mapping-changed", "error", "error"),
-    "default-changed": ({**I, "default": 10}, {**I, "default": 20}, "default-changed", "warning", "info"),
+    "default-changed": ({**INT, "default": 10}, {**INT, "default": 20}, "default-changed", "warning", "info"),
 }
 
 
@@ -145,9 +145,9 @@ def test_openapi_31_exclusive_bounds_and_null_type() -> None:
         spec["openapi"] = "3.1.0"
         return spec
 
-    assert _found(doc31({**I, "maximum": 10}), doc31({**I, "exclusiveMaximum": 10})) == {
+    assert _found(doc31({**INT, "maximum": 10}), doc31({**INT, "exclusiveMaximum": 10})) == {
         ("request-parameter-max-became-exclusive", "error", "query parameter q")}
-    assert _found(doc31({**I, "exclusiveMaximum": 10}), doc31({**I, "exclusiveMaximum": 5})) == {
+    assert _found(doc31({**INT, "exclusiveMaximum": 10}), doc31({**INT, "exclusiveMaximum": 5})) == {
         ("request-parameter-max-decreased", "error", "query parameter q")}
     # 3.0's nullable and 3.1's null type say the same: no change
     assert _found(_doc("response-property", {**S, "nullable": True}), doc31({"type": ["string", "null"]}, "response-property")) == set()

@@ -187,11 +187,13 @@ def _operation(doc: dict[str, Any], refs: Refs, version: str, raw_path: str, met
         params[key] = built  # an operation's parameter overrides the path item's of the same key
     if form:
         media = "multipart/form-data" if "multipart/form-data" in consumes else "application/x-www-form-urlencoded"
-        form_schema = {"type": "object", "properties": {}, "required": []}
+        form_props: dict[str, Any] = {}
+        form_required: list[str] = []
         for p, s in form:
-            form_schema["properties"][p.name] = s.node if s else {}
+            form_props[p.name] = s.node if s else {}
             if p.required:
-                form_schema["required"].append(p.name)
+                form_required.append(p.name)
+        form_schema = {"type": "object", "properties": form_props, "required": form_required}
         body = Body(any(p.required for p, _ in form), {media: Media(SchemaRef(form_schema, ctx))})
     if version != "2.0" and op.get("requestBody") is not None:
         raw_body, bctx, _ = refs.deref(op.get("requestBody"), ctx)

@@ -48,7 +48,7 @@ class Refs:
         # of times, and the resolver ``referencing`` returns carries the lookup history with it
         self._lookups: dict[str, tuple[Any, Ctx]] = {}
         registry: Registry[Any] = Registry(retrieve=self._retrieve)  # type: ignore[call-arg]
-        self._registry = registry.with_resource(self.root_uri, Resource(contents=doc, specification=_SPEC))
+        self._registry = registry.with_resource(self.root_uri, _SPEC.create_resource(doc))
         self.root: Ctx = (self._registry.resolver(base_uri=self.root_uri), self.root_uri)
 
     def _retrieve(self, uri: str) -> Resource[Any]:
@@ -59,7 +59,7 @@ class Refs:
             contents = self._load(uri[len("file:///"):])
             if contents is None:
                 raise Unresolvable(ref=uri)
-            found = self._files[uri] = Resource(contents=contents, specification=_SPEC)
+            found = self._files[uri] = _SPEC.create_resource(contents)
         return found
 
     def deref(self, node: Any, ctx: Ctx) -> tuple[Any, Ctx, str | None]:
