@@ -1,12 +1,17 @@
 """Score the API contract diff on the labelled pairs of bench/corpus/contract_pairs/.
 
-``python bench/corpus/score_contract.py [--before-rev REV] [--pairs DIR] [-v]``
+``python bench/corpus/score_contract.py [--before-rev REV] [--pairs DIR] [-v] [--history DIR]``
 
 For each pair, a *detection* is at least one breaking change (level error; before issue 18, a change
 marked ``breaking``). Prints, per kind and overall, the detection rate on the incompatible pairs and
 the false-flag rate on the compatible ones, for the diff at ``--before-rev`` (default: the commit before
 issue 18, whose ``app/analyzers/openapi.py`` is loaded from git) and for the diff of this checkout; and
 for this checkout, how many pairs report every rule id they were written for.
+
+``--history DIR`` also scores real spec histories: for each truth file of ``bench/corpus/truth/contract/``
+whose revisions are present under ``DIR/<repo name>/<rev>/`` (skipped when absent), the error-level
+changes between consecutive revisions against the ones verified by reading the diffs (recall and
+precision of (rule id, method, path, location)).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = Path(__file__).resolve().parent / "contract_pairs"
+TRUTH = Path(__file__).resolve().parent / "truth" / "contract"
 BEFORE_REV = "9295277"  # main before issue 18: the first contract diff
 
 Diff = Callable[[dict[str, Any]], list[Any]]
@@ -57,7 +63,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--before-rev", default=BEFORE_REV)
     parser.add_argument("--pairs", type=Path, default=PAIRS)
     parser.add_argument("-v", "--verbose", action="store_true", help="list every pair that is scored wrong")
+    parser.add_argument("--history", type=Path, help="folder of working copies, e.g. /work/corpus/contract")
     args = parser.parse_args(argv)
+    if args.history:
+        score_history(args.history)
     pairs = [load(p) for p in sorted(args.pairs.glob("*.yaml"))]
     before = old_diff(args.before_rev)
     runs: dict[str, Callable[[dict[str, Any]], list[Any]]] = {
@@ -105,6 +114,33 @@ def main(argv: list[str]) -> int:
             print("\n".join(wrong))
         print()
     return 0
+
+
+def score_history(root: Path) -> None:
+    import json
+
+    from phasegate.app.analyzers.openapi import diff_contracts, parse_spec_text
+
+    for truth_path in sorted(TRUTH.glob("*.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        base = root / truth_path.stem
+        if not base.is_dir():
+            print(f"{truth['repository']}: no working copy under {base}, skipped\n")
+            continue
+        tp = fp = fn = 0
+        for pair in truth["pairs"]:
+            a, b = (base / pair[side] / pair["file"] for side in ("before", "after"))
+            docs = [parse_spec_text(p.read_text(encoding="utf-8"), p.name) for p in (a, b)]
+            got = {(c.id, c.method, c.path, c.location) for c in diff_contracts(*docs, path_a=pair["file"])
+                   if c.breaking}
+            want = {tuple(e) for e in pair["errors"]}
+            tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+            for extra in sorted(got - want, key=str):
+                print(f"  unexpected {pair['before']}..{pair['after']}: {extra}")
+            for missing in sorted(want - got, key=str):
+                print(f"  missed     {pair['before']}..{pair['after']}: {missing}")
+        print(f"{truth['repository']} ({len(truth['pairs'])} revision pairs): breaking changes recall "
+              f"{_rate(tp, tp + fn)}, precision {_rate(tp, tp + fp)}\n")
 
 
 def _rate(hit: int, total: int) -> str:
