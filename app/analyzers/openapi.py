@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from phasegate.app.analyzers._files import Tree, is_vendored, open_tree
+from phasegate.app.analyzers.api_model import ApiEndpoint
 from phasegate.app.analyzers.contract import model
 from phasegate.app.analyzers.contract.diff import ContractChange, collector_paused, diff
 from phasegate.app.analyzers.security import Finding
 
 __all__ = ["ContractChange", "contract_findings", "diff_contracts", "diff_revisions", "endpoints", "find_specs",
-           "load_spec", "parse_spec_text", "specs_at", "version_bumped"]
+           "inventory_spec", "load_spec", "parse_spec_text", "specs_at", "version_bumped"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # A spec announces itself in its first lines: ``openapi: 3.x`` or ``swagger: "2.0"`` (YAML or JSON).
@@ -170,6 +171,36 @@ def diff_contracts(a: dict[str, Any], b: dict[str, Any], *, path_a: str = "opena
     with collector_paused():
         before, after = model.build(a, path_a, load_a), model.build(b, path_b or path_a, load_b)
     return diff(before, after)
+
+
+def inventory_spec(endpoints: Iterable[ApiEndpoint], models: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI 3.1 document for a code-derived endpoint inventory, so the same rules judge it.
+
+    Each endpoint becomes an operation with its path parameters; where the inventory names a request or
+    response model and ``models`` holds its JSON schema (by model name), the body refers to it, so
+    removed operations, changed path templates and the model's property changes are reported exactly as
+    for a written spec. ``ANY`` stands for every method; gRPC (``RPC``) methods are left out.
+    """
+    models = models or {}
+    paths: dict[str, dict[str, Any]] = {}
+    for ep in endpoints:
+        methods = list(METHODS[:7]) if ep.method.upper() == "ANY" else [ep.method.lower()]
+        for method in methods:
+            if method not in METHODS:
+                continue
+            op: dict[str, Any] = {
+                "parameters": [{"name": n, "in": "path", "required": True, "schema": {}} for n in ep.params],
+                "responses": {"default": {"description": "response"}},
+            }
+            if ep.request and ep.request in models:
+                op["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{ep.request}"}}}}
+            if ep.response and ep.response in models:
+                op["responses"]["default"]["content"] = {"application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{ep.response}"}}}
+            paths.setdefault(ep.path, {})[method] = op
+    return {"openapi": "3.1.0", "info": {"title": "code", "version": "0"}, "paths": paths,
+            "components": {"schemas": dict(models)}}
 
 
 def version_bumped(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -165,3 +165,24 @@ def test_openapi_31_and_30_of_the_same_api_do_not_differ() -> None:
 def test_unresolvable_reference_is_not_a_crash() -> None:
     broken = _tree_spec({"$ref": "missing.yaml#/Nope"})
     assert diff_contracts(broken, copy.deepcopy(broken)) == []
+
+
+def test_code_derived_inventory_is_judged_by_the_same_rules() -> None:
+    from phasegate.app.analyzers.api_model import ApiEndpoint
+    from phasegate.app.analyzers.openapi import inventory_spec
+
+    def ep(method: str, path: str, params: list[str], response: str | None = None) -> ApiEndpoint:
+        return ApiEndpoint(method=method, path=path, params=params, file="app/routes.py", line=3,
+                           framework="fastapi", response=response)
+
+    user = {"type": "object", "required": ["id", "email"], "properties": {
+        "id": {"type": "integer"}, "email": {"type": "string"}}}
+    before = inventory_spec([ep("GET", "/users/{user_id}", ["user_id"], "User"), ep("DELETE", "/users/{user_id}",
+                                                                                    ["user_id"])], {"User": user})
+    slim = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
+    after = inventory_spec([ep("GET", "/users/{id}", ["id"], "User")], {"User": slim})
+    assert _ids(diff_contracts(before, after)) == {
+        ("path-parameter-renamed", "info", ""),
+        ("operation-removed", "error", ""),
+        ("response-required-property-removed", "error", "response default application/json: email"),
+    }

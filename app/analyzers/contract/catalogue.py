@@ -373,6 +373,9 @@ such as `owner.name` or `tags[]`, or `<oneOf Cat>` inside an alternative), the v
 - Reordering anything (keys, parameters, `required`, enum values, `oneOf` alternatives, security
   alternatives) reports nothing: alternatives are matched by the schema they reference, their title or
   their content.
+- A contract derived from code (the endpoint inventory, `app/analyzers/api_model.py: ApiEndpoint`) is
+  judged by the same rules through `app/analyzers/openapi.py: inventory_spec`: its operations and path
+  templates always, its request and response bodies where the inventory knows the models' schemas.
 - Security is the effective requirement of each operation (its own `security`, else the spec's).
   Alternatives are matched by the set of schemes they name; `{}` among them means anonymous calls are
   allowed.
