@@ -1,38 +1,38 @@
-"""API contract diff over OpenAPI 3 documents (YAML or JSON), at any git revision.
+"""API contract diff over OpenAPI 3.0/3.1 and Swagger 2.0 documents (YAML or JSON), at any git revision.
 
-A spec is reduced to its endpoints: for each path and method, the parameters (name, location,
-required, type) and the request and response bodies flattened to dotted field paths with their type
-and whether they are required (``$ref``s resolved, ``allOf`` merged). Diffing two reductions tells
-a client-visible story: removing a path or method, a new required parameter or request field, a
-removed response field or a changed type breaks clients; additions do not. A breaking change without
-an ``info.version`` bump is a high finding for the phase review.
+The comparison itself lives in ``app/analyzers/contract/``: specs are normalised to one shape
+(``contract/model.py``), ``$ref``s followed with the ``referencing`` library, also into other files of
+the same tree (``contract/refs.py``), schemas compared in the direction a client meets them
+(``contract/schemas.py``), and every change carries a rule of the catalogue with its level
+(``contract/catalogue.py``, documented in docs/contract-checks.md). Only **error** changes are
+breaking: without an ``info.version`` bump each is a high finding that blocks the phase review;
+warnings are shown and do not block.
+
+``endpoints`` and ``flatten_schema`` keep the first, summary view of a spec (fields flattened to dotted
+paths) for callers that show a spec's shape.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from phasegate.app.analyzers._files import Tree, is_vendored, open_tree
+from phasegate.app.analyzers.api_model import ApiEndpoint
+from phasegate.app.analyzers.contract import model
+from phasegate.app.analyzers.contract.diff import ContractChange, collector_paused, diff
 from phasegate.app.analyzers.security import Finding
 
+__all__ = ["ContractChange", "contract_findings", "diff_contracts", "diff_revisions", "endpoints", "find_specs",
+           "inventory_spec", "load_spec", "parse_spec_text", "specs_at", "version_bumped"]
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_OPENAPI_HEAD_RE = re.compile(r"""(?m)(?:^|[{,])\s*["']?openapi["']?\s*:\s*["']?3""")
+# A spec announces itself in its first lines: ``openapi: 3.x`` or ``swagger: "2.0"`` (YAML or JSON).
+_OPENAPI_HEAD_RE = re.compile(r"""(?m)(?:^|[{,])\s*["']?(?:openapi["']?\s*:\s*["']?3|swagger["']?\s*:\s*["']?2)""")
 _MAX_DEPTH = 8
-
-
-@dataclass(frozen=True)
-class ContractChange:
-    kind: str
-    path: str
-    method: str | None
-    detail: str
-    breaking: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass
@@ -56,7 +56,9 @@ def parse_spec_text(text: str, path: str = "openapi.yaml") -> dict[str, Any]:
             return data
     import yaml
 
-    data = yaml.safe_load(text)
+    # libyaml's loader when PyYAML was built with it: a 5 MB spec parses in seconds, not half a minute
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above
     return data if isinstance(data, dict) else {}
 
 
@@ -158,76 +160,47 @@ def endpoints(doc: dict[str, Any]) -> dict[tuple[str, str], Endpoint]:
     return out
 
 
-def diff_contracts(a: dict[str, Any], b: dict[str, Any]) -> list[ContractChange]:
-    """Client-visible changes from spec ``a`` to spec ``b``, each marked breaking or not."""
-    ea, eb = endpoints(a), endpoints(b)
-    changes: list[ContractChange] = []
-    paths_a = {p for p, _ in ea}
-    paths_b = {p for p, _ in eb}
-    for path in sorted(paths_a - paths_b):
-        changes.append(ContractChange("path_removed", path, None, f"path {path} removed", True))
-    for path in sorted(paths_b - paths_a):
-        changes.append(ContractChange("path_added", path, None, f"path {path} added", False))
-    for key in sorted(ea.keys() | eb.keys()):
-        path, method = key
-        if path not in paths_a or path not in paths_b:
-            continue
-        if key not in eb:
-            changes.append(ContractChange("method_removed", path, method, f"{method.upper()} {path} removed", True))
-        elif key not in ea:
-            changes.append(ContractChange("method_added", path, method, f"{method.upper()} {path} added", False))
-        else:
-            changes.extend(_diff_endpoint(ea[key], eb[key]))
-    return changes
+def diff_contracts(a: dict[str, Any], b: dict[str, Any], *, path_a: str = "openapi.yaml",
+                   path_b: str | None = None, load_a: Callable[[str], Any] | None = None,
+                   load_b: Callable[[str], Any] | None = None) -> list[ContractChange]:
+    """Client-visible changes from spec ``a`` to spec ``b``, each with its rule id and level.
+
+    ``path_a``/``path_b`` are the specs' paths in their trees and ``load_a``/``load_b`` read another file
+    of the same tree (a path -> its parsed document or None), so that ``$ref``s into other files resolve.
+    """
+    with collector_paused():
+        before, after = model.build(a, path_a, load_a), model.build(b, path_b or path_a, load_b)
+    return diff(before, after)
 
 
-def _diff_endpoint(a: Endpoint, b: Endpoint) -> list[ContractChange]:
-    out: list[ContractChange] = []
+def inventory_spec(endpoints: Iterable[ApiEndpoint], models: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI 3.1 document for a code-derived endpoint inventory, so the same rules judge it.
 
-    def add(kind: str, detail: str, breaking: bool) -> None:
-        out.append(ContractChange(kind, a.path, a.method, detail, breaking))
-
-    for name, info in b.params.items():
-        old = a.params.get(name)
-        if old is None:
-            add("param_required" if info["required"] else "param_added",
-                f"{'required' if info['required'] else 'optional'} parameter {name} added", info["required"])
-        elif info["required"] and not old["required"]:
-            add("param_required", f"parameter {name} became required", True)
-        elif info["type"] != old["type"]:
-            add("param_type_changed", f"parameter {name}: {old['type']} -> {info['type']}", True)
-    for name in a.params.keys() - b.params.keys():
-        add("param_removed", f"parameter {name} removed", False)
-    if b.request_required and not a.request_required and a.request == {}:
-        add("request_body_required", "request body became required", True)
-    for name, info in b.request.items():
-        old = a.request.get(name)
-        if old is None:
-            add("request_field_required" if info["required"] else "request_field_added",
-                f"{'required' if info['required'] else 'optional'} request field {name} added", info["required"])
-        elif info["required"] and not old["required"]:
-            add("request_field_required", f"request field {name} became required", True)
-        elif info["type"] != old["type"]:
-            add("request_type_changed", f"request field {name}: {old['type']} -> {info['type']}", True)
-    for name in a.request.keys() - b.request.keys():
-        add("request_field_removed", f"request field {name} removed", False)
-    for status in sorted(a.responses.keys() | b.responses.keys()):
-        old_fields, new_fields = a.responses.get(status), b.responses.get(status)
-        if new_fields is None:
-            add("response_removed", f"response {status} removed", status.startswith("2"))
-            continue
-        if old_fields is None:
-            add("response_added", f"response {status} added", False)
-            continue
-        for name in sorted(old_fields.keys() - new_fields.keys()):
-            add("response_field_removed", f"response {status} field {name} removed", True)
-        for name in sorted(new_fields.keys() - old_fields.keys()):
-            add("response_field_added", f"response {status} field {name} added", False)
-        for name in sorted(old_fields.keys() & new_fields.keys()):
-            if old_fields[name]["type"] != new_fields[name]["type"]:
-                add("response_type_changed",
-                    f"response {status} field {name}: {old_fields[name]['type']} -> {new_fields[name]['type']}", True)
-    return out
+    Each endpoint becomes an operation with its path parameters; where the inventory names a request or
+    response model and ``models`` holds its JSON schema (by model name), the body refers to it, so
+    removed operations, changed path templates and the model's property changes are reported exactly as
+    for a written spec. ``ANY`` stands for every method; gRPC (``RPC``) methods are left out.
+    """
+    models = models or {}
+    paths: dict[str, dict[str, Any]] = {}
+    for ep in endpoints:
+        methods = list(METHODS[:7]) if ep.method.upper() == "ANY" else [ep.method.lower()]
+        for method in methods:
+            if method not in METHODS:
+                continue
+            op: dict[str, Any] = {
+                "parameters": [{"name": n, "in": "path", "required": True, "schema": {}} for n in ep.params],
+                "responses": {"default": {"description": "response"}},
+            }
+            if ep.request and ep.request in models:
+                op["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{ep.request}"}}}}
+            if ep.response and ep.response in models:
+                op["responses"]["default"]["content"] = {"application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{ep.response}"}}}
+            paths.setdefault(ep.path, {})[method] = op
+    return {"openapi": "3.1.0", "info": {"title": "code", "version": "0"}, "paths": paths,
+            "components": {"schemas": dict(models)}}
 
 
 def version_bumped(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -235,9 +208,14 @@ def version_bumped(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return str((a.get("info") or {}).get("version")) != str((b.get("info") or {}).get("version"))
 
 
-def contract_findings(a: dict[str, Any], b: dict[str, Any], spec_path: str) -> list[Finding]:
-    """Review findings: each breaking change, high when the spec's version was not bumped."""
-    changes = [c for c in diff_contracts(a, b) if c.breaking]
+def contract_findings(a: dict[str, Any], b: dict[str, Any], spec_path: str,
+                      changes: list[ContractChange] | None = None) -> list[Finding]:
+    """Review findings: each breaking (error-level) change, high when the spec's version was not bumped.
+
+    Warnings and infos are not findings: they are shown with the contract changes and never block.
+    ``changes`` may pass an already computed diff of the same two specs (with cross-file refs resolved).
+    """
+    changes = [c for c in (diff_contracts(a, b, path_a=spec_path) if changes is None else changes) if c.breaking]
     if not changes:
         return []
     bumped = version_bumped(a, b)
@@ -246,7 +224,7 @@ def contract_findings(a: dict[str, Any], b: dict[str, Any], spec_path: str) -> l
             kind="breaking_api_change" if bumped else "breaking_api_change_without_version_bump",
             severity="medium" if bumped else "high",
             path=spec_path, line=0,
-            message=f"Breaking API change: {c.detail}" + ("" if bumped else " (info.version not bumped)"),
+            message=f"Breaking API change [{c.id}]: {c.detail}" + ("" if bumped else " (info.version not bumped)"),
             evidence=f"{(c.method or '').upper()} {c.path}".strip(),
         )
         for c in changes
@@ -254,7 +232,7 @@ def contract_findings(a: dict[str, Any], b: dict[str, Any], spec_path: str) -> l
 
 
 def find_specs(tree: Tree) -> list[str]:
-    """Paths of the OpenAPI 3 documents in a tree (recognised by their ``openapi: 3`` key)."""
+    """Paths of the OpenAPI 3 and Swagger 2 documents in a tree (by their ``openapi: 3``/``swagger: 2`` key)."""
     found = []
     for path in tree.paths():
         if not path.lower().endswith((".yaml", ".yml", ".json")) or is_vendored(path):
@@ -266,7 +244,7 @@ def find_specs(tree: Tree) -> list[str]:
 
 
 def specs_at(root_or_repo: object, rev: str | None = None) -> dict[str, dict[str, Any]]:
-    """Every OpenAPI 3 spec of the working tree or of ``rev``, by path."""
+    """Every OpenAPI 3 / Swagger 2 spec of the working tree or of ``rev``, by path."""
     tree = open_tree(root_or_repo, rev)
     try:
         return {p: parse_spec_text(tree.read_text(p, None) or "", p) for p in find_specs(tree)}
@@ -284,12 +262,35 @@ def load_spec(root_or_repo: object, path: str, rev: str | None = None) -> dict[s
     return None if text is None else parse_spec_text(text, path)
 
 
+def _loader(tree: Tree) -> Callable[[str], Any]:
+    cache: dict[str, Any] = {}
+
+    def load(path: str) -> Any:
+        if path not in cache:
+            text = tree.read_text(path, None)
+            cache[path] = None if text is None else parse_spec_text(text, path)
+        return cache[path]
+
+    return load
+
+
 def diff_revisions(root_or_repo: object, rev_a: str, rev_b: str | None) -> dict[str, list[ContractChange]]:
-    """Contract changes per spec path between two revisions (``rev_b=None``: the working tree)."""
-    a, b = specs_at(root_or_repo, rev_a), specs_at(root_or_repo, rev_b)
-    out: dict[str, list[ContractChange]] = {}
-    for path in sorted(a.keys() | b.keys()):
-        changes = diff_contracts(a.get(path) or {}, b.get(path) or {})
-        if changes:
-            out[path] = changes
-    return out
+    """Contract changes per spec path between two revisions (``rev_b=None``: the working tree).
+
+    ``$ref``s into other files are read from the same revision as the spec that names them.
+    """
+    tree_a, tree_b = open_tree(root_or_repo, rev_a), open_tree(root_or_repo, rev_b)
+    try:
+        load_a, load_b = _loader(tree_a), _loader(tree_b)
+        specs_a = {p: load_a(p) or {} for p in find_specs(tree_a)}
+        specs_b = {p: load_b(p) or {} for p in find_specs(tree_b)}
+        out: dict[str, list[ContractChange]] = {}
+        for path in sorted(specs_a.keys() | specs_b.keys()):
+            changes = diff_contracts(specs_a.get(path) or {}, specs_b.get(path) or {}, path_a=path, path_b=path,
+                                     load_a=load_a, load_b=load_b)
+            if changes:
+                out[path] = changes
+        return out
+    finally:
+        tree_a.close()
+        tree_b.close()

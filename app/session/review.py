@@ -94,11 +94,10 @@ def review_facts(session: Session, git: GitService, base: str | None) -> ReviewF
     root = git.root
     try:
         before, after = specs_at(root, base), specs_at(root, None)
-        for path in sorted(before.keys() | after.keys()):
-            facts.findings += [_finding(f) for f in contract_findings(before.get(path) or {}, after.get(path) or {}, path)]
-        facts.contract_changes = {
-            path: [c.to_json() for c in changes] for path, changes in diff_revisions(root, base, None).items()
-        }
+        per_spec = diff_revisions(root, base, None)  # one diff, with refs into other files resolved
+        for path, changes in per_spec.items():
+            facts.findings += [_finding(f) for f in contract_findings(before.get(path) or {}, after.get(path) or {}, path, changes)]
+        facts.contract_changes = {path: [c.to_json() for c in changes] for path, changes in per_spec.items()}
     except Exception as exc:  # a broken spec must not block the review; say it instead
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"API contract not compared: {exc}"))
     try:

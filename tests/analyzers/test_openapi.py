@@ -103,10 +103,16 @@ def test_new_required_body_field_is_breaking_optional_is_not() -> None:
     assert kinds(BASE, changed(add_field(False))) == {("request_field_added", "post", False)}
 
 
-def test_removed_response_field_is_breaking_added_is_not() -> None:
-    removed = changed(lambda s: s["components"]["schemas"]["User"]["properties"].pop("address"))
-    got = kinds(BASE, removed)
-    assert ("response_field_removed", "get", True) in got and ("response_field_removed", "post", True) in got
+def test_removed_response_field_is_breaking_when_required_a_warning_when_optional() -> None:
+    # issue 18: removing an optional response property may break some clients (warning), not all (error)
+    required_gone = changed(lambda s: s["components"]["schemas"]["User"]["properties"].pop("email"))
+    got = {(c.kind, c.method, c.breaking, c.id) for c in diff_contracts(BASE, required_gone)}
+    assert got == {("response_field_removed", m, True, "response-required-property-removed") for m in ("get", "post")}
+    optional_gone = changed(lambda s: s["components"]["schemas"]["User"]["properties"].pop("address"))
+    got_optional = {(c.kind, c.method, c.level, c.location) for c in diff_contracts(BASE, optional_gone)}
+    assert got_optional == {("response_field_removed", "get", "warning", "response 200 application/json: address"),
+                            ("response_field_removed", "post", "warning", "response 201 application/json: address")}
+    assert contract_findings(BASE, optional_gone, "openapi.yaml") == []
     added = changed(lambda s: s["components"]["schemas"]["User"]["properties"].update(
         {"avatar": {"type": "string"}}))
     assert kinds(BASE, added) == {("response_field_added", "get", False), ("response_field_added", "post", False)}
