@@ -90,6 +90,10 @@ class Tree:
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:  # pragma: no cover
         raise NotImplementedError
 
+    def blob_ids(self) -> dict[str, str]:
+        """git blob ids of files known to be unchanged (none when unknown): lets a cache skip reading them."""
+        return {}
+
     def read_text(self, path: str, limit: int | None = None) -> str | None:
         data = self.read(path, limit)
         return None if data is None else data.decode("utf-8", "replace")
@@ -105,22 +109,42 @@ class WorkTree(Tree):
         self.root = root
         self.tracked: set[str] = set()
         self._paths: list[str] | None = None
+        self._blobs: dict[str, str] = {}
 
     def paths(self) -> list[str]:
         if self._paths is None:
             self._paths = self._list()
         return self._paths
 
+    def blob_ids(self) -> dict[str, str]:
+        self.paths()
+        return self._blobs
+
     def _list(self) -> list[str]:
         if is_git_worktree(self.root):
+            # One git process lists tracked files with their index blob ids (``H``), the tracked ones whose
+            # content differs from the index (``C``), and untracked non-ignored ones (``?``).
             # ``--full-name`` is not needed: paths are relative to -C, which is our root.
-            tracked = _git(self.root, "ls-files", "-z", "--cached").stdout
-            other = _git(self.root, "ls-files", "-z", "--others", "--exclude-standard").stdout
-            self.tracked = set(_split_z(tracked))
-            paths = list(self.tracked) + _split_z(other)
+            out = _git(self.root, "ls-files", "-z", "-t", "-s", "--cached", "--modified", "--others",
+                       "--exclude-standard").stdout
+            other: list[str] = []
+            changed: set[str] = set()
+            for entry in _split_z(out):
+                tag = entry[:1]
+                if tag == "?":
+                    other.append(entry[2:])
+                    continue
+                meta, _, path = entry[2:].partition("\t")
+                if tag == "H":
+                    self.tracked.add(path)
+                    self._blobs[path] = meta.split(" ")[1]
+                elif tag == "C":
+                    changed.add(path)
+            for path in changed:
+                self._blobs.pop(path, None)
             # A deleted-but-tracked file is still in the index; drop it lazily at read time instead
             # of stat-ing 50,000 files here.
-            return sorted(set(paths))
+            return sorted(self.tracked.union(other))
         return sorted(self._walk())
 
     def _walk(self) -> Iterable[str]:
@@ -151,13 +175,25 @@ class RevTree(Tree):
             raise PhasegateError(f"unknown revision {rev!r} in {root}")
         self.commit = proc.stdout.decode().strip()
         self._paths: list[str] | None = None
+        self._blobs: dict[str, str] = {}
         self._cat: subprocess.Popen[bytes] | None = None
 
     def paths(self) -> list[str]:
         if self._paths is None:
-            out = _git(self.root, "ls-tree", "-r", "-z", "--name-only", self.commit).stdout
-            self._paths = _split_z(out)
+            out = _git(self.root, "ls-tree", "-r", "-z", self.commit).stdout
+            paths = []
+            for entry in _split_z(out):
+                meta, _, path = entry.partition("\t")
+                parts = meta.split(" ")
+                if len(parts) == 3 and parts[1] == "blob":
+                    self._blobs[path] = parts[2]
+                    paths.append(path)
+            self._paths = paths
         return self._paths
+
+    def blob_ids(self) -> dict[str, str]:
+        self.paths()
+        return self._blobs
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         if self._cat is None:

@@ -1,116 +1,266 @@
 """Database schema of a repository at any revision, and the diff between two of them.
 
-Where the schema comes from, in order of authority:
-1. Prisma schema files (``*.prisma`` with models or enums, anywhere): they *are* the schema.
-2. SQL migrations (Prisma/Diesel/Flyway/golang-migrate/goose/SQLx layouts, or any ``.sql`` in a
-   ``migrations`` folder), replayed oldest first (natural order, so ``V10`` comes after ``V9``).
-3. Otherwise standalone DDL files (``schema.sql``, ``structure.sql``…).
+Every reader of ``schema_readers.all_readers()`` (one module per stack: SQLAlchemy, Django, Alembic,
+Prisma, SQL migrations, TypeORM…) reads the repository's own files (not vendored, generated or test
+files) and returns a ``SchemaPart``, either from **models** (classes that declare tables) or from
+**migrations** (a history replayed oldest first; standalone DDL files such as ``schema.sql`` count as
+migrations when no migration history exists). The parts are combined:
+
+- every table says which file declares it (``source``) and which side (``origin``);
+- when both sides know a table, its columns are the union: the migrations' definition of a column wins
+  (it is what the database has), a column only the models declare is added (what the code expects);
+  indexes and foreign keys are the union too. A table on one side only is kept as it is;
+- each disagreement (a table or a column on one side only) is a ``Drift`` entry;
+- a part marked ``authoritative`` (a Prisma schema) is the models side by itself: migrations of the
+  repository then add no tables, they only feed drift;
+- every reader's warnings end up in ``Schema.warnings``.
 
 ``schema_at(root, rev)`` reads files at ``rev`` through git, so the same code describes HEAD, the
-working tree or the state before a phase. ``diff_schemas`` lists the changes with the kinds of
-DESIGN §4 and marks destructive ones: dropped tables and columns, narrowing type changes, a new
-NOT NULL column without default on a table that already existed, removed enum values.
+working tree or the state before a phase. Parsed facts are cached by git blob id (``readers.CACHE``),
+and each reader's combined result by the blob ids of all its files, so a re-read after one file changed
+parses that file only and rebuilds only its reader. ``diff_schemas`` lists the changes with the kinds
+of DESIGN §4 and marks destructive ones: dropped tables and columns, narrowing type changes, a new NOT
+NULL column without default on a table that already existed, removed enum values.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from typing import Any
 
 from phasegate.app.analyzers._files import (
     Tree,
     is_generated_or_fixture,
     is_test_path,
     is_vendored,
-    natural_key,
     open_tree,
 )
-from phasegate.app.analyzers.prisma import parse_prisma
+from phasegate.app.analyzers.readers import CACHE, MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
 from phasegate.app.analyzers.schema_model import (
     Column,
+    Drift,
     EnumType,
     ForeignKey,
     Index,
     Schema,
     SchemaChange,
+    SchemaPart,
     Table,
 )
 
 __all__ = [
-    "Column", "EnumType", "ForeignKey", "Index", "Schema", "SchemaChange", "Table",
-    "schema_at", "schema_from_tree", "diff_schemas", "is_narrowing",
+    "Column", "Drift", "EnumType", "ForeignKey", "Index", "Schema", "SchemaChange", "Table",
+    "schema_at", "schema_from_tree", "schema_from_parts", "diff_schemas", "is_narrowing",
 ]
-
-MAX_SQL = 4 * 1024 * 1024
-_MIGRATION_SQL_RE = re.compile(
-    r"(^|/)(?:migrations?|migrate|db/migration|schema_migrations)/(?:.*/)?[^/]+\.sql$"
-    r"|(^|/)V\d+(?:[._]\d+)*__[^/]+\.sql$|(^|/)\d+_[^/]+\.up\.sql$",
-    re.IGNORECASE,
-)
-_DOWN_SQL_RE = re.compile(r"(^|/)(?:down\.sql|[^/]+\.down\.sql|U\d+(?:[._]\d+)*__[^/]+\.sql|R__[^/]+\.sql)$", re.I)
-_DDL_RE = re.compile(r"(?i)\b(?:create|alter)\s+(?:table|type|unique\s+index|index)\b")
-_PRISMA_BLOCK_RE = re.compile(r"(?m)^\s*(?:model|enum)\s+\w+\s*\{")
 
 
 def _own(path: str) -> bool:
     return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
-def _read_sql(tree: Tree, path: str) -> str:
-    """A SQL file's text; for a goose migration only its Up part (its Down part undoes it)."""
-    text = tree.read_text(path, MAX_SQL) or ""
-    if "+goose" in text:
-        from phasegate.app.analyzers.sql_ddl import goose_up
+# Which readers want a path, by path: the answer depends on the path alone, so a re-read of a
+# 50,000-file tree asks each reader once per new path, not once per read.
+_WANTS: dict[tuple[int, str], tuple[int, ...]] = {}
+# A reader's built part by (reader, version, the (path, blob) of every file it parsed).
+_BUILT: OrderedDict[tuple[Any, ...], SchemaPart] = OrderedDict()
+_BUILT_SIZE = 256
 
-        text = goose_up(text)
-    return text
+
+def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[int, ...]:
+    key = (id(readers), path)
+    found = _WANTS.get(key)
+    if found is None:
+        found = tuple(i for i, r in enumerate(readers) if r.wants(path)) if _own(path) else ()
+        if len(_WANTS) > 500_000:
+            _WANTS.clear()
+        _WANTS[key] = found
+    return found
+
+
+def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
+               cache: ParseCache = CACHE) -> tuple[list[SchemaPart], list[SourceWarning]]:
+    """Every reader's part of ``tree``; each wanted file is read once (or not at all when cached)."""
+    if readers is None:
+        from phasegate.app.analyzers.schema_readers import all_readers
+
+        readers = all_readers()
+    warnings: list[SourceWarning] = []
+    parsed: list[dict[str, Any]] = [{} for _ in readers]
+    keys: list[list[tuple[str, str]]] = [[] for _ in readers]
+    known = tree.blob_ids()
+    for path in tree.paths():
+        wanting = _wanting(readers, path)
+        if not wanting:
+            continue
+        blob = known.get(path)
+        if blob is not None:
+            hits = [cache.get((readers[i].name, readers[i].version, path, blob)) for i in wanting]
+            if all(hit for hit, _ in hits):
+                for i, (_, facts) in zip(wanting, hits):
+                    if facts is not None:
+                        parsed[i][path] = facts
+                        keys[i].append((path, blob))
+                continue
+        data = tree.read(path, MAX_SOURCE + 1)
+        if data is None:
+            continue
+        if len(data) > MAX_SOURCE:
+            warnings.append(SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
+            continue
+        blob = blob_id(data)
+        text: str | None = None
+        for i in wanting:
+            reader = readers[i]
+            key = (reader.name, reader.version, path, blob)
+            hit, facts = cache.get(key)
+            if not hit:
+                if text is None:
+                    text = data.decode("utf-8", "replace")
+                try:
+                    facts = reader.parse(path, text)
+                except (RecursionError, ValueError, SyntaxError) as exc:
+                    warnings.append(SourceWarning(path=path, reason=f"{reader.name}: could not parse ({exc})"))
+                    facts = None
+                cache.put(key, facts)
+            if facts is not None:
+                parsed[i][path] = facts
+                keys[i].append((path, blob))
+    parts: list[SchemaPart] = []
+    for i, reader in enumerate(readers):
+        if not parsed[i]:
+            continue
+        build_key = (reader.name, reader.version, tuple(keys[i]))
+        part = _BUILT.get(build_key)
+        if part is None:
+            part = reader.build(parsed[i])
+            _BUILT[build_key] = part
+            while len(_BUILT) > _BUILT_SIZE:
+                _BUILT.popitem(last=False)
+        else:
+            _BUILT.move_to_end(build_key)
+        if part.tables or part.enums or part.warnings:
+            parts.append(part)
+    return parts, warnings
 
 
 def schema_from_tree(tree: Tree) -> Schema:
-    """The schema described by the files of ``tree`` (see the module docstring for the precedence)."""
-    paths = [p for p in tree.paths() if _own(p)]
-    prisma_texts: list[tuple[str, str]] = []
-    for path in paths:
-        if path.endswith(".prisma"):
-            text = tree.read_text(path, MAX_SQL) or ""
-            if _PRISMA_BLOCK_RE.search(text):
-                prisma_texts.append((path, text))
-    if prisma_texts:
-        schema = parse_prisma("\n".join(text for _, text in prisma_texts), prisma_texts[0][0])
-        schema.sources = [p for p, _ in prisma_texts]
-        return schema
-
-    sql_paths = [p for p in paths if p.lower().endswith(".sql")]
-    migrations = sorted((p for p in sql_paths if _MIGRATION_SQL_RE.search(p) and not _DOWN_SQL_RE.search(p)),
-                        key=natural_key)
-    chosen: list[tuple[str, str]] = []
-    for path in migrations:
-        text = _read_sql(tree, path)
-        if _DDL_RE.search(text) or re.search(r"(?i)\bdrop\s+(?:table|index|type)\b|\balter\s+", text):
-            chosen.append((path, text))
-    if not chosen:
-        for path in sorted(sql_paths, key=natural_key):
-            if path in migrations:
-                continue
-            text = _read_sql(tree, path)
-            if _DDL_RE.search(text):
-                chosen.append((path, text))
-    if not chosen:
-        return Schema()
-
-    from phasegate.app.analyzers.sql_ddl import SqlReplay, dialect_for_provider, guess_dialect
-
-    dialect = None
-    for path in paths:
-        if path.endswith("migration_lock.toml"):
-            m = re.search(r'provider\s*=\s*"(\w+)"', tree.read_text(path) or "")
-            dialect = dialect_for_provider(m.group(1) if m else None)
-            break
-    dialect = dialect or guess_dialect("\n".join(text[:20000] for _, text in chosen[:50]))
-    schema = Schema(sources=[p for p, _ in chosen])
-    replay = SqlReplay(schema, dialect)
-    for _path, text in chosen:
-        replay.apply_sql(text)
+    """The schema described by the files of ``tree`` (see the module docstring for how parts combine)."""
+    parts, warnings = read_parts(tree)
+    schema = schema_from_parts(parts)
+    schema.warnings[:0] = warnings
     return schema
+
+
+def _copy_table(table: Table, origin: str, source: str | None) -> Table:
+    copy = table.model_copy(deep=True)
+    copy.origin = copy.origin or origin  # type: ignore[assignment]
+    copy.source = copy.source or source
+    return copy
+
+
+def _side(parts: list[SchemaPart]) -> tuple[dict[str, Table], list[EnumType]]:
+    """The tables of one side; a later part's table of the same name adds what the earlier one lacked."""
+    tables: dict[str, Table] = {}
+    enums: list[EnumType] = []
+    for part in parts:
+        for table in part.tables:
+            key = table.name.lower()
+            copy = _copy_table(table, part.origin, part.sources[0] if part.sources else None)
+            if key in tables:
+                _merge_into(tables[key], copy, prefer_new=False)
+            else:
+                tables[key] = copy
+        enums += [e.model_copy(deep=True) for e in part.enums]
+    return tables, enums
+
+
+def _merge_into(base: Table, other: Table, prefer_new: bool) -> None:
+    """Add ``other``'s columns, indexes and foreign keys to ``base``; ``prefer_new`` replaces shared columns."""
+    for col in other.columns:
+        existing = base.column(col.name)
+        if existing is None:
+            base.columns.append(col)
+        elif prefer_new:
+            base.columns[base.columns.index(existing)] = col
+    have_ix = {(tuple(c.lower() for c in ix.columns), ix.unique) for ix in base.indexes}
+    base.indexes += [ix for ix in other.indexes if (tuple(c.lower() for c in ix.columns), ix.unique) not in have_ix]
+    have_fk = {(tuple(c.lower() for c in fk.columns), fk.ref_table.lower()) for fk in base.foreign_keys}
+    base.foreign_keys += [fk for fk in other.foreign_keys
+                          if (tuple(c.lower() for c in fk.columns), fk.ref_table.lower()) not in have_fk]
+    base.columns_known = base.columns_known or other.columns_known
+
+
+def schema_from_parts(parts: list[SchemaPart]) -> Schema:
+    """Models and migrations combined (see the module docstring), with their drift and warnings."""
+    schema = Schema()
+    for part in parts:
+        schema.sources += [s for s in part.sources if s not in schema.sources]
+        schema.warnings += part.warnings
+    model_parts = [p for p in parts if p.origin == "models"]
+    authoritative = [p for p in model_parts if p.authoritative]
+    if authoritative:
+        model_parts = authoritative
+    migration_parts = [p for p in parts if p.origin == "migrations"]
+    # Standalone DDL (a schema dump) stands for the migrations only where there is no migration history.
+    ddl_parts = [p for p in parts if p.origin == "ddl"]
+    if not migration_parts:
+        migration_parts = ddl_parts
+    models, model_enums = _side(model_parts)
+    migrations, migration_enums = _side(migration_parts)
+    if model_parts and migration_parts:
+        schema.drift = _drift(models, migrations)
+    if authoritative:
+        schema.tables = list(models.values())
+        schema.enums = model_enums
+        return schema
+    tables: dict[str, Table] = {}
+    for key, table in migrations.items():
+        tables[key] = table
+    for key, table in models.items():
+        if key in tables:
+            merged = tables[key]
+            if not merged.columns_known and table.columns_known:
+                # known by name only in the migrations: the model's columns are the best knowledge
+                table_copy = table.model_copy(deep=True)
+                _merge_into(table_copy, merged, prefer_new=True)
+                table_copy.source, table_copy.origin = table.source, table.origin
+                tables[key] = table_copy
+            else:
+                _merge_into(merged, table, prefer_new=False)
+        else:
+            tables[key] = table
+    schema.tables = list(tables.values())
+    seen: set[str] = set()
+    for enum in migration_enums + model_enums:
+        if enum.name not in seen:
+            seen.add(enum.name)
+            schema.enums.append(enum)
+    return schema
+
+
+def _drift(models: dict[str, Table], migrations: dict[str, Table]) -> list[Drift]:
+    drift: list[Drift] = []
+    for key, model in models.items():
+        migrated = migrations.get(key)
+        if migrated is None:
+            drift.append(Drift(table=model.name, kind="table_only_in_models", model_source=model.source))
+            continue
+        if not migrated.columns_known or not model.columns_known:
+            continue
+        for col in model.columns:
+            if migrated.column(col.name) is None:
+                drift.append(Drift(table=model.name, column=col.name, kind="column_only_in_models",
+                                   model_source=model.source, migration_source=migrated.source))
+        for col in migrated.columns:
+            if model.column(col.name) is None:
+                drift.append(Drift(table=migrated.name, column=col.name, kind="column_only_in_migrations",
+                                   model_source=model.source, migration_source=migrated.source))
+    for key, migrated in migrations.items():
+        if key not in models:
+            drift.append(Drift(table=migrated.name, kind="table_only_in_migrations",
+                               migration_source=migrated.source))
+    return drift
 
 
 def schema_at(root_or_repo: object, rev: str | None = None) -> Schema:

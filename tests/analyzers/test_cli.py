@@ -40,7 +40,7 @@ def test_schema_json_rev_and_diff(make_repo, capsys) -> None:
     commit_all(root, "drop name")
     assert main(["schema", "--repo", str(root), "--json"]) == 0
     now = json.loads(capsys.readouterr().out)
-    assert set(now) == {"sources", "tables", "enums", "warnings"}
+    assert set(now) == {"sources", "tables", "enums", "warnings", "drift"}
     assert [c["name"] for c in now["tables"][0]["columns"]] == ["id"]
     assert main(["schema", "--repo", str(root), "--rev", "HEAD~1", "--json"]) == 0
     before = json.loads(capsys.readouterr().out)
