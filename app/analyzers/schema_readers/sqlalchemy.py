@@ -290,6 +290,12 @@ def _parse(path: str, text: str) -> FileFacts | None:
     if not any(hint in text for hint in _HINTS):
         return None
     tree = ast.parse(text)
+    for node in tree.body:
+        # a Django models module (``models.Model`` looks like Flask's ``db.Model``): django.py reads it
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "django":
+            return None
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "django" for a in node.names):
+            return None
     facts = FileFacts()
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
