@@ -48,7 +48,8 @@ def test_schema_json_rev_and_diff(make_repo, capsys) -> None:
     assert main(["schema", "--repo", str(root), "--diff", "HEAD~1..HEAD", "--json"]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert diff == {"changes": [{"kind": "column_removed", "table": "users", "column": "name",
-                                 "before": before["tables"][0]["columns"][1], "after": None, "destructive": True}]}
+                                 "before": before["tables"][0]["columns"][1], "after": None, "destructive": True}],
+                    "drift": [], "warnings": []}
     assert main(["schema", "--repo", str(root), "--diff", "HEAD~1.."]) == 0  # B empty: the working tree
     assert "column_removed" in capsys.readouterr().out
 
