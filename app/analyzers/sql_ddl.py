@@ -226,10 +226,11 @@ class Replay:
         if key in self.tables and op.if_not_exists:
             return  # CREATE TABLE IF NOT EXISTS on a table we have: no-op
         table = Table(name=op.table, columns=[c.model_copy() for c in op.columns],
-                      indexes=[ix.model_copy(deep=True) for ix in op.indexes],
                       source=path, origin=self.origin, columns_known=op.columns_known)  # type: ignore[arg-type]
         self.tables.pop(key, None)
         self.tables[key] = table
+        for index in op.indexes:
+            self._alter(table, AddIndex(table=op.table, index=index))
         for name, fk in op.foreign_keys:
             self._add_fk(table, fk, name)
         if op.primary_key:

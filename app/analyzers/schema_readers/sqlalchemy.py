@@ -33,7 +33,8 @@ from phasegate.app.analyzers.schema_readers._python import (
     source_text,
 )
 
-_HINTS = ("Column", "mapped_column", "Table(", "table=True", "__tablename__", "Mapped[", "Field(")
+_HINTS = ("Column", "mapped_column", "Table(", "table=True", "__tablename__", "Mapped[", "Field(", "declarative_base",
+          "DeclarativeBase", "generate_base", "as_declarative")
 _COLUMN_CALLS = {"Column", "mapped_column"}
 _ROOT_BASES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 
@@ -308,7 +309,7 @@ def _parse(path: str, text: str) -> FileFacts | None:
                     facts.tables.append(found)
         elif isinstance(node, ast.ClassDef):
             facts.classes.append(_class(node, path, facts.roots))
-    if not facts.classes and not facts.tables:
+    if not facts.classes and not facts.tables and not facts.roots:
         return None
     return facts
 
@@ -354,6 +355,8 @@ class _Resolver:
                     result = "model" if cls.table_kw else "sqlmodel-base"
                 if result == "model":
                     break
+            if result == "plain" and cls.tablename and cls.columns and cls.bases:
+                result = "model"  # a ``__tablename__`` with columns: a model whatever its base is called
             if result == "plain" and (cls.columns or cls.tablename_rule) and not cls.bases:
                 result = "mixin"
             elif result == "plain" and cls.columns and any(_is_mixin_name(b) for b in cls.bases):
