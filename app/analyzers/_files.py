@@ -109,42 +109,26 @@ class WorkTree(Tree):
         self.root = root
         self.tracked: set[str] = set()
         self._paths: list[str] | None = None
-        self._blobs: dict[str, str] = {}
 
     def paths(self) -> list[str]:
         if self._paths is None:
             self._paths = self._list()
         return self._paths
 
-    def blob_ids(self) -> dict[str, str]:
-        self.paths()
-        return self._blobs
-
     def _list(self) -> list[str]:
         if is_git_worktree(self.root):
-            # One git process lists tracked files with their index blob ids (``H``), the tracked ones whose
-            # content differs from the index (``C``), and untracked non-ignored ones (``?``).
-            # ``--full-name`` is not needed: paths are relative to -C, which is our root.
-            out = _git(self.root, "ls-files", "-z", "-t", "-s", "--cached", "--modified", "--others",
-                       "--exclude-standard").stdout
-            other: list[str] = []
-            changed: set[str] = set()
-            for entry in _split_z(out):
-                tag = entry[:1]
-                if tag == "?":
-                    other.append(entry[2:])
-                    continue
-                meta, _, path = entry[2:].partition("\t")
-                if tag == "H":
-                    self.tracked.add(path)
-                    self._blobs[path] = meta.split(" ")[1]
-                elif tag == "C":
-                    changed.add(path)
-            for path in changed:
-                self._blobs.pop(path, None)
+            # One git process lists tracked files (``H``, in git's order) and untracked non-ignored ones
+            # (``?``). ``--full-name`` is not needed: paths are relative to -C, which is our root.
+            out = _git(self.root, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard").stdout
+            entries = out.decode("utf-8", "surrogateescape").split("\0")
+            tracked = [e[2:] for e in entries if e and e[:1] != "?"]  # H, S (skip-worktree), M (unmerged)
+            other = [e[2:] for e in entries if e[:1] == "?"]
+            self.tracked = set(tracked)
             # A deleted-but-tracked file is still in the index; drop it lazily at read time instead
             # of stat-ing 50,000 files here.
-            return sorted(self.tracked.union(other))
+            if other:
+                return sorted(self.tracked.union(other))
+            return list(dict.fromkeys(tracked))  # a conflicted path is listed once per stage
         return sorted(self._walk())
 
     def _walk(self) -> Iterable[str]:

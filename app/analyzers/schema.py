@@ -25,12 +25,16 @@ NULL column without default on a table that already existed, removed enum values
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import time
 from collections import OrderedDict
 from typing import Any
 
 from phasegate.app.analyzers._files import (
     Tree,
+    WorkTree,
     is_generated_or_fixture,
     is_test_path,
     is_vendored,
@@ -51,7 +55,7 @@ from phasegate.app.analyzers.schema_model import (
 
 __all__ = [
     "Column", "Drift", "EnumType", "ForeignKey", "Index", "Schema", "SchemaChange", "Table",
-    "schema_at", "schema_from_tree", "schema_from_parts", "diff_schemas", "is_narrowing",
+    "schema_at", "schema_from_tree", "schema_from_parts", "refresh_schema", "diff_schemas", "is_narrowing",
 ]
 
 
@@ -71,15 +75,68 @@ def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[i
     key = (id(readers), path)
     found = _WANTS.get(key)
     if found is None:
-        found = tuple(i for i, r in enumerate(readers) if r.wants(path)) if _own(path) else ()
+        found = tuple(i for i, r in enumerate(readers) if r.wants(path))
+        if found and not _own(path):  # the path tests first: most paths no reader wants
+            found = ()
         if len(_WANTS) > 500_000:
             _WANTS.clear()
         _WANTS[key] = found
     return found
 
 
+# The wanted paths of a whole listing, by a digest of the listing: a re-read of an unchanged file list
+# (the usual case after a phase's write) skips asking about 50,000 paths one by one.
+_WANTED_LISTS: OrderedDict[tuple[int, str], list[tuple[str, tuple[int, ...]]]] = OrderedDict()
+
+
+def _wanted(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str]) -> list[tuple[str, tuple[int, ...]]]:
+    digest = hashlib.sha1("\0".join(paths).encode("utf-8", "surrogateescape")).hexdigest()
+    key = (id(readers), digest)
+    found = _WANTED_LISTS.get(key)
+    if found is None:
+        found = [(p, w) for p in paths if (w := _wanting(readers, p))]
+        _WANTED_LISTS[key] = found
+        while len(_WANTED_LISTS) > 16:
+            _WANTED_LISTS.popitem(last=False)
+    return found
+
+
+# Working-tree files by path: (mtime_ns, size, inode) when last read, and the blob id of that content.
+# Like git's index: a file whose stat is unchanged is not read again. A file modified within the second
+# of its recording is not trusted (its mtime may not have moved), so it is re-read until it settles.
+_STATS: dict[str, tuple[int, int, int, str]] = {}
+_RACY_NS = 1_000_000_000
+# The last read of each working tree: every reader's parsed facts and blob ids, and the read warnings;
+# ``refresh_schema`` starts from it and looks at the changed paths only.
+_STATE: dict[tuple[str, int], tuple[list[dict[str, Any]], list[dict[str, str]], list[SourceWarning]]] = {}
+
+
+def _known_blob(tree: Tree, known: dict[str, str], path: str,
+                changed: set[str] | None) -> tuple[str | None, Any]:
+    """The blob id of ``path`` without reading it, when that is safe; and its stat for recording.
+
+    ``changed`` (from ``refresh_schema``) names every path written since the last read: the others are
+    taken as they were without a stat.
+    """
+    blob = known.get(path)
+    if blob is not None or not isinstance(tree, WorkTree):
+        return blob, None
+    full = f"{tree.root}/{path}"
+    entry = _STATS.get(full)
+    if changed is not None and entry is not None and path not in changed:
+        return entry[3], None
+    try:
+        st = os.stat(full)
+    except OSError:
+        return None, None
+    if entry is not None and entry[:3] == (st.st_mtime_ns, st.st_size, st.st_ino):
+        return entry[3], st
+    return None, st
+
+
 def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
-               cache: ParseCache = CACHE) -> tuple[list[SchemaPart], list[SourceWarning]]:
+               cache: ParseCache = CACHE, changed: set[str] | None = None,
+               ) -> tuple[list[SchemaPart], list[SourceWarning]]:
     """Every reader's part of ``tree``; each wanted file is read once (or not at all when cached)."""
     if readers is None:
         from phasegate.app.analyzers.schema_readers import all_readers
@@ -87,20 +144,33 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
         readers = all_readers()
     warnings: list[SourceWarning] = []
     parsed: list[dict[str, Any]] = [{} for _ in readers]
-    keys: list[list[tuple[str, str]]] = [[] for _ in readers]
+    keys: list[dict[str, str]] = [{} for _ in readers]
     known = tree.blob_ids()
-    for path in tree.paths():
-        wanting = _wanting(readers, path)
-        if not wanting:
-            continue
-        blob = known.get(path)
+    state_key = (str(tree.root), id(readers))
+    previous = _STATE.get(state_key) if changed is not None else None
+    if previous is not None:
+        # only the changed paths are looked at; everything else is as the last read left it
+        parsed = [dict(d) for d in previous[0]]
+        keys = [dict(d) for d in previous[1]]
+        warnings = [w for w in previous[2] if w.path not in changed]  # type: ignore[operator]
+        for i in range(len(readers)):
+            for path in changed:  # type: ignore[union-attr]
+                parsed[i].pop(path, None)
+                keys[i].pop(path, None)
+        todo = [(p, w) for p in sorted(changed) if (w := _wanting(readers, p))]  # type: ignore[arg-type]
+        listed = set(tree.paths())
+        todo = [(p, w) for p, w in todo if p in listed]
+    else:
+        todo = _wanted(readers, tree.paths())
+    for path, wanting in todo:
+        blob, st = _known_blob(tree, known, path, changed)
         if blob is not None:
             hits = [cache.get((readers[i].name, readers[i].version, path, blob)) for i in wanting]
             if all(hit for hit, _ in hits):
                 for i, (_, facts) in zip(wanting, hits):
                     if facts is not None:
                         parsed[i][path] = facts
-                        keys[i].append((path, blob))
+                        keys[i][path] = blob
                 continue
         data = tree.read(path, MAX_SOURCE + 1)
         if data is None:
@@ -109,6 +179,14 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
             warnings.append(SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
             continue
         blob = blob_id(data)
+        if isinstance(tree, WorkTree):
+            if st is None:
+                try:
+                    st = os.stat(f"{tree.root}/{path}")
+                except OSError:
+                    st = None
+            if st is not None and (changed is not None or time.time_ns() - st.st_mtime_ns > _RACY_NS):
+                _STATS[f"{tree.root}/{path}"] = (st.st_mtime_ns, st.st_size, st.st_ino, blob)
         text: str | None = None
         for i in wanting:
             reader = readers[i]
@@ -125,15 +203,17 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
                 cache.put(key, facts)
             if facts is not None:
                 parsed[i][path] = facts
-                keys[i].append((path, blob))
+                keys[i][path] = blob
+    if isinstance(tree, WorkTree):
+        _STATE[state_key] = (parsed, keys, warnings)
     parts: list[SchemaPart] = []
     for i, reader in enumerate(readers):
         if not parsed[i]:
             continue
-        build_key = (reader.name, reader.version, tuple(keys[i]))
+        build_key = (reader.name, reader.version, tuple(sorted(keys[i].items())))
         part = _BUILT.get(build_key)
         if part is None:
-            part = reader.build(parsed[i])
+            part = _interned(reader.name, reader.build(parsed[i]))
             _BUILT[build_key] = part
             while len(_BUILT) > _BUILT_SIZE:
                 _BUILT.popitem(last=False)
@@ -142,6 +222,24 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
         if part.tables or part.enums or part.warnings:
             parts.append(part)
     return parts, warnings
+
+
+# The last built table of each (reader, table name): a rebuilt part whose table came out equal reuses
+# the previous object, so the combination memo (``_COMBINED``) still knows it.
+_INTERN: dict[tuple[str, str], Table] = {}
+
+
+def _interned(reader: str, part: SchemaPart) -> SchemaPart:
+    for i, table in enumerate(part.tables):
+        key = (reader, table.name.lower())
+        previous = _INTERN.get(key)
+        if previous is not None and previous == table:
+            part.tables[i] = previous
+        else:
+            _INTERN[key] = table
+    if len(_INTERN) > 100_000:
+        _INTERN.clear()
+    return part
 
 
 def schema_from_tree(tree: Tree) -> Schema:
@@ -153,36 +251,42 @@ def schema_from_tree(tree: Tree) -> Schema:
 
 
 def _copy_table(table: Table, origin: str, source: str | None) -> Table:
-    copy = table.model_copy(deep=True)
-    copy.origin = copy.origin or origin  # type: ignore[assignment]
-    copy.source = copy.source or source
-    return copy
+    """A copy the merge may change (its lists are new) that shares the cached part's columns (never changed)."""
+    return table.model_copy(update={
+        "columns": list(table.columns), "indexes": list(table.indexes), "foreign_keys": list(table.foreign_keys),
+        "origin": table.origin or origin, "source": table.source or source})
 
 
-def _side(parts: list[SchemaPart]) -> tuple[dict[str, Table], list[EnumType]]:
-    """The tables of one side; a later part's table of the same name adds what the earlier one lacked."""
-    tables: dict[str, Table] = {}
+def _side(parts: list[SchemaPart]) -> tuple[dict[str, tuple[Table, str, str | None]], list[EnumType]]:
+    """The tables of one side, uncopied, with their part's origin and first source; a later part's table
+    of the same name adds what the earlier one lacked."""
+    tables: dict[str, tuple[Table, str, str | None]] = {}
     enums: list[EnumType] = []
     for part in parts:
+        source = part.sources[0] if part.sources else None
         for table in part.tables:
             key = table.name.lower()
-            copy = _copy_table(table, part.origin, part.sources[0] if part.sources else None)
             if key in tables:
-                _merge_into(tables[key], copy, prefer_new=False)
+                base, origin, first = tables[key]
+                merged = _copy_table(base, origin, first)
+                _merge_into(merged, _copy_table(table, part.origin, source), prefer_new=False)
+                tables[key] = (merged, origin, first)
             else:
-                tables[key] = copy
-        enums += [e.model_copy(deep=True) for e in part.enums]
+                tables[key] = (table, part.origin, source)
+        enums += [e.model_copy(update={"values": list(e.values)}) for e in part.enums]
     return tables, enums
 
 
 def _merge_into(base: Table, other: Table, prefer_new: bool) -> None:
     """Add ``other``'s columns, indexes and foreign keys to ``base``; ``prefer_new`` replaces shared columns."""
+    have = {c.name.lower(): i for i, c in enumerate(base.columns)}
     for col in other.columns:
-        existing = base.column(col.name)
-        if existing is None:
+        index = have.get(col.name.lower())
+        if index is None:
+            have[col.name.lower()] = len(base.columns)
             base.columns.append(col)
         elif prefer_new:
-            base.columns[base.columns.index(existing)] = col
+            base.columns[index] = col
     have_ix = {(tuple(c.lower() for c in ix.columns), ix.unique) for ix in base.indexes}
     base.indexes += [ix for ix in other.indexes if (tuple(c.lower() for c in ix.columns), ix.unique) not in have_ix]
     have_fk = {(tuple(c.lower() for c in fk.columns), fk.ref_table.lower()) for fk in base.foreign_keys}
@@ -191,11 +295,56 @@ def _merge_into(base: Table, other: Table, prefer_new: bool) -> None:
     base.columns_known = base.columns_known or other.columns_known
 
 
+# Combined tables by the identity of the tables they come from: a re-read after one change rebuilds only
+# the tables whose inputs are new objects (unchanged parts and memoised readers return the same ones).
+# Values keep their inputs alive, so an id is never reused while its entry exists.
+_COMBINED: dict[tuple[int, int], tuple[Any, Any, Table, list[Drift]]] = {}
+
+
+def _combine(model: tuple[Table, str, str | None] | None, migrated: tuple[Table, str, str | None] | None,
+             drift_wanted: bool) -> tuple[Table, list[Drift]]:
+    key = (id(model[0]) if model else 0, id(migrated[0]) if migrated else 0)
+    memo = _COMBINED.get(key)
+    if memo is not None and memo[0] is (model[0] if model else None) and memo[1] is (
+            migrated[0] if migrated else None):
+        table, drift = memo[2], memo[3]
+    else:
+        drift = []
+        if model is not None and migrated is not None:
+            m, mig = _copy_table(*model), _copy_table(*migrated)
+            if drift_wanted:
+                drift = _table_drift(m, mig)
+            if not mig.columns_known and m.columns_known:
+                # known by name only in the migrations: the model's columns are the best knowledge
+                _merge_into(m, mig, prefer_new=True)
+                table = m
+            else:
+                _merge_into(mig, m, prefer_new=False)
+                table = mig
+        else:
+            only = model or migrated
+            assert only is not None
+            table = _copy_table(*only)
+            if drift_wanted:
+                drift = [Drift(table=table.name, kind="table_only_in_models", model_source=table.source)
+                         if model is not None else
+                         Drift(table=table.name, kind="table_only_in_migrations", migration_source=table.source)]
+        if len(_COMBINED) > 50_000:
+            _COMBINED.clear()
+        _COMBINED[key] = (model[0] if model else None, migrated[0] if migrated else None, table, drift)
+    # shared with the memo (and with other reads): a schema's tables are read-only to its users
+    return table, drift
+
+
 def schema_from_parts(parts: list[SchemaPart]) -> Schema:
     """Models and migrations combined (see the module docstring), with their drift and warnings."""
     schema = Schema()
+    seen_sources: set[str] = set()
     for part in parts:
-        schema.sources += [s for s in part.sources if s not in schema.sources]
+        for source in part.sources:
+            if source not in seen_sources:
+                seen_sources.add(source)
+                schema.sources.append(source)
         schema.warnings += part.warnings
     model_parts = [p for p in parts if p.origin == "models"]
     authoritative = [p for p in model_parts if p.authoritative]
@@ -203,34 +352,35 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
         model_parts = authoritative
     migration_parts = [p for p in parts if p.origin == "migrations"]
     # Standalone DDL (a schema dump) stands for the migrations only where there is no migration history.
-    ddl_parts = [p for p in parts if p.origin == "ddl"]
     if not migration_parts:
-        migration_parts = ddl_parts
+        migration_parts = [p for p in parts if p.origin == "ddl"]
     models, model_enums = _side(model_parts)
     migrations, migration_enums = _side(migration_parts)
-    if model_parts and migration_parts:
-        schema.drift = _drift(models, migrations)
+    drift_wanted = bool(model_parts and migration_parts)
     if authoritative:
-        schema.tables = list(models.values())
+        for key, entry in models.items():
+            table, _ = _combine(entry, None, False)
+            schema.tables.append(table)
+        if drift_wanted:
+            for key, entry in models.items():
+                schema.drift += _combine(entry, migrations.get(key), True)[1]
+            schema.drift += [_combine(None, e, True)[1][0] for k, e in migrations.items() if k not in models]
         schema.enums = model_enums
         return schema
-    tables: dict[str, Table] = {}
-    for key, table in migrations.items():
-        tables[key] = table
-    for key, table in models.items():
-        if key in tables:
-            merged = tables[key]
-            if not merged.columns_known and table.columns_known:
-                # known by name only in the migrations: the model's columns are the best knowledge
-                table_copy = table.model_copy(deep=True)
-                _merge_into(table_copy, merged, prefer_new=True)
-                table_copy.source, table_copy.origin = table.source, table.origin
-                tables[key] = table_copy
-            else:
-                _merge_into(merged, table, prefer_new=False)
+    model_drift: list[Drift] = []
+    for key, entry in migrations.items():
+        table, drift = _combine(models.get(key), entry, drift_wanted)
+        schema.tables.append(table)
+        if key in models:
+            model_drift += drift
         else:
-            tables[key] = table
-    schema.tables = list(tables.values())
+            schema.drift += drift
+    for key, entry in models.items():
+        if key not in migrations:
+            table, drift = _combine(entry, None, drift_wanted)
+            schema.tables.append(table)
+            model_drift += drift
+    schema.drift = model_drift + schema.drift
     seen: set[str] = set()
     for enum in migration_enums + model_enums:
         if enum.name not in seen:
@@ -239,32 +389,75 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
     return schema
 
 
-def _drift(models: dict[str, Table], migrations: dict[str, Table]) -> list[Drift]:
+def _table_drift(model: Table, migrated: Table) -> list[Drift]:
+    if not migrated.columns_known or not model.columns_known:
+        return []
     drift: list[Drift] = []
-    for key, model in models.items():
-        migrated = migrations.get(key)
-        if migrated is None:
-            drift.append(Drift(table=model.name, kind="table_only_in_models", model_source=model.source))
-            continue
-        if not migrated.columns_known or not model.columns_known:
-            continue
-        for col in model.columns:
-            if migrated.column(col.name) is None:
-                drift.append(Drift(table=model.name, column=col.name, kind="column_only_in_models",
-                                   model_source=model.source, migration_source=migrated.source))
-        for col in migrated.columns:
-            if model.column(col.name) is None:
-                drift.append(Drift(table=migrated.name, column=col.name, kind="column_only_in_migrations",
-                                   model_source=model.source, migration_source=migrated.source))
-    for key, migrated in migrations.items():
-        if key not in models:
-            drift.append(Drift(table=migrated.name, kind="table_only_in_migrations",
-                               migration_source=migrated.source))
+    model_cols = {c.name.lower() for c in model.columns}
+    migrated_cols = {c.name.lower() for c in migrated.columns}
+    for col in model.columns:
+        if col.name.lower() not in migrated_cols:
+            drift.append(Drift(table=model.name, column=col.name, kind="column_only_in_models",
+                               model_source=model.source, migration_source=migrated.source))
+    for col in migrated.columns:
+        if col.name.lower() not in model_cols:
+            drift.append(Drift(table=migrated.name, column=col.name, kind="column_only_in_migrations",
+                               model_source=model.source, migration_source=migrated.source))
     return drift
 
 
+class _ListedTree(WorkTree):
+    """The working tree with a file list known from the previous read (no git process)."""
+
+    def __init__(self, root: Any, paths: list[str]) -> None:
+        super().__init__(root)
+        self._paths = paths
+
+
+_LISTINGS: dict[str, list[str]] = {}
+
+
+def refresh_schema(root_or_repo: object, changed: list[str] | None = None) -> Schema:
+    """The working tree's schema after writes to ``changed`` paths (the live Schema tab's re-read).
+
+    The first call (or ``changed=None``) lists and reads the tree like ``schema_at``. Later calls trust
+    that only ``changed`` moved — the tool layer knows what it wrote — so they neither list the tree nor
+    stat its other files: one changed model file costs its parse and its reader's rebuild.
+    """
+    from phasegate.app.analyzers._files import resolve_root
+
+    root = resolve_root(root_or_repo)
+    listing = _LISTINGS.get(str(root))
+    if changed is None or listing is None:
+        tree = open_tree(root)
+        try:
+            listing = list(tree.paths())
+            _LISTINGS[str(root)] = listing
+            parts, warnings = read_parts(tree)
+        finally:
+            tree.close()
+    else:
+        present = set(listing)
+        for path in changed:
+            exists = os.path.isfile(os.path.join(root, path))
+            if exists and path not in present:
+                listing.append(path)
+                present.add(path)
+            elif not exists and path in present:
+                listing.remove(path)
+                present.discard(path)
+        listing.sort()
+        parts, warnings = read_parts(_ListedTree(root, listing), changed=set(changed))
+    schema = schema_from_parts(parts)
+    schema.warnings[:0] = warnings
+    return schema
+
+
 def schema_at(root_or_repo: object, rev: str | None = None) -> Schema:
-    """The schema of a repository's working tree (``rev=None``) or of any revision."""
+    """The schema of a repository's working tree (``rev=None``) or of any revision.
+
+    Its tables are shared with the read caches: treat them as read-only (copy one to change it).
+    """
     tree = open_tree(root_or_repo, rev)
     try:
         return schema_from_tree(tree)
