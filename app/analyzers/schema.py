@@ -167,7 +167,7 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
         if blob is not None:
             hits = [cache.get((readers[i].name, readers[i].version, path, blob)) for i in wanting]
             if all(hit for hit, _ in hits):
-                for i, (_, facts) in zip(wanting, hits):
+                for i, (_, facts) in zip(wanting, hits, strict=True):
                     if facts is not None:
                         parsed[i][path] = facts
                         keys[i][path] = blob
@@ -358,7 +358,7 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
     migrations, migration_enums = _side(migration_parts)
     drift_wanted = bool(model_parts and migration_parts)
     if authoritative:
-        for key, entry in models.items():
+        for entry in models.values():
             table, _ = _combine(entry, None, False)
             schema.tables.append(table)
         if drift_wanted:

@@ -9,10 +9,10 @@ import time
 from conftest import write_files
 
 from phasegate.app.analyzers import schema as schema_module
+from phasegate.app.analyzers._files import open_tree
 from phasegate.app.analyzers.readers import ParseCache, Reader
 from phasegate.app.analyzers.schema import read_parts, refresh_schema, schema_at
 from phasegate.app.analyzers.schema_model import SchemaPart, Table
-from phasegate.app.analyzers._files import open_tree
 
 
 def _counting_reader(parsed: list[str]) -> Reader[str, SchemaPart]:

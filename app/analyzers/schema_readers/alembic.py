@@ -177,13 +177,13 @@ class _Ops:
                 table = _str(kwarg(call, "table_name"))
             if table is None:
                 return self.problem(call, f"alembic: {name} on a table name computed at run time")
-            rest = list(call.args)
+            rest: list[ast.AST] = list(call.args)
             del rest[table_index:table_index + 1]
             self.table_op(table, name, rest, call)
         return None
 
     def batch_call(self, table: str, name: str, call: ast.Call) -> None:
-        self.table_op(table, name, list(call.args), call)
+        self.table_op(table, name, [*call.args], call)
 
     def table_op(self, table: str, name: str, args: list[ast.AST], call: ast.Call) -> None:
         """One table-level call; ``args`` are the positional arguments without the table name."""

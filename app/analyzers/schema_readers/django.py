@@ -255,7 +255,7 @@ class _Models:
             return BUILTINS[short]
         found = [m for m in self.by_name.get(short, []) if m is not model]
         same = [m for m in found if m.path == model.path]
-        return (same or found or [None])[0]
+        return (same or found)[0] if same or found else None
 
     def is_model(self, model: ModelFacts, depth: int = 0) -> bool:
         if model.path == "django":

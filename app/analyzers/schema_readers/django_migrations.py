@@ -18,7 +18,7 @@ from phasegate.app.analyzers._files import natural_key
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, SchemaPart
 from phasegate.app.analyzers.schema_readers._python import dotted, kwarg, last, literal
-from phasegate.app.analyzers.schema_readers.django import DjangoFile, app_folder, field_facts
+from phasegate.app.analyzers.schema_readers.django import DjangoFile, FieldFacts, app_folder, field_facts
 from phasegate.app.analyzers.schema_readers.django import _parse as parse_apps
 from phasegate.app.analyzers.sql_ddl import (
     AddColumn,
@@ -29,8 +29,8 @@ from phasegate.app.analyzers.sql_ddl import (
     DropTable,
     Op,
     RenameTable,
-    Replay,
     ReplaceColumn,
+    Replay,
     sql_facts,
 )
 
@@ -300,16 +300,17 @@ def _ops(step: Step, label: str, tables: dict[tuple[str, str], str]) -> list[Op]
         return [RenameTable(old=table, new=new_table, line=line)]
     if step.kind in ("AddField", "AlterField"):
         f = step.call["facts"]
-        if f.column is None:  # type: ignore[attr-defined]
-            if step.kind == "AddField" and f.kind == "ManyToManyField" and not f.through:  # type: ignore[attr-defined]
-                return [_join(f, label, step.model, table, tables, line)]  # type: ignore[arg-type]
+        assert isinstance(f, FieldFacts)
+        if f.column is None:
+            if step.kind == "AddField" and f.kind == "ManyToManyField" and not f.through:
+                return [_join(f, label, step.model, table, tables, line)]
             return []
-        col: Column = f.column.model_copy()  # type: ignore[attr-defined]
-        fks = [] if f.target is None else [ForeignKey(  # type: ignore[attr-defined]
-            columns=[col.name], ref_table=_target(f.target, label, step.model, tables), ref_columns=["id"])]  # type: ignore[attr-defined]
+        column = f.column.model_copy()
+        fks = [] if f.target is None else [ForeignKey(
+            columns=[column.name], ref_table=_target(f.target, label, step.model, tables), ref_columns=["id"])]
         if step.kind == "AddField":
-            return [AddColumn(table=table, column=col, foreign_keys=fks, line=line)]
-        return [ReplaceColumn(table=table, old_name=col.name, column=col, line=line)]
+            return [AddColumn(table=table, column=column, foreign_keys=fks, line=line)]
+        return [ReplaceColumn(table=table, old_name=column.name, column=column, line=line)]
     if step.kind == "RemoveField":
         # the column of a relation is ``<name>_id``; the replay drops whichever exists
         return [DropColumn(table=table, column=step.name, line=line),
@@ -351,15 +352,16 @@ def _col(fields: object, name: str) -> str:
     return name
 
 
-def _join(f: object, label: str, model: str, table: str, tables: dict[tuple[str, str], str], line: int) -> CreateTable:
-    m2m_table = getattr(f, "m2m_table", None)
-    target_name = (getattr(f, "target", None) or "self")
+def _join(f: FieldFacts, label: str, model: str, table: str, tables: dict[tuple[str, str], str],
+          line: int) -> CreateTable:
+    m2m_table = f.m2m_table
+    target_name = f.target or "self"
     target_model = model.lower() if target_name == "self" else (
         "user" if target_name.endswith("AUTH_USER_MODEL") else target_name.rpartition(".")[2].lower())
     source = model.lower()
     if source == target_model:
         source, target_model = f"from_{source}", f"to_{target_model}"
-    name = m2m_table or f"{table}_{getattr(f, 'name')}"
+    name = m2m_table or f"{table}_{f.name}"
     return CreateTable(
         table=name, line=line, primary_key=["id"],
         columns=[Column(name="id", type="INTEGER", nullable=False, primary_key=True),

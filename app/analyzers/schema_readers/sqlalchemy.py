@@ -253,7 +253,7 @@ def _class(node: ast.ClassDef, path: str, roots: set[str]) -> ClassFacts:
             if isinstance(value, ast.Call) and last(value.func) in ("relationship", "synonym", "column_property",
                                                                      "association_proxy", "deferred"):
                 continue
-        col = _column(target, call, annotation)
+        col = _column(target, call if isinstance(call, ast.Call) else None, annotation)
         if col is not None:
             if call is None and annotation is not None and value is not None and isinstance(value, ast.Constant):
                 col.column.default = source_text(value)
@@ -291,11 +291,11 @@ def _parse(path: str, text: str) -> FileFacts | None:
     if not any(hint in text for hint in _HINTS):
         return None
     tree = ast.parse(text)
-    for node in tree.body:
+    for top in tree.body:
         # a Django models module (``models.Model`` looks like Flask's ``db.Model``): django.py reads it
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "django":
+        if isinstance(top, ast.ImportFrom) and (top.module or "").split(".")[0] == "django":
             return None
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "django" for a in node.names):
+        if isinstance(top, ast.Import) and any(a.name.split(".")[0] == "django" for a in top.names):
             return None
     facts = FileFacts()
     for node in ast.walk(tree):
@@ -331,7 +331,7 @@ class _Resolver:
         found = self.by_name.get(short) or []
         same = [c for c in found if c.path == cls.path and c is not cls]
         others = [c for c in found if c is not cls]
-        return (same or others or [None])[0]
+        return (same or others)[0] if same or others else None
 
     def kind(self, cls: ClassFacts, depth: int = 0) -> str:
         """"root", "model" (maps to a table or inherits one), "sqlmodel-base", "mixin" or "plain"."""
