@@ -138,7 +138,6 @@ def _repo_results() -> list[Result]:
 
         def cold() -> None:
             readers.CACHE = readers.ParseCache()
-            schema.CACHE = readers.CACHE
             for memo in (schema._BUILT, schema._WANTS, schema._WANTED_LISTS, schema._STATS, schema._STATE,
                          schema._COMBINED, schema._INTERN, schema._LISTINGS):
                 memo.clear()

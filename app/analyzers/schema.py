@@ -25,6 +25,7 @@ NULL column without default on a table that already existed, removed enum values
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -40,7 +41,7 @@ from phasegate.app.analyzers._files import (
     is_vendored,
     open_tree,
 )
-from phasegate.app.analyzers.readers import CACHE, MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
+from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
 from phasegate.app.analyzers.schema_model import (
     Column,
     Drift,
@@ -71,11 +72,16 @@ _BUILT: OrderedDict[tuple[Any, ...], SchemaPart] = OrderedDict()
 _BUILT_SIZE = 256
 
 
+@functools.cache
+def _wants_of(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[Any, ...]:
+    return tuple(r.wants for r in readers)
+
+
 def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[int, ...]:
     key = (id(readers), path)
     found = _WANTS.get(key)
     if found is None:
-        found = tuple(i for i, r in enumerate(readers) if r.wants(path))
+        found = tuple(i for i, wants in enumerate(_wants_of(readers)) if wants(path))
         if found and not _own(path):  # the path tests first: most paths no reader wants
             found = ()
         if len(_WANTS) > 500_000:
@@ -123,7 +129,9 @@ def _known_blob(tree: Tree, known: dict[str, str], path: str,
         return blob, None
     full = f"{tree.root}/{path}"
     entry = _STATS.get(full)
-    if changed is not None and entry is not None and path not in changed:
+    if entry is None:
+        return None, None  # never read: the read itself takes the stat (``_read_work``)
+    if changed is not None and path not in changed:
         return entry[3], None
     try:
         st = os.stat(full)
@@ -134,14 +142,41 @@ def _known_blob(tree: Tree, known: dict[str, str], path: str,
     return None, st
 
 
+def _read_work(full: str, limit: int) -> tuple[bytes | None, Any]:
+    """A working-tree file's first ``limit`` bytes and its stat, from one open (as ``WorkTree.read``)."""
+    try:
+        fd = os.open(full, os.O_RDONLY)
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, max(st.st_size - size, 0) + 1))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks), st
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+
+
 def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
-               cache: ParseCache = CACHE, changed: set[str] | None = None,
+               cache: ParseCache | None = None, changed: set[str] | None = None,
                ) -> tuple[list[SchemaPart], list[SourceWarning]]:
     """Every reader's part of ``tree``; each wanted file is read once (or not at all when cached)."""
     if readers is None:
         from phasegate.app.analyzers.schema_readers import all_readers
 
         readers = all_readers()
+    if cache is None:
+        from phasegate.app.analyzers import readers as readers_module
+
+        cache = readers_module.CACHE  # looked up now: a caller (the bench) may swap it
     warnings: list[SourceWarning] = []
     parsed: list[dict[str, Any]] = [{} for _ in readers]
     keys: list[dict[str, str]] = [{} for _ in readers]
@@ -172,7 +207,10 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
                         parsed[i][path] = facts
                         keys[i][path] = blob
                 continue
-        data = tree.read(path, MAX_SOURCE + 1)
+        if isinstance(tree, WorkTree):
+            data, st = _read_work(f"{tree.root}/{path}", MAX_SOURCE + 1)
+        else:
+            data = tree.read(path, MAX_SOURCE + 1)
         if data is None:
             continue
         if len(data) > MAX_SOURCE:
@@ -180,11 +218,6 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
             continue
         blob = blob_id(data)
         if isinstance(tree, WorkTree):
-            if st is None:
-                try:
-                    st = os.stat(f"{tree.root}/{path}")
-                except OSError:
-                    st = None
             if st is not None and (changed is not None or time.time_ns() - st.st_mtime_ns > _RACY_NS):
                 _STATS[f"{tree.root}/{path}"] = (st.st_mtime_ns, st.st_size, st.st_ino, blob)
         text: str | None = None

@@ -33,8 +33,18 @@ from phasegate.app.analyzers.schema_readers._python import (
     source_text,
 )
 
-_HINTS = ("Column", "mapped_column", "Table(", "table=True", "__tablename__", "Mapped[", "Field(", "declarative_base",
-          "DeclarativeBase", "generate_base", "as_declarative")
+
+
+def _has_hints(text: str) -> bool:
+    """A cheap test before ``ast.parse``: words every model, table or declarative base file holds.
+
+    ``olumn`` is ``Column``/``mapped_column``, ``eclarative`` is ``declarative_base``/``DeclarativeBase``/
+    ``as_declarative``. Plain ``in`` tests (C speed): most Python files of a repository are not models.
+    """
+    return ("olumn" in text or "__tablename__" in text or "Table(" in text or "table=True" in text
+            or "Mapped[" in text or "Field(" in text or "eclarative" in text or "generate_base" in text)
+
+
 _COLUMN_CALLS = {"Column", "mapped_column"}
 _ROOT_BASES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 
@@ -287,8 +297,23 @@ def _table_call(node: ast.Call, path: str) -> tuple[Table, list[tuple[str, str |
     return table, fks
 
 
+def _module_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements, those under top-level ``if``/``try``/``with`` included (models are declared
+    there, not inside functions)."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        out.append(stmt)
+        if isinstance(stmt, (ast.If, ast.With)):
+            out += _module_statements(stmt.body) + _module_statements(getattr(stmt, "orelse", []))
+        elif isinstance(stmt, ast.Try):
+            out += _module_statements(stmt.body) + _module_statements(stmt.orelse)
+            for handler in stmt.handlers:
+                out += _module_statements(handler.body)
+    return out
+
+
 def _parse(path: str, text: str) -> FileFacts | None:
-    if not any(hint in text for hint in _HINTS):
+    if not _has_hints(text):
         return None
     tree = ast.parse(text)
     for top in tree.body:
@@ -298,7 +323,7 @@ def _parse(path: str, text: str) -> FileFacts | None:
         if isinstance(top, ast.Import) and any(a.name.split(".")[0] == "django" for a in top.names):
             return None
     facts = FileFacts()
-    for node in ast.walk(tree):
+    for node in _module_statements(tree.body):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             func = last(node.value.func)
             if func in ("declarative_base", "generate_base"):
