@@ -478,3 +478,45 @@ def test_a_table_altered_before_any_create_is_known_by_name_only(make_repo) -> N
     schema = schema_at(make_repo({"migrations/versions/x.py": rev}))
     accounts = table(schema, "accounts")
     assert not accounts.columns_known and [c.name for c in accounts.columns] == ["flag"]
+
+
+FLASK_HELPERS = '''
+from app.extensions import db
+
+Model = db.Model
+Column = db.Column
+
+
+def reference_col(tablename, nullable=False, pk_name="id", **kwargs):
+    return db.Column(db.ForeignKey("{0}.{1}".format(tablename, pk_name)), nullable=nullable, **kwargs)
+
+
+class Account(Model):
+    __tablename__ = "accounts"
+    id = Column(db.Integer, primary_key=True)
+
+
+class Session(Model):
+    __tablename__ = "sessions"
+    id = Column(db.Integer, primary_key=True)
+    account_id = reference_col("accounts")
+    parent_id = reference_col("sessions", nullable=True)
+'''
+
+
+def test_column_helpers_and_aliased_bases_are_read_and_not_taken_for_django(make_repo) -> None:
+    schema = schema_at(make_repo({"app/models.py": FLASK_HELPERS}))
+    assert {t.name for t in schema.tables} == {"accounts", "sessions"}  # no Django reading of ``Model``
+    assert cols(schema, "sessions") == {"id": ("INTEGER", False, True), "account_id": ("INTEGER", False, False),
+                                        "parent_id": ("INTEGER", True, False)}
+    assert fks(schema, "sessions") == {(("account_id",), "accounts", ("id",)), (("parent_id",), "sessions", ("id",))}
+
+
+def test_django_models_of_an_app_sub_package_take_the_enclosing_app_label(make_repo) -> None:
+    schema = schema_at(make_repo({
+        "site/blog/apps.py": DJANGO_APPS.replace('"project.blog"', '"site.blog"'),
+        "site/blog/models.py": "from django.db import models\nfrom .extras.models import Badge  # noqa\n",
+        "site/blog/extras/models.py": "from django.db import models\n\n\nclass Badge(models.Model):\n"
+                                      "    label = models.CharField(max_length=20)\n",
+    }))
+    assert [t.name for t in schema.tables] == ["journal_badge"]

@@ -199,7 +199,7 @@ class _Ops:
                 col = _column("?", node, None)
                 if col is not None:
                     fks = [ForeignKey(columns=[col.column.name], ref_table=t.rpartition(".")[0] or t,
-                                      ref_columns=[t.rpartition(".")[2]]) for t in [col.fk_target] if t]
+                                      ref_columns=[t.rpartition(".")[2]]) for t in [col.fk_target] if t and t != "?"]
                     ops.append(AddColumn(table=table, column=col.column, foreign_keys=fks, line=line))
                     if col.index:
                         ops.append(AddIndex(table=table, line=line, index=Index(
@@ -259,7 +259,7 @@ class _Ops:
                 op.columns.append(col.column)
                 if col.column.primary_key:
                     op.primary_key.append(col.column.name)
-                if col.fk_target:
+                if col.fk_target and col.fk_target != "?":  # "?": computed at run time
                     ref, _, ref_col = col.fk_target.rpartition(".")
                     op.foreign_keys.append((None, ForeignKey(columns=[col.column.name], ref_table=ref or ref_col,
                                                              ref_columns=[ref_col] if ref else [])))

@@ -176,6 +176,10 @@ def _parse(path: str, text: str) -> DjangoFile | None:
     if "models" not in text and "AppConfig" not in text:
         return None
     tree = ast.parse(text)
+    if not any((isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] == "django")
+               or (isinstance(n, ast.Import) and any(a.name.split(".")[0] == "django" for a in n.names))
+               for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))):
+        return None  # not a Django module: a ``Model`` base here is Flask's or another ORM's
     facts = DjangoFile()
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
@@ -244,10 +248,20 @@ class _Models:
         self._is_model: dict[int, bool] = {}
 
     def label(self, model: ModelFacts) -> str:
+        """The app label. A models module inside a package of an app that has no ``AppConfig`` of its own
+        (``blog/extras/models.py`` imported by ``blog/models.py``) belongs to the nearest enclosing app, as
+        Django gives a model the installed app whose module contains it."""
         if model.app_label:
             return model.app_label
         folder = app_folder(model.path)
-        return self.labels.get(folder) or folder.rsplit("/", 1)[-1] or "app"
+        probe = folder
+        while probe:
+            if probe in self.labels:
+                return self.labels[probe]
+            if "/" not in probe:
+                break
+            probe = probe.rsplit("/", 1)[0]
+        return folder.rsplit("/", 1)[-1] or "app"
 
     def base(self, model: ModelFacts, name: str) -> ModelFacts | None:
         short = name.rsplit(".", 1)[-1]

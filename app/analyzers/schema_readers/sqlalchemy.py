@@ -46,6 +46,7 @@ def _has_hints(text: str) -> bool:
 
 
 _COLUMN_CALLS = {"Column", "mapped_column"}
+_COMPUTED = "?"  # a ForeignKey whose target is computed at run time (a helper's ``"{}.id".format(table)``)
 _ROOT_BASES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 
 
@@ -73,6 +74,8 @@ class ClassFacts:
     constraint_fks: list[tuple[list[str], str]] = field(default_factory=list)  # (columns, "table.col")
     primary_key: list[str] = field(default_factory=list)
     declarative_root: bool = False
+    # ``author_id = reference_col("users")``: calls of project functions that may return a column
+    helper_calls: list[tuple[str, str, str | None, bool | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +83,8 @@ class FileFacts:
     classes: list[ClassFacts] = field(default_factory=list)
     tables: list[tuple[Table, list[tuple[str, str | None]]]] = field(default_factory=list)  # (table, fks)
     roots: set[str] = field(default_factory=set)  # names bound to declarative bases in this file
+    # module-level functions returning ``Column(...)``: name -> (its column, the ``nullable`` default)
+    helpers: dict[str, tuple[ColumnFacts, bool | None]] = field(default_factory=dict)
     warnings: list[SourceWarning] = field(default_factory=list)
 
 
@@ -95,7 +100,7 @@ def _fk_target(node: ast.AST) -> str | None:
         if isinstance(value, str):
             return value
         name = dotted(node.args[0])
-        return name or None
+        return name or _COMPUTED
     return None
 
 
@@ -257,6 +262,11 @@ def _class(node: ast.ClassDef, path: str, roots: set[str]) -> ClassFacts:
         if target.startswith("__"):
             continue
         call = value if _is_column_call(value) else None
+        if call is None and isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and annotation is None:
+            first = literal(value.args[0]) if value.args else None
+            facts.helper_calls.append((target, value.func.id, first if isinstance(first, str) else None,
+                                       kwbool(value, "nullable")))
+            continue
         if call is None and value is not None and annotation is None:
             continue  # a plain class attribute, a relationship(), a hybrid…
         if call is None and value is not None and not isinstance(value, ast.Constant):
@@ -334,7 +344,15 @@ def _parse(path: str, text: str) -> FileFacts | None:
                     facts.tables.append(found)
         elif isinstance(node, ast.ClassDef):
             facts.classes.append(_class(node, path, facts.roots))
-    if not facts.classes and not facts.tables and not facts.roots:
+        elif isinstance(node, ast.FunctionDef):
+            returned = [s.value for s in node.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Call)]
+            if returned and last(returned[0].func) in _COLUMN_CALLS:
+                col = _column("?", returned[0], None)
+                defaults = dict(zip([a.arg for a in node.args.args][::-1], node.args.defaults[::-1], strict=False))
+                nullable = literal(defaults.get("nullable"))
+                if col is not None:
+                    facts.helpers[node.name] = (col, nullable if isinstance(nullable, bool) else None)
+    if not facts.classes and not facts.tables and not facts.roots and not facts.helpers:
         return None
     return facts
 
@@ -427,8 +445,29 @@ def _is_mixin_name(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in ("object",) or name.endswith("Mixin")
 
 
+def _helper_columns(cls: ClassFacts, helpers: dict[str, tuple[ColumnFacts, bool | None]]) -> list[ColumnFacts]:
+    """Columns made by project helpers (``reference_col("users")``, the cookiecutter-flask pattern): the
+    helper's column named after the attribute; a foreign key to the table its first argument names."""
+    out: list[ColumnFacts] = []
+    for attr, func, first, nullable in cls.helper_calls:
+        helper = helpers.get(func)
+        if helper is None:
+            continue
+        col, default_nullable = helper
+        made = col.column.model_copy(update={"name": attr})
+        if made.type == "UNKNOWN":
+            made.type = "INTEGER"
+        null = nullable if nullable is not None else default_nullable
+        if null is not None:
+            made.nullable = null and not made.primary_key
+        target = f"{first}.id" if first is not None and col.fk_target is not None else None
+        out.append(ColumnFacts(attr=attr, column=made, fk_target=target, index=col.index))
+    return out
+
+
 def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
     resolver = _Resolver(parsed)
+    helpers = {name: h for facts in parsed.values() for name, h in facts.helpers.items()}
     warnings: list[SourceWarning] = []
     tables: dict[str, Table] = {}
     class_tables: dict[str, str] = {}  # class name -> table name, for ForeignKey(User.id)
@@ -465,7 +504,7 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
                 continue
             table = Table(name=name, source=path, origin="models")
             seen: dict[str, int] = {}
-            for col in inherited_cols + cls.columns:
+            for col in inherited_cols + cls.columns + _helper_columns(cls, helpers):
                 column = col.column.model_copy()
                 if column.name in seen:
                     table.columns[seen[column.name]] = column
@@ -505,6 +544,8 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
                 if target:
                     pending_fks.append((copy, [column], target))
     for table, cols, target in pending_fks:
+        if target == _COMPUTED:
+            continue
         ref, _, ref_col = target.rpartition(".")
         if not ref:
             ref, ref_col = ref_col, "id"
