@@ -34,7 +34,6 @@ from phasegate.app.analyzers.schema_readers._python import (
 )
 
 
-
 def _has_hints(text: str) -> bool:
     """A cheap test before ``ast.parse``: words every model, table or declarative base file holds.
 
