@@ -243,7 +243,7 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
     for i, reader in enumerate(readers):
         if not parsed[i]:
             continue
-        build_key = (reader.name, reader.version, tuple(sorted(keys[i].items())))
+        build_key = (reader.name, reader.version, frozenset(keys[i].items()))
         part = _BUILT.get(build_key)
         if part is None:
             part = _interned(reader.name, reader.build(parsed[i]))
