@@ -520,3 +520,22 @@ def test_django_models_of_an_app_sub_package_take_the_enclosing_app_label(make_r
                                       "    label = models.CharField(max_length=20)\n",
     }))
     assert [t.name for t in schema.tables] == ["journal_badge"]
+
+
+def test_a_rebuild_after_one_change_keeps_every_other_model_right(make_repo) -> None:
+    base = "from sqlalchemy import Column, ForeignKey, Integer\nfrom sqlalchemy.orm import declarative_base\n" \
+           "Base = declarative_base()\n"
+    owner = ("from sqlalchemy import Column, Integer\nfrom app.base import Base\n\n\nclass Owner(Base):\n"
+             "    __tablename__ = 'owners'\n    id = Column(Integer, primary_key=True)\n")
+    pet = ("from sqlalchemy import Column, ForeignKey, Integer\nfrom app.base import Base\n\n\nclass Pet(Base):\n"
+           "    __tablename__ = 'pets'\n    id = Column(Integer, primary_key=True)\n"
+           "    owner_id = Column(ForeignKey('Owner.id'))\n")
+    root = make_repo({"app/base.py": base, "app/owner.py": owner, "app/pet.py": pet})
+    assert fks(schema_at(root), "pets") == {(("owner_id",), "owners", ("id",))}
+    # the class Pet points at is renamed to another table: Pet's (unchanged) file must follow
+    write_files(root, {"app/owner.py": owner.replace("'owners'", "'people'")})
+    after = schema_at(root)
+    assert fks(after, "pets") == {(("owner_id",), "people", ("id",))}
+    write_files(root, {"app/owner.py": owner})
+    assert fks(schema_at(root), "pets") == {(("owner_id",), "owners", ("id",))}
+    assert fks(after, "pets") == {(("owner_id",), "people", ("id",))}  # an earlier result is not changed

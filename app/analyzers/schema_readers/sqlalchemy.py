@@ -464,6 +464,48 @@ def _helper_columns(cls: ClassFacts, helpers: dict[str, tuple[ColumnFacts, bool 
     return out
 
 
+# A model class's table by the identity of the facts it is made of (cached parse results): a rebuild
+# after one file changed makes new tables only for the classes of that file. Values keep their keys'
+# objects alive, so an id is not reused while its entry exists.
+_CLASS_TABLES: dict[tuple[object, ...], tuple[object, Table, list[tuple[list[str], str]], object, object]] = {}
+
+
+def _class_table(cls: ClassFacts, name: str, path: str, columns: list[ColumnFacts], inherited_ix: list[Index],
+                 parent_table: str | None) -> tuple[Table, list[tuple[list[str], str]]]:
+    """A model's table without its foreign keys, and the (columns, target) of those foreign keys."""
+    requests: list[tuple[list[str], str]] = []
+    table = Table(name=name, source=path, origin="models")
+    seen: dict[str, int] = {}
+    for col in columns:
+        column = col.column.model_copy()
+        if column.name in seen:
+            table.columns[seen[column.name]] = column
+        else:
+            seen[column.name] = len(table.columns)
+            table.columns.append(column)
+        if col.fk_target:
+            requests.append(([column.name], col.fk_target))
+        if col.index:
+            # SQLAlchemy makes ``index=True, unique=True`` one unique index (as Alembic writes it)
+            table.indexes.append(Index(name=f"ix_{name}_{column.name}", columns=[column.name],
+                                       unique=column.unique))
+            column.unique = False
+    for ix in inherited_ix + cls.indexes:
+        table.indexes.append(ix.model_copy(deep=True))
+    requests += [(cols, target) for cols, target in cls.constraint_fks]
+    if cls.primary_key:
+        for column in table.columns:
+            if column.name in cls.primary_key:
+                column.primary_key, column.nullable = True, False
+    if parent_table is not None:
+        # joined-table inheritance: the child's primary key points at the parent's table
+        pk = [c.name for c in table.columns if c.primary_key]
+        if pk and not any(cols == pk for cols, _ in requests):
+            requests.append((pk, f"{parent_table}.{pk[0]}"))
+    table.columns_known = bool(table.columns)
+    return table, requests
+
+
 def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
     resolver = _Resolver(parsed)
     helpers = {name: h for facts in parsed.values() for name, h in facts.helpers.items()}
@@ -471,6 +513,7 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
     tables: dict[str, Table] = {}
     class_tables: dict[str, str] = {}  # class name -> table name, for ForeignKey(User.id)
     pending_fks: list[tuple[Table, list[str], str]] = []
+    fresh: set[int] = set()  # tables made by this build (the others are shared with _CLASS_TABLES)
     for path in sorted(parsed):
         facts = parsed[path]
         for cls in facts.classes:
@@ -485,6 +528,12 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
                 parent_table = class_tables.get(parent.name)
                 if parent_table is not None and parent_table.lower() in tables:
                     target = tables[parent_table.lower()]
+                    if id(target) not in fresh:  # shared with the memo: change a copy
+                        old = target
+                        target = target.model_copy(update={"columns": list(target.columns)})
+                        tables[parent_table.lower()] = target
+                        fresh.add(id(target))
+                        pending_fks = [(target if t is old else t, c, g) for t, c, g in pending_fks]
                     for col in cls.columns:
                         if target.column(col.column.name) is None:
                             target.columns.append(col.column.model_copy(update={"nullable": True}))
@@ -501,57 +550,47 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
                 warnings.append(SourceWarning(path=path, line=cls.line, reason=(
                     f"model {cls.name}: its table name is computed at run time, not read")))
                 continue
-            table = Table(name=name, source=path, origin="models")
-            seen: dict[str, int] = {}
-            for col in inherited_cols + cls.columns + _helper_columns(cls, helpers):
-                column = col.column.model_copy()
-                if column.name in seen:
-                    table.columns[seen[column.name]] = column
-                else:
-                    seen[column.name] = len(table.columns)
-                    table.columns.append(column)
-                if col.fk_target:
-                    pending_fks.append((table, [column.name], col.fk_target))
-                if col.index:
-                    # SQLAlchemy makes ``index=True, unique=True`` one unique index (as Alembic writes it)
-                    table.indexes.append(Index(name=f"ix_{name}_{column.name}", columns=[column.name],
-                                               unique=column.unique))
-                    column.unique = False
-            for ix in inherited_ix + cls.indexes:
-                table.indexes.append(ix.model_copy(deep=True))
-            for cols, target in cls.constraint_fks:
-                pending_fks.append((table, cols, target))
-            if cls.primary_key:
-                for column in table.columns:
-                    if column.name in cls.primary_key:
-                        column.primary_key, column.nullable = True, False
-            if parent is not None and parent.name in class_tables:
-                # joined-table inheritance: the child's primary key points at the parent's table
-                pk = [c.name for c in table.columns if c.primary_key]
-                if pk and not any(fk_cols == pk for _, fk_cols, _ in pending_fks if _ is table):
-                    pending_fks.append((table, pk, f"{class_tables[parent.name]}.{pk[0]}"))
-            if table.columns and not table.columns_known:
-                table.columns_known = True
-            if not table.columns:
-                table.columns_known = False
+            helper_cols = _helper_columns(cls, helpers)
+            parent_table_name = class_tables.get(parent.name) if parent is not None else None
+            key = (id(cls), name, path, parent_table_name, tuple(map(id, inherited_cols)),
+                   tuple(map(id, inherited_ix)), tuple((c.attr, c.column.name, c.fk_target) for c in helper_cols))
+            memo = _CLASS_TABLES.get(key)
+            if memo is not None and memo[0] is cls:
+                table, requests = memo[1], memo[2]
+            else:
+                table, requests = _class_table(cls, name, path, inherited_cols + cls.columns + helper_cols,
+                                               inherited_ix, parent_table_name)
+                fresh.add(id(table))
+                if len(_CLASS_TABLES) > 100_000:
+                    _CLASS_TABLES.clear()
+                _CLASS_TABLES[key] = (cls, table, requests, inherited_cols, inherited_ix)
+            pending_fks += [(table, cols, target) for cols, target in requests]
             tables[name.lower()] = table
             class_tables[cls.name] = name
         for table, fks in facts.tables:
             copy = table.model_copy(deep=True)
+            fresh.add(id(copy))
             tables[copy.name.lower()] = copy
             for column, target in fks:
                 if target:
                     pending_fks.append((copy, [column], target))
+    resolved: dict[int, list[ForeignKey]] = {}
     for table, cols, target in pending_fks:
         if target == _COMPUTED:
             continue
         ref, _, ref_col = target.rpartition(".")
         if not ref:
             ref, ref_col = ref_col, "id"
-        ref_table = class_tables.get(ref, ref)
-        fk = ForeignKey(columns=cols, ref_table=ref_table, ref_columns=[ref_col])
-        if fk not in table.foreign_keys:
-            table.foreign_keys.append(fk)
+        fk = ForeignKey(columns=cols, ref_table=class_tables.get(ref, ref), ref_columns=[ref_col])
+        found = resolved.setdefault(id(table), [])
+        if fk not in found:
+            found.append(fk)
+    for key, table in list(tables.items()):
+        fks = resolved.get(id(table), [])
+        if id(table) in fresh:
+            table.foreign_keys = fks
+        elif table.foreign_keys != fks:  # a memoised table resolved differently before: copy, never change it
+            tables[key] = table.model_copy(update={"foreign_keys": fks})
     for facts in parsed.values():
         warnings += facts.warnings
     return SchemaPart(reader="sqlalchemy", origin="models", tables=list(tables.values()), warnings=warnings,
