@@ -192,9 +192,8 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
             for path in changed:  # type: ignore[union-attr]
                 parsed[i].pop(path, None)
                 keys[i].pop(path, None)
+        # a changed path that no longer exists is not read (``_read_work`` finds nothing)
         todo = [(p, w) for p in sorted(changed) if (w := _wanting(readers, p))]  # type: ignore[arg-type]
-        listed = set(tree.paths())
-        todo = [(p, w) for p, w in todo if p in listed]
     else:
         todo = _wanted(readers, tree.paths())
     for path, wanting in todo:
