@@ -585,12 +585,12 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
         found = resolved.setdefault(id(table), [])
         if fk not in found:
             found.append(fk)
-    for key, table in list(tables.items()):
+    for table_key, table in list(tables.items()):
         fks = resolved.get(id(table), [])
         if id(table) in fresh:
             table.foreign_keys = fks
         elif table.foreign_keys != fks:  # a memoised table resolved differently before: copy, never change it
-            tables[key] = table.model_copy(update={"foreign_keys": fks})
+            tables[table_key] = table.model_copy(update={"foreign_keys": fks})
     for facts in parsed.values():
         warnings += facts.warnings
     return SchemaPart(reader="sqlalchemy", origin="models", tables=list(tables.values()), warnings=warnings,
