@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 TRUTH = Path(__file__).parent / "truth" / "schema"
-RUN = "import sys; from phasegate.app.cli import main; sys.exit(main(sys.argv[1:]))"
+RUN = "import sys; from phasegate.app.cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def schema_json(path: Path) -> dict:

@@ -6,7 +6,7 @@ import json
 
 from conftest import commit_all, write_files
 
-from phasegate.app.cli import main
+from phasegate.app.cli.main import main
 
 MODEL = ("from sqlalchemy import Column, Integer, Text\nfrom sqlalchemy.orm import declarative_base\n"
          "Base = declarative_base()\n\n\nclass Note(Base):\n    __tablename__ = 'notes'\n"
