@@ -1,120 +1,495 @@
 """Database schema of a repository at any revision, and the diff between two of them.
 
-Where the schema comes from, in order of authority:
-1. Prisma schema files (``*.prisma`` with models or enums, anywhere): they *are* the schema.
-2. SQL migrations (Prisma/Diesel/Flyway/golang-migrate/goose/SQLx layouts, or any ``.sql`` in a
-   ``migrations`` folder), replayed oldest first (natural order, so ``V10`` comes after ``V9``).
-3. Otherwise standalone DDL files (``schema.sql``, ``structure.sql``…).
+Every reader of ``schema_readers.all_readers()`` (one module per stack: SQLAlchemy, Django, Alembic,
+Prisma, SQL migrations, TypeORM…) reads the repository's own files (not vendored, generated or test
+files) and returns a ``SchemaPart``, either from **models** (classes that declare tables) or from
+**migrations** (a history replayed oldest first; standalone DDL files such as ``schema.sql`` count as
+migrations when no migration history exists). The parts are combined:
+
+- every table says which file declares it (``source``) and which side (``origin``);
+- when both sides know a table, its columns are the union: the migrations' definition of a column wins
+  (it is what the database has), a column only the models declare is added (what the code expects);
+  indexes and foreign keys are the union too. A table on one side only is kept as it is;
+- each disagreement (a table or a column on one side only) is a ``Drift`` entry;
+- a part marked ``authoritative`` (a Prisma schema) is the models side by itself: migrations of the
+  repository then add no tables, they only feed drift;
+- every reader's warnings end up in ``Schema.warnings``.
 
 ``schema_at(root, rev)`` reads files at ``rev`` through git, so the same code describes HEAD, the
-working tree or the state before a phase. ``diff_schemas`` lists the changes with the kinds of
-DESIGN §4 and marks destructive ones: dropped tables and columns, narrowing type changes, a new
-NOT NULL column without default on a table that already existed, removed enum values.
+working tree or the state before a phase. Parsed facts are cached by git blob id (``readers.CACHE``),
+and each reader's combined result by the blob ids of all its files, so a re-read after one file changed
+parses that file only and rebuilds only its reader. ``diff_schemas`` lists the changes with the kinds
+of DESIGN §4 and marks destructive ones: dropped tables and columns, narrowing type changes, a new NOT
+NULL column without default on a table that already existed, removed enum values.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
+import time
+from collections import OrderedDict
+from typing import Any
 
 from phasegate.app.analyzers._files import (
     Tree,
+    WorkTree,
     is_generated_or_fixture,
     is_test_path,
     is_vendored,
-    natural_key,
     open_tree,
 )
-from phasegate.app.analyzers.prisma import parse_prisma
+from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
 from phasegate.app.analyzers.schema_model import (
     Column,
+    Drift,
     EnumType,
     ForeignKey,
     Index,
     Schema,
     SchemaChange,
+    SchemaPart,
     Table,
 )
 
 __all__ = [
-    "Column", "EnumType", "ForeignKey", "Index", "Schema", "SchemaChange", "Table",
-    "schema_at", "schema_from_tree", "diff_schemas", "is_narrowing",
+    "Column", "Drift", "EnumType", "ForeignKey", "Index", "Schema", "SchemaChange", "Table",
+    "schema_at", "schema_from_tree", "schema_from_parts", "refresh_schema", "diff_schemas", "is_narrowing",
 ]
-
-MAX_SQL = 4 * 1024 * 1024
-_MIGRATION_SQL_RE = re.compile(
-    r"(^|/)(?:migrations?|migrate|db/migration|schema_migrations)/(?:.*/)?[^/]+\.sql$"
-    r"|(^|/)V\d+(?:[._]\d+)*__[^/]+\.sql$|(^|/)\d+_[^/]+\.up\.sql$",
-    re.IGNORECASE,
-)
-_DOWN_SQL_RE = re.compile(r"(^|/)(?:down\.sql|[^/]+\.down\.sql|U\d+(?:[._]\d+)*__[^/]+\.sql|R__[^/]+\.sql)$", re.I)
-_DDL_RE = re.compile(r"(?i)\b(?:create|alter)\s+(?:table|type|unique\s+index|index)\b")
-_PRISMA_BLOCK_RE = re.compile(r"(?m)^\s*(?:model|enum)\s+\w+\s*\{")
 
 
 def _own(path: str) -> bool:
     return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
-def _read_sql(tree: Tree, path: str) -> str:
-    """A SQL file's text; for a goose migration only its Up part (its Down part undoes it)."""
-    text = tree.read_text(path, MAX_SQL) or ""
-    if "+goose" in text:
-        from phasegate.app.analyzers.sql_ddl import goose_up
+# Which readers want a path, by path: the answer depends on the path alone, so a re-read of a
+# 50,000-file tree asks each reader once per new path, not once per read.
+_WANTS: dict[tuple[int, str], tuple[int, ...]] = {}
+# A reader's built part by (reader, version, the (path, blob) of every file it parsed).
+_BUILT: OrderedDict[tuple[Any, ...], SchemaPart] = OrderedDict()
+_BUILT_SIZE = 256
 
-        text = goose_up(text)
-    return text
+
+@functools.cache
+def _wants_of(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[Any, ...]:
+    return tuple(r.wants for r in readers)
+
+
+def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[int, ...]:
+    key = (id(readers), path)
+    found = _WANTS.get(key)
+    if found is None:
+        found = tuple(i for i, wants in enumerate(_wants_of(readers)) if wants(path))
+        if found and not _own(path):  # the path tests first: most paths no reader wants
+            found = ()
+        if len(_WANTS) > 500_000:
+            _WANTS.clear()
+        _WANTS[key] = found
+    return found
+
+
+# The wanted paths of a whole listing, by a digest of the listing: a re-read of an unchanged file list
+# (the usual case after a phase's write) skips asking about 50,000 paths one by one.
+_WANTED_LISTS: OrderedDict[tuple[int, str], list[tuple[str, tuple[int, ...]]]] = OrderedDict()
+
+
+def _wanted(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str]) -> list[tuple[str, tuple[int, ...]]]:
+    digest = hashlib.sha1("\0".join(paths).encode("utf-8", "surrogateescape")).hexdigest()
+    key = (id(readers), digest)
+    found = _WANTED_LISTS.get(key)
+    if found is None:
+        found = [(p, w) for p in paths if (w := _wanting(readers, p))]
+        _WANTED_LISTS[key] = found
+        while len(_WANTED_LISTS) > 16:
+            _WANTED_LISTS.popitem(last=False)
+    return found
+
+
+# Working-tree files by path: (mtime_ns, size, inode) when last read, and the blob id of that content.
+# Like git's index: a file whose stat is unchanged is not read again. A file modified within the second
+# of its recording is not trusted (its mtime may not have moved), so it is re-read until it settles.
+_STATS: dict[str, tuple[int, int, int, str]] = {}
+_RACY_NS = 1_000_000_000
+# The last read of each working tree: every reader's parsed facts and blob ids, and the read warnings;
+# ``refresh_schema`` starts from it and looks at the changed paths only.
+_STATE: dict[tuple[str, int], tuple[list[dict[str, Any]], list[dict[str, str]], list[SourceWarning]]] = {}
+
+
+def _known_blob(tree: Tree, known: dict[str, str], path: str,
+                changed: set[str] | None) -> tuple[str | None, Any]:
+    """The blob id of ``path`` without reading it, when that is safe; and its stat for recording.
+
+    ``changed`` (from ``refresh_schema``) names every path written since the last read: the others are
+    taken as they were without a stat.
+    """
+    blob = known.get(path)
+    if blob is not None or not isinstance(tree, WorkTree):
+        return blob, None
+    full = f"{tree.root}/{path}"
+    entry = _STATS.get(full)
+    if entry is None:
+        return None, None  # never read: the read itself takes the stat (``_read_work``)
+    if changed is not None and path not in changed:
+        return entry[3], None
+    try:
+        st = os.stat(full)
+    except OSError:
+        return None, None
+    if entry is not None and entry[:3] == (st.st_mtime_ns, st.st_size, st.st_ino):
+        return entry[3], st
+    return None, st
+
+
+def _read_work(full: str, limit: int) -> tuple[bytes | None, Any]:
+    """A working-tree file's first ``limit`` bytes and its stat, from one open (as ``WorkTree.read``)."""
+    try:
+        fd = os.open(full, os.O_RDONLY)
+    except OSError:
+        return None, None
+    try:
+        st = os.fstat(fd)
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            chunk = os.read(fd, min(limit - size, max(st.st_size - size, 0) + 1))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks), st
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+
+
+def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
+               cache: ParseCache | None = None, changed: set[str] | None = None,
+               ) -> tuple[list[SchemaPart], list[SourceWarning]]:
+    """Every reader's part of ``tree``; each wanted file is read once (or not at all when cached)."""
+    if readers is None:
+        from phasegate.app.analyzers.schema_readers import all_readers
+
+        readers = all_readers()
+    if cache is None:
+        from phasegate.app.analyzers import readers as readers_module
+
+        cache = readers_module.CACHE  # looked up now: a caller (the bench) may swap it
+    warnings: list[SourceWarning] = []
+    parsed: list[dict[str, Any]] = [{} for _ in readers]
+    keys: list[dict[str, str]] = [{} for _ in readers]
+    known = tree.blob_ids()
+    state_key = (str(tree.root), id(readers))
+    previous = _STATE.get(state_key) if changed is not None else None
+    if previous is not None:
+        # only the changed paths are looked at; everything else is as the last read left it
+        parsed = [dict(d) for d in previous[0]]
+        keys = [dict(d) for d in previous[1]]
+        warnings = [w for w in previous[2] if w.path not in changed]  # type: ignore[operator]
+        for i in range(len(readers)):
+            for path in changed:  # type: ignore[union-attr]
+                parsed[i].pop(path, None)
+                keys[i].pop(path, None)
+        # a changed path that no longer exists is not read (``_read_work`` finds nothing)
+        todo = [(p, w) for p in sorted(changed) if (w := _wanting(readers, p))]  # type: ignore[arg-type]
+    else:
+        todo = _wanted(readers, tree.paths())
+    for path, wanting in todo:
+        blob, st = _known_blob(tree, known, path, changed)
+        if blob is not None:
+            hits = [cache.get((readers[i].name, readers[i].version, path, blob)) for i in wanting]
+            if all(hit for hit, _ in hits):
+                for i, (_, facts) in zip(wanting, hits, strict=True):
+                    if facts is not None:
+                        parsed[i][path] = facts
+                        keys[i][path] = blob
+                continue
+        if isinstance(tree, WorkTree):
+            data, st = _read_work(f"{tree.root}/{path}", MAX_SOURCE + 1)
+        else:
+            data = tree.read(path, MAX_SOURCE + 1)
+        if data is None:
+            continue
+        if len(data) > MAX_SOURCE:
+            warnings.append(SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
+            continue
+        blob = blob_id(data)
+        if isinstance(tree, WorkTree):
+            if st is not None and (changed is not None or time.time_ns() - st.st_mtime_ns > _RACY_NS):
+                _STATS[f"{tree.root}/{path}"] = (st.st_mtime_ns, st.st_size, st.st_ino, blob)
+        text: str | None = None
+        for i in wanting:
+            reader = readers[i]
+            key = (reader.name, reader.version, path, blob)
+            hit, facts = cache.get(key)
+            if not hit:
+                if text is None:
+                    text = data.decode("utf-8", "replace")
+                try:
+                    facts = reader.parse(path, text)
+                except (RecursionError, ValueError, SyntaxError) as exc:
+                    warnings.append(SourceWarning(path=path, reason=f"{reader.name}: could not parse ({exc})"))
+                    facts = None
+                cache.put(key, facts)
+            if facts is not None:
+                parsed[i][path] = facts
+                keys[i][path] = blob
+    if isinstance(tree, WorkTree):
+        _STATE[state_key] = (parsed, keys, warnings)
+    parts: list[SchemaPart] = []
+    for i, reader in enumerate(readers):
+        if not parsed[i]:
+            continue
+        build_key = (reader.name, reader.version, frozenset(keys[i].items()))
+        part = _BUILT.get(build_key)
+        if part is None:
+            part = _interned(reader.name, reader.build(parsed[i]))
+            _BUILT[build_key] = part
+            while len(_BUILT) > _BUILT_SIZE:
+                _BUILT.popitem(last=False)
+        else:
+            _BUILT.move_to_end(build_key)
+        if part.tables or part.enums or part.warnings:
+            parts.append(part)
+    return parts, warnings
+
+
+# The last built table of each (reader, table name): a rebuilt part whose table came out equal reuses
+# the previous object, so the combination memo (``_COMBINED``) still knows it.
+_INTERN: dict[tuple[str, str], Table] = {}
+
+
+def _interned(reader: str, part: SchemaPart) -> SchemaPart:
+    for i, table in enumerate(part.tables):
+        key = (reader, table.name.lower())
+        previous = _INTERN.get(key)
+        if previous is not None and previous == table:
+            part.tables[i] = previous
+        else:
+            _INTERN[key] = table
+    if len(_INTERN) > 100_000:
+        _INTERN.clear()
+    return part
 
 
 def schema_from_tree(tree: Tree) -> Schema:
-    """The schema described by the files of ``tree`` (see the module docstring for the precedence)."""
-    paths = [p for p in tree.paths() if _own(p)]
-    prisma_texts: list[tuple[str, str]] = []
-    for path in paths:
-        if path.endswith(".prisma"):
-            text = tree.read_text(path, MAX_SQL) or ""
-            if _PRISMA_BLOCK_RE.search(text):
-                prisma_texts.append((path, text))
-    if prisma_texts:
-        schema = parse_prisma("\n".join(text for _, text in prisma_texts), prisma_texts[0][0])
-        schema.sources = [p for p, _ in prisma_texts]
+    """The schema described by the files of ``tree`` (see the module docstring for how parts combine)."""
+    parts, warnings = read_parts(tree)
+    schema = schema_from_parts(parts)
+    schema.warnings[:0] = warnings
+    return schema
+
+
+def _copy_table(table: Table, origin: str, source: str | None) -> Table:
+    """A copy the merge may change (its lists are new) that shares the cached part's columns (never changed)."""
+    return table.model_copy(update={
+        "columns": list(table.columns), "indexes": list(table.indexes), "foreign_keys": list(table.foreign_keys),
+        "origin": table.origin or origin, "source": table.source or source})
+
+
+def _side(parts: list[SchemaPart]) -> tuple[dict[str, tuple[Table, str, str | None]], list[EnumType]]:
+    """The tables of one side, uncopied, with their part's origin and first source; a later part's table
+    of the same name adds what the earlier one lacked."""
+    tables: dict[str, tuple[Table, str, str | None]] = {}
+    enums: list[EnumType] = []
+    for part in parts:
+        source = part.sources[0] if part.sources else None
+        for table in part.tables:
+            key = table.name.lower()
+            if key in tables:
+                base, origin, first = tables[key]
+                merged = _copy_table(base, origin, first)
+                _merge_into(merged, _copy_table(table, part.origin, source), prefer_new=False)
+                tables[key] = (merged, origin, first)
+            else:
+                tables[key] = (table, part.origin, source)
+        enums += [e.model_copy(update={"values": list(e.values)}) for e in part.enums]
+    return tables, enums
+
+
+def _merge_into(base: Table, other: Table, prefer_new: bool) -> None:
+    """Add ``other``'s columns, indexes and foreign keys to ``base``; ``prefer_new`` replaces shared columns."""
+    have = {c.name.lower(): i for i, c in enumerate(base.columns)}
+    for col in other.columns:
+        index = have.get(col.name.lower())
+        if index is None:
+            have[col.name.lower()] = len(base.columns)
+            base.columns.append(col)
+        elif prefer_new:
+            base.columns[index] = col
+    have_ix = {(tuple(c.lower() for c in ix.columns), ix.unique) for ix in base.indexes}
+    base.indexes += [ix for ix in other.indexes if (tuple(c.lower() for c in ix.columns), ix.unique) not in have_ix]
+    have_fk = {(tuple(c.lower() for c in fk.columns), fk.ref_table.lower()) for fk in base.foreign_keys}
+    base.foreign_keys += [fk for fk in other.foreign_keys
+                          if (tuple(c.lower() for c in fk.columns), fk.ref_table.lower()) not in have_fk]
+    base.columns_known = base.columns_known or other.columns_known
+
+
+# Combined tables by the identity of the tables they come from: a re-read after one change rebuilds only
+# the tables whose inputs are new objects (unchanged parts and memoised readers return the same ones).
+# Values keep their inputs alive, so an id is never reused while its entry exists.
+_COMBINED: dict[tuple[int, int], tuple[Any, Any, Table, list[Drift]]] = {}
+
+
+def _combine(model: tuple[Table, str, str | None] | None, migrated: tuple[Table, str, str | None] | None,
+             drift_wanted: bool) -> tuple[Table, list[Drift]]:
+    key = (id(model[0]) if model else 0, id(migrated[0]) if migrated else 0)
+    memo = _COMBINED.get(key)
+    if memo is not None and memo[0] is (model[0] if model else None) and memo[1] is (
+            migrated[0] if migrated else None):
+        table, drift = memo[2], memo[3]
+    else:
+        drift = []
+        if model is not None and migrated is not None:
+            m, mig = _copy_table(*model), _copy_table(*migrated)
+            if drift_wanted:
+                drift = _table_drift(m, mig)
+            if not mig.columns_known and m.columns_known:
+                # known by name only in the migrations: the model's columns are the best knowledge
+                _merge_into(m, mig, prefer_new=True)
+                table = m
+            else:
+                _merge_into(mig, m, prefer_new=False)
+                table = mig
+        else:
+            only = model or migrated
+            assert only is not None
+            table = _copy_table(*only)
+            if drift_wanted:
+                drift = [Drift(table=table.name, kind="table_only_in_models", model_source=table.source)
+                         if model is not None else
+                         Drift(table=table.name, kind="table_only_in_migrations", migration_source=table.source)]
+        if len(_COMBINED) > 50_000:
+            _COMBINED.clear()
+        _COMBINED[key] = (model[0] if model else None, migrated[0] if migrated else None, table, drift)
+    # shared with the memo (and with other reads): a schema's tables are read-only to its users
+    return table, drift
+
+
+def schema_from_parts(parts: list[SchemaPart]) -> Schema:
+    """Models and migrations combined (see the module docstring), with their drift and warnings."""
+    schema = Schema()
+    seen_sources: set[str] = set()
+    for part in parts:
+        for source in part.sources:
+            if source not in seen_sources:
+                seen_sources.add(source)
+                schema.sources.append(source)
+        schema.warnings += part.warnings
+    model_parts = [p for p in parts if p.origin == "models"]
+    authoritative = [p for p in model_parts if p.authoritative]
+    if authoritative:
+        model_parts = authoritative
+    migration_parts = [p for p in parts if p.origin == "migrations"]
+    # Standalone DDL (a schema dump) stands for the migrations only where there is no migration history.
+    if not migration_parts:
+        migration_parts = [p for p in parts if p.origin == "ddl"]
+    models, model_enums = _side(model_parts)
+    migrations, migration_enums = _side(migration_parts)
+    drift_wanted = bool(model_parts and migration_parts)
+    if authoritative:
+        for entry in models.values():
+            table, _ = _combine(entry, None, False)
+            schema.tables.append(table)
+        if drift_wanted:
+            for key, entry in models.items():
+                schema.drift += _combine(entry, migrations.get(key), True)[1]
+            schema.drift += [_combine(None, e, True)[1][0] for k, e in migrations.items() if k not in models]
+        schema.enums = model_enums
         return schema
+    model_drift: list[Drift] = []
+    for key, entry in migrations.items():
+        table, drift = _combine(models.get(key), entry, drift_wanted)
+        schema.tables.append(table)
+        if key in models:
+            model_drift += drift
+        else:
+            schema.drift += drift
+    for key, entry in models.items():
+        if key not in migrations:
+            table, drift = _combine(entry, None, drift_wanted)
+            schema.tables.append(table)
+            model_drift += drift
+    schema.drift = model_drift + schema.drift
+    seen: set[str] = set()
+    for enum in migration_enums + model_enums:
+        if enum.name not in seen:
+            seen.add(enum.name)
+            schema.enums.append(enum)
+    return schema
 
-    sql_paths = [p for p in paths if p.lower().endswith(".sql")]
-    migrations = sorted((p for p in sql_paths if _MIGRATION_SQL_RE.search(p) and not _DOWN_SQL_RE.search(p)),
-                        key=natural_key)
-    chosen: list[tuple[str, str]] = []
-    for path in migrations:
-        text = _read_sql(tree, path)
-        if _DDL_RE.search(text) or re.search(r"(?i)\bdrop\s+(?:table|index|type)\b|\balter\s+", text):
-            chosen.append((path, text))
-    if not chosen:
-        for path in sorted(sql_paths, key=natural_key):
-            if path in migrations:
-                continue
-            text = _read_sql(tree, path)
-            if _DDL_RE.search(text):
-                chosen.append((path, text))
-    if not chosen:
-        return Schema()
 
-    from phasegate.app.analyzers.sql_ddl import SqlReplay, dialect_for_provider, guess_dialect
+def _table_drift(model: Table, migrated: Table) -> list[Drift]:
+    if not migrated.columns_known or not model.columns_known:
+        return []
+    drift: list[Drift] = []
+    model_cols = {c.name.lower() for c in model.columns}
+    migrated_cols = {c.name.lower() for c in migrated.columns}
+    for col in model.columns:
+        if col.name.lower() not in migrated_cols:
+            drift.append(Drift(table=model.name, column=col.name, kind="column_only_in_models",
+                               model_source=model.source, migration_source=migrated.source))
+    for col in migrated.columns:
+        if col.name.lower() not in model_cols:
+            drift.append(Drift(table=migrated.name, column=col.name, kind="column_only_in_migrations",
+                               model_source=model.source, migration_source=migrated.source))
+    return drift
 
-    dialect = None
-    for path in paths:
-        if path.endswith("migration_lock.toml"):
-            m = re.search(r'provider\s*=\s*"(\w+)"', tree.read_text(path) or "")
-            dialect = dialect_for_provider(m.group(1) if m else None)
-            break
-    dialect = dialect or guess_dialect("\n".join(text[:20000] for _, text in chosen[:50]))
-    schema = Schema(sources=[p for p, _ in chosen])
-    replay = SqlReplay(schema, dialect)
-    for _path, text in chosen:
-        replay.apply_sql(text)
+
+class _ListedTree(WorkTree):
+    """The working tree with a file list known from the previous read (no git process)."""
+
+    def __init__(self, root: Any, paths: list[str]) -> None:
+        super().__init__(root)
+        self._paths = paths
+
+
+_LISTINGS: dict[str, list[str]] = {}
+
+
+def refresh_schema(root_or_repo: object, changed: list[str] | None = None) -> Schema:
+    """The working tree's schema after writes to ``changed`` paths (the live Schema tab's re-read).
+
+    The first call (or ``changed=None``) lists and reads the tree like ``schema_at``. Later calls trust
+    that only ``changed`` moved — the tool layer knows what it wrote — so they neither list the tree nor
+    stat its other files: one changed model file costs its parse and its reader's rebuild.
+    """
+    from phasegate.app.analyzers._files import resolve_root
+
+    root = resolve_root(root_or_repo)
+    listing = _LISTINGS.get(str(root))
+    if changed is None or listing is None:
+        tree = open_tree(root)
+        try:
+            listing = list(tree.paths())
+            _LISTINGS[str(root)] = listing
+            parts, warnings = read_parts(tree)
+        finally:
+            tree.close()
+    else:
+        present = set(listing)
+        for path in changed:
+            exists = os.path.isfile(os.path.join(root, path))
+            if exists and path not in present:
+                listing.append(path)
+                present.add(path)
+            elif not exists and path in present:
+                listing.remove(path)
+                present.discard(path)
+        listing.sort()
+        parts, warnings = read_parts(_ListedTree(root, listing), changed=set(changed))
+    schema = schema_from_parts(parts)
+    schema.warnings[:0] = warnings
     return schema
 
 
 def schema_at(root_or_repo: object, rev: str | None = None) -> Schema:
-    """The schema of a repository's working tree (``rev=None``) or of any revision."""
+    """The schema of a repository's working tree (``rev=None``) or of any revision.
+
+    Its tables are shared with the read caches: treat them as read-only (copy one to change it).
+    """
     tree = open_tree(root_or_repo, rev)
     try:
         return schema_from_tree(tree)

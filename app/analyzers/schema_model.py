@@ -1,4 +1,4 @@
-"""The database schema model shared by the Prisma and SQL parsers, the diff and the Schema tab.
+"""The database schema model shared by every schema reader, the diff and the Schema tab.
 
 Its JSON (``Schema.to_json()``) is the stable ``phasegate schema --json`` contract of DESIGN §4;
 keep field names and nesting exactly as they are.
@@ -54,11 +54,31 @@ class EnumType(BaseModel):
     values: list[str] = Field(default_factory=list)
 
 
+class Drift(BaseModel):
+    """A disagreement between the models and the migrations of one repository.
+
+    ``column`` is None when a whole table is in one and not the other. ``kind`` says which side has it.
+    """
+
+    table: str
+    column: str | None = None
+    kind: Literal["table_only_in_models", "table_only_in_migrations",
+                  "column_only_in_models", "column_only_in_migrations"]
+    model_source: str | None = None
+    migration_source: str | None = None
+
+    def describe(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        side = "the models" if self.kind.endswith("models") else "the migrations"
+        return f"{where} is only in {side}"
+
+
 class Schema(BaseModel):
     sources: list[str] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     enums: list[EnumType] = Field(default_factory=list)
     warnings: list[SourceWarning] = Field(default_factory=list)
+    drift: list[Drift] = Field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         low = name.lower()
@@ -77,6 +97,9 @@ class SchemaPart(BaseModel):
     enums: list[EnumType] = Field(default_factory=list)
     warnings: list[SourceWarning] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)  # the files that contributed
+    # True when this part *is* the schema by the tool's own rules (a Prisma schema): other parts of the
+    # same side then only feed drift, they add no tables.
+    authoritative: bool = False
 
 
 class SchemaChange(BaseModel):

@@ -59,6 +59,10 @@ class Tree:
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:  # pragma: no cover
         raise NotImplementedError
 
+    def blob_ids(self) -> dict[str, str]:
+        """git blob ids of files known to be unchanged (none when unknown): lets a cache skip reading them."""
+        return {}
+
     def read_text(self, path: str, limit: int | None = None) -> str | None:
         data = self.read(path, limit)
         return None if data is None else data.decode("utf-8", "replace")
@@ -83,14 +87,18 @@ class WorkTree(Tree):
     def _list(self) -> list[str]:
         if is_git_worktree(self.root):
             runner = Runner(self.root)
-            # ``--full-name`` is not needed: paths are relative to the runner's directory, our root.
-            tracked = runner.run("ls-files", "-z", "--cached").stdout_bytes
-            other = runner.run("ls-files", "-z", "--others", "--exclude-standard").stdout_bytes
-            self.tracked = set(_split_z(tracked))
-            paths = list(self.tracked) + _split_z(other)
+            # One git process lists tracked files (``H``…, in git's order) and untracked non-ignored ones
+            # (``?``). ``--full-name`` is not needed: paths are relative to the runner's directory, our root.
+            out = runner.run("ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard").stdout_bytes
+            entries = out.decode("utf-8", "surrogateescape").split("\0")
+            tracked = [e[2:] for e in entries if e and e[:1] != "?"]  # H, S (skip-worktree), M (unmerged)
+            other = [e[2:] for e in entries if e[:1] == "?"]
+            self.tracked = set(tracked)
             # A deleted-but-tracked file is still in the index; drop it lazily at read time instead
             # of stat-ing 50,000 files here.
-            return sorted(set(paths))
+            if other:
+                return sorted(self.tracked.union(other))
+            return list(dict.fromkeys(tracked))  # a conflicted path is listed once per stage
         return sorted(self._walk())
 
     def _walk(self) -> Iterable[str]:
@@ -122,6 +130,7 @@ class RevTree(Tree):
             raise PhasegateError(f"unknown revision {rev!r} in {root}")
         self.commit = result.stdout.strip()
         self._paths: list[str] | None = None
+        self._blobs: dict[str, str] = {}
         # GitPython's persistent cat-file is not thread-safe: one reader at a time.
         self._lock = threading.Lock()
 
@@ -131,9 +140,20 @@ class RevTree(Tree):
 
     def paths(self) -> list[str]:
         if self._paths is None:
-            out = self._runner.run("ls-tree", "-r", "-z", "--name-only", self.commit).stdout_bytes
-            self._paths = _split_z(out)
+            out = self._runner.run("ls-tree", "-r", "-z", self.commit).stdout_bytes
+            paths = []
+            for entry in _split_z(out):  # "<mode> blob <id>\t<path>": the blob ids key the parse cache
+                meta, _, path = entry.partition("\t")
+                parts = meta.split(" ")
+                if len(parts) == 3 and parts[1] == "blob":
+                    self._blobs[path] = parts[2]
+                    paths.append(path)
+            self._paths = paths
         return self._paths
+
+    def blob_ids(self) -> dict[str, str]:
+        self.paths()
+        return self._blobs
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         ref = f"{self.commit}:{path}"

@@ -40,7 +40,7 @@ def test_schema_json_rev_and_diff(make_repo, capsys) -> None:
     commit_all(root, "drop name")
     assert main(["schema", "--repo", str(root), "--json"]) == 0
     now = json.loads(capsys.readouterr().out)
-    assert set(now) == {"sources", "tables", "enums", "warnings"}
+    assert set(now) == {"sources", "tables", "enums", "warnings", "drift"}
     assert [c["name"] for c in now["tables"][0]["columns"]] == ["id"]
     assert main(["schema", "--repo", str(root), "--rev", "HEAD~1", "--json"]) == 0
     before = json.loads(capsys.readouterr().out)
@@ -48,7 +48,8 @@ def test_schema_json_rev_and_diff(make_repo, capsys) -> None:
     assert main(["schema", "--repo", str(root), "--diff", "HEAD~1..HEAD", "--json"]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert diff == {"changes": [{"kind": "column_removed", "table": "users", "column": "name",
-                                 "before": before["tables"][0]["columns"][1], "after": None, "destructive": True}]}
+                                 "before": before["tables"][0]["columns"][1], "after": None, "destructive": True}],
+                    "drift": [], "warnings": []}
     assert main(["schema", "--repo", str(root), "--diff", "HEAD~1.."]) == 0  # B empty: the working tree
     assert "column_removed" in capsys.readouterr().out
 

@@ -80,7 +80,7 @@ def test_prisma_models_fields_attributes_and_enums() -> None:
 
 def test_schema_json_shape_is_the_documented_contract() -> None:
     data = parse_prisma(PRISMA).to_json()
-    assert set(data) == {"sources", "tables", "enums", "warnings"}
+    assert set(data) == {"sources", "tables", "enums", "warnings", "drift"}
     t = data["tables"][0]
     assert set(t) == {"name", "columns", "indexes", "foreign_keys", "kind", "source", "origin", "columns_known"}
     assert set(t["columns"][0]) == {"name", "type", "nullable", "default", "primary_key", "unique"}
