@@ -109,10 +109,10 @@ def replay(schema: Schema, ops: list[Op], path: str, warnings: list[SourceWarnin
                         spec.type = old.type
                 _add_column(table, spec)
         elif op.kind == "drop_column":
-            low = {n.lower() for n in op.names}
-            table.columns = [c for c in table.columns if c.name.lower() not in low]
-            table.indexes = [ix for ix in table.indexes if not low & {c.lower() for c in ix.columns}]
-            table.foreign_keys = [f for f in table.foreign_keys if not low & {c.lower() for c in f.columns}]
+            dropped = {n.lower() for n in op.names}
+            table.columns = [c for c in table.columns if c.name.lower() not in dropped]
+            table.indexes = [ix for ix in table.indexes if not dropped & {c.lower() for c in ix.columns}]
+            table.foreign_keys = [f for f in table.foreign_keys if not dropped & {c.lower() for c in f.columns}]
         elif op.kind == "rename_column" and len(op.names) == 2:
             old, new = op.names
             for col in table.columns:

@@ -88,7 +88,9 @@ def _creator_template(node: Node | None) -> tuple[str, str] | None:
         return None
     if body.type != "template_string":
         return ("", "") if body.type == "identifier" else None
-    before, after, seen = [], [], False
+    before: list[str] = []
+    after: list[str] = []
+    seen = False
     for child in body.children:
         if child.type == "template_substitution":
             seen = True
@@ -215,7 +217,7 @@ def _assigned(node: Node) -> str | None:
 
 
 def parse(path: str, source: str) -> DrizzleFile | None:
-    if "drizzle" not in source and "Table(" not in source:
+    if "drizzle" not in source and "Table(" not in source and "drizzle" not in path:
         return None
     root = parse_js(path, source)
     found = DrizzleFile()
@@ -312,8 +314,7 @@ def build(parsed: dict[str, DrizzleFile]) -> SchemaPart:
             seen.add(name.lower())
             table = Table(name=name, source=path, origin="models")
             for col in dt.columns:
-                col_name = col.name or (snake(col.key) if snake_casing else col.key)
-                table.columns.append(Column(name=col_name, type=col.type, nullable=not col.not_null,
+                table.columns.append(Column(name=col.name or (snake(col.key) if snake_casing else col.key), type=col.type, nullable=not col.not_null,
                                             primary_key=col.primary, unique=col.unique, default=col.default))
             tables.append((path, dt, table))
             if dt.var:

@@ -218,9 +218,9 @@ def parse_go(path: str, source: str) -> GoFile | None:
                 continue
             args = node.child_by_field_name("arguments")
             for arg in args.named_children if args is not None else []:
-                name = _type_name(arg)
-                if name:
-                    found.migrated.append(name)
+                migrated = _type_name(arg)
+                if migrated:
+                    found.migrated.append(migrated)
                 elif arg.type != "comment":
                     found.warnings.append(SourceWarning(path=path, line=line(arg),
                                                         reason=f"gorm: AutoMigrate argument {text(arg)[:60]} not read"))
@@ -364,13 +364,13 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
                         join.columns.append(Column(name=col, type=col_type, nullable=False, primary_key=True))
                         join.foreign_keys.append(ForeignKey(columns=[col], ref_table=tables[ref].name,
                                                             ref_columns=[ref_pk]))
-            elif not is_slice:
-                fk_field = settings.get("FOREIGNKEY") or fld.name + "ID"
-                fk_col = next((c for c in table.columns if c.name == db_name(fk_field)), None)
-                if fk_col is not None and not any(fk.columns == [fk_col.name] for fk in table.foreign_keys):
-                    table.foreign_keys.append(ForeignKey(columns=[fk_col.name], ref_table=tables[target].name,
+            elif not is_slice and next((c for c in table.columns if c.name == db_name(
+                    settings.get("FOREIGNKEY") or fld.name + "ID")), None) is not None:
+                fk_name = db_name(settings.get("FOREIGNKEY") or fld.name + "ID")  # belongs-to: the key is ours
+                if not any(fk.columns == [fk_name] for fk in table.foreign_keys):
+                    table.foreign_keys.append(ForeignKey(columns=[fk_name], ref_table=tables[target].name,
                                                          ref_columns=[pk_of[target][0]]))
-            else:
+            else:  # has-one / has-many: the key is on the target
                 fk_field = settings.get("FOREIGNKEY") or struct.name + "ID"
                 target_table = tables[target]
                 fk_col = next((c for c in target_table.columns if c.name == db_name(fk_field)), None)

@@ -29,7 +29,6 @@ from phasegate.app.analyzers.schema_readers._js import (
     parse_js,
     resolve,
     str_lit,
-    unwrap,
     up_functions,
 )
 from phasegate.app.analyzers.schema_readers._replay import ColumnSpec, Op, default_text, replay

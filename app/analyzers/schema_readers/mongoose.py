@@ -12,7 +12,7 @@ Mongoose's own rule: the model name lowercased and pluralised (``User`` -> ``use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, SchemaPart, Table
@@ -30,6 +30,7 @@ from phasegate.app.analyzers.schema_readers._js import (
     member_name,
     member_type,
     method_name,
+    named,
     obj,
     parse_js,
     str_lit,
@@ -121,8 +122,7 @@ def _is_schema_ctor(node: Node | None) -> Node | None:
 
 
 def _ctor_args(node: Node) -> list[Node]:
-    return [c for c in (node.child_by_field_name("arguments").named_children
-                        if node.child_by_field_name("arguments") is not None else []) if c.type != "comment"]
+    return named(node.child_by_field_name("arguments"))
 
 
 def _fields(node: Node | None, prefix: str, out: list[Field]) -> None:
@@ -298,9 +298,9 @@ def build(parsed: dict[str, MongooseFile]) -> SchemaPart:
     part = SchemaPart(reader="mongoose", origin="models")
     global_vars: dict[str, SchemaDef] = {}
     for path in sorted(parsed):
-        for schema in parsed[path].schemas:
-            if schema.var:
-                global_vars.setdefault(schema.var, schema)
+        for defined in parsed[path].schemas:
+            if defined.var:
+                global_vars.setdefault(defined.var, defined)
     model_to_collection: dict[str, str] = {}
     pending: list[tuple[str, ModelDef, SchemaDef | None]] = []
     for path in sorted(parsed):
@@ -308,7 +308,7 @@ def build(parsed: dict[str, MongooseFile]) -> SchemaPart:
         part.warnings.extend(facts.warnings)
         local = {s.var: s for s in facts.schemas if s.var}
         for model in facts.models:
-            schema = model.inline or local.get(model.schema_var or "") or global_vars.get(model.schema_var or "")
+            schema: SchemaDef | None = model.inline or local.get(model.schema_var or "") or global_vars.get(model.schema_var or "")
             if schema is None and model.schema_var and "." in model.schema_var:
                 schema = global_vars.get(model.schema_var.rsplit(".", 1)[-1])
             name = model.collection or (schema.collection if schema else None) or mongoose_collection(model.name)

@@ -183,10 +183,10 @@ def _indexes(value: Any) -> list[tuple[str | None, list[str], bool]]:
         fields = item.get("fields")
         cols = [f if isinstance(f, str) else f.get("name") for f in fields if isinstance(f, (str, dict))] \
             if isinstance(fields, list) else []
-        cols = [c for c in cols if isinstance(c, str)]
-        if cols:
-            out.append((item.get("name") if isinstance(item.get("name"), str) else None, cols,
-                        item.get("unique") is True))
+        names = [c for c in cols if isinstance(c, str)]
+        ix_name = item.get("name")
+        if names:
+            out.append((ix_name if isinstance(ix_name, str) else None, names, item.get("unique") is True))
     return out
 
 
@@ -498,12 +498,12 @@ def build_models(parsed: dict[str, ModelFile]) -> SchemaPart:
                         join.columns.append(Column(name=stamp, type="TIMESTAMP", nullable=False))
                     join_tables[through.lower()] = join
                     part.tables.append(join)
-                for col, ref in ((first, source), (second, target)):
+                for col, ref_model in ((first, source), (second, target)):
                     if join.column(col) is None:
                         join.columns.insert(len(join.columns) - 2 if len(join.columns) >= 2 else 0,
-                                            Column(name=col, type=pk_of[id(ref)][1], nullable=False, primary_key=True))
-                        join.foreign_keys.append(ForeignKey(columns=[col], ref_table=tables[id(ref)].name,
-                                                            ref_columns=[pk_of[id(ref)][0]]))
+                                            Column(name=col, type=pk_of[id(ref_model)][1], nullable=False, primary_key=True))
+                        join.foreign_keys.append(ForeignKey(columns=[col], ref_table=tables[id(ref_model)].name,
+                                                            ref_columns=[pk_of[id(ref_model)][0]]))
     return part
 
 

@@ -364,7 +364,7 @@ def build_entities(parsed: dict[str, EntityFile]) -> SchemaPart:
             part.tables.append(table)
             part.sources.append(entity.path)
 
-        def add(spec: EntityColumn, prefixes: list[str], table: Table = table) -> None:
+        def add(spec: EntityColumn, prefixes: list[str], table: Table = table, entity: Entity = entity) -> None:
             if spec.embedded:
                 inner = by_class.get(spec.embedded)
                 if inner is None:
@@ -407,11 +407,13 @@ def build_entities(parsed: dict[str, EntityFile]) -> SchemaPart:
                                                        reason=f"typeorm: relation target {rel.target} is not an entity"))
                     continue
                 own_pk = primary_of(entity.cls)
-                jt = rel.join_table
-                jt_name = jt.get("name") if isinstance(jt.get("name"), str) else naming.join_table(name, target_table,
-                                                                                                    rel.prop)
-                join_col = jt.get("joinColumn") if isinstance(jt.get("joinColumn"), dict) else {}
-                inverse_col = jt.get("inverseJoinColumn") if isinstance(jt.get("inverseJoinColumn"), dict) else {}
+                jt: dict[str, Any] = rel.join_table
+                given_name = jt.get("name")
+                jt_name: str = given_name if isinstance(given_name, str) else naming.join_table(name, target_table,
+                                                                                                rel.prop)
+                join_col: dict[str, Any] = jt["joinColumn"] if isinstance(jt.get("joinColumn"), dict) else {}
+                inverse_col: dict[str, Any] = jt["inverseJoinColumn"] if isinstance(jt.get("inverseJoinColumn"),
+                                                                                   dict) else {}
                 own_pk_name = naming.column(own_pk.prop, own_pk.name, []) if own_pk else "id"
                 target_pk_name = naming.column(target_pk.prop, target_pk.name, []) if target_pk else "id"
                 first = join_col.get("name") or naming.join_table_column(name, own_pk.prop if own_pk else "id",
@@ -609,8 +611,8 @@ def _migration_ops(call: Node, param: str | None, scope: dict[str, Node]) -> lis
         names = [str_lit(resolve(i, scope)) or (s.name if (s := _column_spec(i, scope)) else None) for i in items]
         return [Op("drop_column", at, table=table, names=[n for n in names if n])]
     if method == "renameColumn" and len(args) > 2:
-        old = str_lit(resolve(args[1], scope)) or ((s.name if (s := _column_spec(args[1], scope)) else None))
-        new = str_lit(resolve(args[2], scope)) or ((s.name if (s := _column_spec(args[2], scope)) else None))
+        old = str_lit(resolve(args[1], scope)) or (s.name if (s := _column_spec(args[1], scope)) else None)
+        new = str_lit(resolve(args[2], scope)) or (s.name if (s := _column_spec(args[2], scope)) else None)
         return [Op("rename_column", at, table=table, names=[old, new])] if old and new else []
     if method in {"createIndex", "createIndices", "createUniqueConstraint"}:
         out = []
