@@ -191,3 +191,25 @@ def test_golang_migrate_sql_stays_with_the_sql_path(make_repo: Callable[..., Pat
     assert read(root).tables == []  # a plain struct is not a GORM model
     assert [t.name for t in schema_at(root).tables] == ["users"]
     assert "gorm" in {r.name for r in all_readers()}
+
+
+def test_gorm_naming_strategy(make_repo: Callable[..., Path]) -> None:
+    model = "package m\n\ntype OrderItem struct {\n\tID  uint\n\tSku string `gorm:\"size:12\"`\n}\n"
+    v2 = make_repo({"m.go": model, "db.go": """package m
+
+func open() {
+	db, _ := gorm.Open(dialector, &gorm.Config{NamingStrategy: schema.NamingStrategy{TablePrefix: "shop_", SingularTable: true}})
+}
+"""})
+    assert [t.name for t in read(v2).tables] == ["shop_order_item"]
+    v1 = make_repo({"m.go": model, "db.go": """package m
+
+func setup() {
+	gorm.DefaultTableNameHandler = func(db *gorm.DB, name string) string { return setting.Prefix + name }
+	db.SingularTable(true)
+}
+"""})
+    part = read(v1)
+    assert [t.name for t in part.tables] == ["order_item"]
+    assert [(w.path, w.line) for w in part.warnings] == [("db.go", 4)]
+    assert "run time" in part.warnings[0].reason

@@ -7,6 +7,7 @@ Everything here walks syntax trees; nothing evaluates the user's code. A value t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,13 @@ def is_js(path: str) -> bool:
 
 
 def parse_js(path: str, source: str) -> Node:
+    """The syntax tree of a JS/TS file; the last few are kept, since several readers parse the same file
+    one after the other (TypeORM, Sequelize, Mongoose and Drizzle all look at a model file)."""
+    return _parse_js(path, source)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_js(path: str, source: str) -> Node:
     language = language_for(path) or "typescript"
     if language == "javascript" and path.endswith((".js", ".jsx")):
         # plain JS files often carry decorators or type annotations (babel/ts projects): the TS grammar

@@ -7,6 +7,7 @@ cached by blob id); ``replay`` applies the ops of every migration in order at bu
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +101,8 @@ def replay(schema: Schema, ops: list[Op], path: str, warnings: list[SourceWarnin
         if op.kind == "rename_table" and op.name:
             table.name = op.name
         elif op.kind in {"add_column", "change_column"}:
-            for spec in op.columns:
+            for cached_spec in op.columns:
+                spec = dataclasses.replace(cached_spec)  # ops are cached facts: never change them
                 if op.kind == "change_column" and op.names and op.names[0].lower() != spec.name.lower():
                     table.columns = [c for c in table.columns if c.name.lower() != op.names[0].lower()]
                 if op.kind == "change_column":

@@ -126,6 +126,8 @@ class GoFile:
     structs: list[GoStruct] = field(default_factory=list)
     table_names: dict[str, str] = field(default_factory=dict)
     migrated: list[str] = field(default_factory=list)
+    singular: bool = False  # db.SingularTable(true) (v1) or NamingStrategy{SingularTable: true} (v2)
+    prefix: str | None = None  # NamingStrategy{TablePrefix: "t_"} or a literal DefaultTableNameHandler prefix
     warnings: list[SourceWarning] = field(default_factory=list)
 
 
@@ -209,11 +211,42 @@ def parse_go(path: str, source: str) -> GoFile | None:
             elif target:
                 found.warnings.append(SourceWarning(path=path, line=line(node),
                                                     reason=f"gorm: TableName() of {target} does not return one literal"))
+        elif node.type == "composite_literal" and text(node.child_by_field_name("type")).endswith("NamingStrategy"):
+            body = node.child_by_field_name("body")
+            for element in _walk(body) if body is not None else []:
+                if element.type != "keyed_element" or len(element.named_children) < 2:
+                    continue
+                key, value = text(element.named_children[0]), element.named_children[1]
+                if key == "SingularTable" and text(value) == "true":
+                    found.singular = True
+                elif key == "TablePrefix":
+                    literal = _go_string(value)
+                    if literal is not None:
+                        found.prefix = literal
+                    else:
+                        found.warnings.append(SourceWarning(path=path, line=line(element), reason=(
+                            "gorm: TablePrefix is computed at run time; table names are shown without it")))
+        elif node.type == "assignment_statement" and text(node.child_by_field_name("left")) == \
+                "gorm.DefaultTableNameHandler":
+            right = node.child_by_field_name("right")
+            returns = [n for n in _walk(right) if n.type == "return_statement"] if right is not None else []
+            exprs = [n for r in returns for n in _walk(r) if n.type == "binary_expression"]
+            literal = _go_string(exprs[0].child_by_field_name("left")) if exprs else None
+            if literal is not None:
+                found.prefix = literal
+            else:
+                found.warnings.append(SourceWarning(path=path, line=line(node), reason=(
+                    "gorm: DefaultTableNameHandler renames tables at run time; table names are shown without it")))
         elif node.type == "call_expression":
             fn = node.child_by_field_name("function")
             if fn is None or fn.type != "selector_expression":
                 continue
             field_node = fn.child_by_field_name("field")
+            if field_node is not None and text(field_node) == "SingularTable":
+                args = node.child_by_field_name("arguments")
+                if args is not None and text(args).replace(" ", "") == "(true)":
+                    found.singular = True
+                continue
             if field_node is None or text(field_node) != "AutoMigrate":
                 continue
             args = node.child_by_field_name("arguments")
@@ -224,7 +257,16 @@ def parse_go(path: str, source: str) -> GoFile | None:
                 elif arg.type != "comment":
                     found.warnings.append(SourceWarning(path=path, line=line(arg),
                                                         reason=f"gorm: AutoMigrate argument {text(arg)[:60]} not read"))
-    return found if found.structs or found.table_names or found.migrated else None
+    return found if found.structs or found.table_names or found.migrated or found.singular \
+        or found.prefix is not None or found.warnings else None
+
+
+def _go_string(node: Node | None) -> str | None:
+    if node is not None and node.type == "literal_element" and node.named_children:
+        node = node.named_children[0]
+    if node is None or node.type not in {"interpreted_string_literal", "raw_string_literal"}:
+        return None
+    return string_value(node)
 
 
 def _base_type(type_text: str) -> str:
@@ -253,6 +295,8 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
             structs.setdefault(struct.name, struct)
         table_names.update(facts.table_names)
         migrated.update(facts.migrated)
+    singular = any(f.singular for f in parsed.values())
+    prefix = next((f.prefix for f in parsed.values() if f.prefix is not None), "")
 
     def embeds_model(struct: GoStruct) -> bool:
         return any(f.name is None and _base_type(f.type) in {"gorm.Model", "Model"} for f in struct.fields)
@@ -270,7 +314,8 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
                                            reason=f"gorm: AutoMigrate of {name}, a struct not found in the repository"))
 
     def table_of(name: str) -> str:
-        return table_names.get(name) or rails_plural(db_name(name))
+        # a TableName() method is used as written; the naming strategy makes the others
+        return table_names.get(name) or prefix + (db_name(name) if singular else rails_plural(db_name(name)))
 
     def flat_fields(struct: GoStruct, prefix: str, depth: int = 0) -> list[tuple[str, GoField]]:
         out: list[tuple[str, GoField]] = []
