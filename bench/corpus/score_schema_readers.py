@@ -111,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             per_stack[stack][i] += value
             total[i] += value
     print()
-    for stack, (tables, hit, found, cols, col_hit) in sorted(per_stack.items()):
-        print(f"{'stack ' + stack:75} {hit:>3}/{tables:<4} {pct(hit, tables)} {pct(hit, found)} "
+    for stack, (tables, hit, n_found, cols, col_hit) in sorted(per_stack.items()):
+        print(f"{'stack ' + stack:75} {hit:>3}/{tables:<4} {pct(hit, tables)} {pct(hit, n_found)} "
               f"{col_hit:>4}/{cols:<4} {pct(col_hit, cols)}")
-    tables, hit, found, cols, col_hit = total
-    print(f"{'all':75} {hit:>3}/{tables:<4} {pct(hit, tables)} {pct(hit, found)} {col_hit:>4}/{cols:<4} "
+    tables, hit, n_found, cols, col_hit = total
+    print(f"{'all':75} {hit:>3}/{tables:<4} {pct(hit, tables)} {pct(hit, n_found)} {col_hit:>4}/{cols:<4} "
           f"{pct(col_hit, cols)}")
     return 0
 
