@@ -134,6 +134,36 @@ export const ds = new DataSource({ type: 'postgres', namingStrategy: new SnakeNa
     assert cols(table(part, "user_profile_groups_groups")) == ["user_profile_id", "groups_code"]
 
 
+def test_typeorm_entity_schema(make_repo: Callable[..., Path]) -> None:
+    files = {"src/entity/post.js": """
+const { EntitySchema } = require('typeorm');
+module.exports = new EntitySchema({
+  name: 'BlogPost',
+  columns: {
+    id: { primary: true, type: 'int', generated: true },
+    title: { type: 'varchar', length: 200, unique: true },
+    createdAt: { type: 'timestamp', createDate: true },
+  },
+  relations: {
+    author: { type: 'many-to-one', target: 'Writer', joinColumn: { name: 'author_id' } },
+    tags: { type: 'many-to-many', target: 'Writer', joinTable: true },
+  },
+  indices: [{ name: 'ix_title', columns: ['title', 'createdAt'] }],
+});
+""", "src/entity/writer.js": """
+const { EntitySchema } = require('typeorm');
+module.exports = new EntitySchema({ name: 'Writer', tableName: 'writers', columns: { id: { primary: true, type: 'uuid' } } });
+"""}
+    part = read(make_repo(files), typeorm)["typeorm"]
+    assert sorted(t.name for t in part.tables) == ["blog_post", "blog_post_tags_writers", "writers"]
+    post = table(part, "blog_post")
+    assert cols(post) == ["id", "title", "createdAt", "author_id"]
+    assert post.column("title").type == "varchar(200)" and post.column("title").unique
+    assert fks(post) == {(("author_id",), "writers", ("id",))}
+    assert [(ix.name, ix.columns) for ix in post.indexes] == [("ix_title", ["title", "createdAt"])]
+    assert cols(table(part, "blog_post_tags_writers")) == ["blogPostId", "writersId"]
+
+
 MIGRATIONS = {
     "src/migrations/1700000000000-Init.ts": """
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
@@ -261,6 +291,33 @@ def test_sequelize_models_names_defaults_and_associations(make_repo: Callable[..
     join = table(part, "UserCategories")
     assert cols(join) == ["UserId", "CategoryCode", "createdAt", "updatedAt"]
     assert fks(join) == {(("UserId",), "Users", ("id",)), (("CategoryCode",), "Categories", ("code",))}
+
+
+def test_sequelize_cli_class_models(make_repo: Callable[..., Path]) -> None:
+    files = {"models/comment.js": """
+'use strict';
+const { Model } = require('sequelize');
+module.exports = (sequelize, DataTypes) => {
+  class Comment extends Model {
+    static associate(models) {
+      this.belongsTo(models.Person, { foreignKey: 'authorId' });
+    }
+  }
+  Comment.init({ text: DataTypes.TEXT }, { sequelize, modelName: 'Comment' });
+  return Comment;
+};
+""", "models/person.js": """
+module.exports = (sequelize, DataTypes) => {
+  const Person = sequelize.define('Person', { name: DataTypes.STRING }, { timestamps: false });
+  return Person;
+};
+"""}
+    part = read(make_repo(files), sequelize)["sequelize"]
+    assert sorted(t.name for t in part.tables) == ["Comments", "People"]
+    comments = table(part, "Comments")
+    assert cols(comments) == ["id", "text", "createdAt", "updatedAt", "authorId"]
+    assert fks(comments) == {(("authorId",), "People", ("id",))}
+    assert part.warnings == []
 
 
 def test_sequelize_global_freeze_table_name(make_repo: Callable[..., Path]) -> None:

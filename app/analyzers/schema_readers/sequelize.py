@@ -202,6 +202,15 @@ def _assigned_name(node: Node) -> str | None:
     return None
 
 
+def _enclosing_class(node: Node) -> str | None:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in {"class_declaration", "class"}:
+            return class_name(parent)
+        parent = parent.parent
+    return None
+
+
 def _ts_model(cls: Node, path: str, found: ModelFile) -> None:
     decs = decorators(cls)
     table_dec = next((d for d in decs if d.name == "Table"), None)
@@ -310,6 +319,8 @@ def parse_models(path: str, source: str) -> ModelFile | None:
             class_names.pop(name, None)
         elif method in {"belongsTo", "hasMany", "hasOne", "belongsToMany"} and args:
             source_name = dotted(receiver(node))
+            if source_name == "this":  # sequelize-cli's `static associate(models) { this.hasMany(…) }`
+                source_name = _enclosing_class(node)
             target_name = dotted(args[0])
             if source_name is None or target_name is None:
                 continue

@@ -242,7 +242,7 @@ def _class_indexes(entity: Entity, decs: list[Decorator]) -> None:
 
 
 def parse_entities(path: str, source: str) -> EntityFile | None:
-    if "typeorm" not in source and "Entity" not in source and "SnakeNamingStrategy" not in source:
+    if "typeorm" not in source and "Entity" not in source and "SnakeNamingStrategy" not in source:  # cheap skip
         return None
     root = parse_js(path, source)
     found = EntityFile()
@@ -250,6 +250,12 @@ def parse_entities(path: str, source: str) -> EntityFile | None:
         if node.type == "new_expression" and (dotted(node.child_by_field_name("constructor")) or "").endswith(
                 "SnakeNamingStrategy"):
             found.snake_naming = True
+    for node in walk(root):
+        args = new_args(node, "EntitySchema")
+        if args:
+            entity = _entity_schema(path, args[0], line(node), found.warnings)
+            if entity is not None:
+                found.entities.append(entity)
     for cls in classes(root):
         name = class_name(cls)
         if name is None:
@@ -288,6 +294,61 @@ def parse_entities(path: str, source: str) -> EntityFile | None:
         if entity.is_entity or entity.columns or entity.relations:
             found.entities.append(entity)
     return found if found.entities or found.snake_naming or found.warnings else None
+
+
+_SCHEMA_RELATIONS = {"many-to-one": "ManyToOne", "one-to-one": "OneToOne", "many-to-many": "ManyToMany",
+                     "one-to-many": "OneToMany"}
+
+
+def _entity_schema(path: str, node: Node, at: int, warnings: list[SourceWarning]) -> Entity | None:
+    """``new EntitySchema({name, tableName, columns: {...}, relations: {...}, indices: [...]})``."""
+    options = obj(node)
+    if options is None:
+        warnings.append(SourceWarning(path=path, line=at, reason="typeorm: EntitySchema options are not a literal"))
+        return None
+    name = str_lit(options.get("name"))
+    if name is None:
+        return None
+    table = str_lit(options.get("tableName"))
+    entity = Entity(cls=name, path=path, line=at, is_entity=True, table=table)
+    for prop, value in (obj(options.get("columns")) or {}).items():
+        opt = lit(value)
+        if not isinstance(opt, dict):
+            continue
+        col = EntityColumn(prop=prop, name=opt.get("name") if isinstance(opt.get("name"), str) else None,
+                           type="", line=line(value))
+        type_value = opt.get("type")
+        if type_value is UNKNOWN:  # type: String / Number
+            type_value = {"String": "varchar", "Number": "integer", "Boolean": "boolean", "Date": "timestamp"}.get(
+                dotted((obj(value) or {}).get("type")) or "", "varchar")
+        if opt.get("createDate") is True or opt.get("updateDate") is True:
+            type_value = type_value or "timestamp"
+            col.default = "now()"
+        col.type = _type_text(type_value or "varchar", opt.get("length"), opt.get("precision"), opt.get("scale"))
+        col.primary = opt.get("primary") is True
+        col.nullable = opt.get("nullable") is True and not col.primary
+        col.unique = opt.get("unique") is True
+        if "default" in (obj(value) or {}):
+            col.default = _default((obj(value) or {})["default"])
+        entity.columns.append(col)
+    for prop, value in (obj(options.get("relations")) or {}).items():
+        opt = lit(value)
+        if not isinstance(opt, dict) or opt.get("type") not in _SCHEMA_RELATIONS:
+            continue
+        target = opt.get("target") if isinstance(opt.get("target"), str) else _target((obj(value) or {}).get("target"))
+        rel = Relation(kind=_SCHEMA_RELATIONS[opt["type"]], prop=prop, target=target, line=line(value),
+                       nullable=opt.get("nullable") is not False)
+        join_column, join_table = opt.get("joinColumn"), opt.get("joinTable")
+        if join_column is True or isinstance(join_column, dict):
+            rel.join_column = join_column if isinstance(join_column, dict) else {}
+        if join_table is True or isinstance(join_table, dict):
+            rel.join_table = join_table if isinstance(join_table, dict) else {}
+        entity.relations.append(rel)
+    for item in lit(options.get("indices")) or [] if isinstance(lit(options.get("indices")), list) else []:
+        if isinstance(item, dict) and isinstance(item.get("columns"), list):
+            entity.indexes.append((item.get("name") if isinstance(item.get("name"), str) else None,
+                                   [c for c in item["columns"] if isinstance(c, str)], item.get("unique") is True))
+    return entity
 
 
 class _Naming:
