@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 _COLUMN_DECORATORS = {"Column", "PrimaryColumn", "PrimaryGeneratedColumn", "CreateDateColumn", "UpdateDateColumn",
                       "DeleteDateColumn", "VersionColumn", "ObjectIdColumn"}
 _RELATIONS = {"ManyToOne", "OneToOne", "ManyToMany", "OneToMany"}
+_JS_CONSTRUCTORS = {"String": "varchar", "Number": "integer", "Boolean": "boolean", "Date": "timestamp"}
 _TS_TYPES = {"string": "varchar", "number": "integer", "boolean": "boolean", "Date": "timestamp",
              "bigint": "bigint", "Buffer": "bytea"}
 
@@ -155,8 +156,9 @@ def _column(dec: Decorator, prop: str, ts_type: str | None, path: str, warnings:
     opt = {k: lit(v) for k, v in options.items()}
     if isinstance(opt.get("type"), str):
         type_value = opt["type"]
-    elif "type" in options and opt.get("type") is UNKNOWN:
-        type_value = dotted(options["type"]) or text(options["type"])
+    elif "type" in options and opt.get("type") is UNKNOWN:  # type: String, the JS constructor
+        written = dotted(options["type"]) or text(options["type"])
+        type_value = _JS_CONSTRUCTORS.get(written, written)
     name = opt.get("name") if isinstance(opt.get("name"), str) else None
     col = EntityColumn(prop=prop, name=name, type="", line=dec.line, embedded=embedded)
     kind = dec.name
@@ -181,8 +183,6 @@ def _column(dec: Decorator, prop: str, ts_type: str | None, path: str, warnings:
         if type_value is None:
             base_ts = (ts_type or "").rstrip("[]").replace(" | null", "").replace("null | ", "").strip()
             type_value = _TS_TYPES.get(base_ts, "varchar" if ts_type is None else base_ts)
-            if type_value == "varchar" and opt.get("length") is None:
-                type_value = "varchar(255)" if kind == "Column" else "varchar"
         col.type = _type_text(type_value, opt.get("length"), opt.get("precision"), opt.get("scale"))
         col.primary = kind == "PrimaryColumn" or opt.get("primary") is True
     if opt.get("array") is True:
