@@ -561,6 +561,31 @@ def test_drizzle_tables(make_repo: Callable[..., Path]) -> None:
     assert cols(notes) == ["id", "body_text"] and notes.column("id").primary_key
 
 
+def test_drizzle_spread_columns(make_repo: Callable[..., Path]) -> None:
+    files = {
+        "src/db/columns.ts": """
+import { timestamp } from 'drizzle-orm/pg-core';
+export const lifecycle = {
+  createdAt: timestamp('created_at').defaultNow().notNull(),
+  updatedAt: timestamp('updated_at'),
+};
+""",
+        "src/db/schema.ts": """
+import { pgTable, text } from 'drizzle-orm/pg-core';
+import { lifecycle } from './columns';
+export const items = pgTable('items', { id: text('id').primaryKey(), ...lifecycle, name: text('name') });
+export const logs = pgTable('logs', { id: text('id').primaryKey(), ...elsewhere });
+""",
+    }
+    part = read(make_repo(files), drizzle)["drizzle"]
+    items = table(part, "items")
+    assert cols(items) == ["id", "created_at", "updated_at", "name"]
+    assert not items.column("created_at").nullable and items.column("created_at").default == "now()"
+    assert cols(table(part, "logs")) == ["id"]
+    assert [(w.path, w.line, w.reason) for w in part.warnings] == [
+        ("src/db/schema.ts", 5, "drizzle: columns spread from elsewhere into logs not found")]
+
+
 # --- at a revision, and the diff between two ---------------------------------------------------------
 def test_typeorm_reads_any_revision(make_repo: Callable[..., Path]) -> None:
     root = make_repo(ENTITIES)

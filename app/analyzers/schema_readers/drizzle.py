@@ -9,6 +9,7 @@ the table's third argument gives ``index()``/``uniqueIndex()``/``unique()``/``pr
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,7 @@ class DColumn:
     unique: bool = False
     default: str | None = None
     ref: tuple[str, str] | None = None  # (table variable, column key)
+    spread: bool = False  # `...timestamps`: ``key`` names an object of columns, resolved at build
 
 
 @dataclass
@@ -74,6 +76,7 @@ class DrizzleFile:
     tables: list[DTable] = field(default_factory=list)
     creators: dict[str, tuple[str, str]] = field(default_factory=dict)
     enums: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    column_sets: dict[str, list[DColumn]] = field(default_factory=dict)  # `const timestamps = {...}`
     snake_casing: bool = False
     warnings: list[SourceWarning] = field(default_factory=list)
 
@@ -242,6 +245,18 @@ def parse(path: str, source: str) -> DrizzleFile | None:
                 found.enums[var] = (str_lit(args[0]) or "", [v for v in values if isinstance(v, str)])
         else:
             calls.append(node)
+    for node in walk(root):
+        if node.type != "variable_declarator":
+            continue
+        value = unwrap(node.child_by_field_name("value"))
+        members = obj(value)
+        var_node = node.child_by_field_name("name")
+        if not members or var_node is None:
+            continue
+        cols = [_column(k, v, found.enums) for k, v in members.items()
+                if v.type == "call_expression" or unwrap(v) is not None and unwrap(v).type == "call_expression"]
+        if cols and len(cols) == len(members) and all(c is not None and c.type for c in cols):
+            found.column_sets[text(var_node)] = [c for c in cols if c is not None]
     for node in calls:
         name = callee(node) or ""
         short = name.rsplit(".", 1)[-1]
@@ -266,7 +281,19 @@ def parse(path: str, source: str) -> DrizzleFile | None:
             continue
         table = DTable(var=_assigned(node), name=str_lit(args[0]) or "", creator=creator, line=line(node),
                        dialect=short)
-        for key, value in columns.items():
+        spread_at = {child.start_byte: child for child in named(unwrap(columns_node)) if child.type == "spread_element"}
+        entries: list[tuple[int, str, Node | None]] = [(v.start_byte, k, v) for k, v in columns.items()]
+        entries += [(start, "", None) for start in spread_at]
+        for start, key, value in sorted(entries, key=lambda e: e[0]):  # source order, spreads in place
+            if value is None:
+                inner = named(spread_at[start])
+                spread_var = dotted(inner[0]) if inner else None
+                if spread_var is None:
+                    found.warnings.append(SourceWarning(path=path, line=line(spread_at[start]),
+                                                        reason=f"drizzle: spread columns of {table.name} not read"))
+                else:
+                    table.columns.append(DColumn(key=spread_var.rsplit(".", 1)[-1], name=None, type="", spread=True))
+                continue
             col = _column(key, value, found.enums)
             if col is None:
                 if creator is None:
@@ -279,15 +306,19 @@ def parse(path: str, source: str) -> DrizzleFile | None:
         if len(args) > 2:
             _extra(table, args[2])
         found.tables.append(table)
-    return found if found.tables or found.creators or found.enums or found.snake_casing else None
+    return found if found.tables or found.creators or found.enums or found.column_sets or found.snake_casing \
+        else None
 
 
 def build(parsed: dict[str, DrizzleFile]) -> SchemaPart:
     part = SchemaPart(reader="drizzle", origin="models")
     creators: dict[str, tuple[str, str]] = {}
     snake_casing = any(f.snake_casing for f in parsed.values())
+    column_sets: dict[str, list[DColumn]] = {}
     for facts in parsed.values():
         creators.update(facts.creators)
+        for var, cols in facts.column_sets.items():
+            column_sets.setdefault(var, cols)
     tables: list[tuple[str, DTable, Table]] = []
     by_var: dict[str, tuple[DTable, Table]] = {}
     seen: set[str] = set()
@@ -313,9 +344,22 @@ def build(parsed: dict[str, DrizzleFile]) -> SchemaPart:
                 continue
             seen.add(name.lower())
             table = Table(name=name, source=path, origin="models")
+            expanded: list[DColumn] = []
             for col in dt.columns:
-                table.columns.append(Column(name=col.name or (snake(col.key) if snake_casing else col.key), type=col.type, nullable=not col.not_null,
-                                            primary_key=col.primary, unique=col.unique, default=col.default))
+                if not col.spread:
+                    expanded.append(col)
+                    continue
+                found_set = facts.column_sets.get(col.key) or column_sets.get(col.key)
+                if found_set is None:
+                    part.warnings.append(SourceWarning(path=path, line=dt.line, reason=(
+                        f"drizzle: columns spread from {col.key} into {name} not found")))
+                    continue
+                expanded.extend(found_set)
+            dt = dataclasses.replace(dt, columns=expanded)  # parsed facts are cached: never change them
+            for col in dt.columns:
+                table.columns.append(Column(name=col.name or (snake(col.key) if snake_casing else col.key),
+                                            type=col.type, nullable=not col.not_null, primary_key=col.primary,
+                                            unique=col.unique, default=col.default))
             tables.append((path, dt, table))
             if dt.var:
                 by_var[dt.var] = (dt, table)
