@@ -62,19 +62,23 @@ def _add_column(table: Table, spec: ColumnSpec) -> None:
 
 def replay(schema: Schema, ops: list[Op], path: str, warnings: list[SourceWarning], dialect: str) -> None:
     """Apply ``ops`` (one migration's, in order) to ``schema``."""
-    from phasegate.app.analyzers.sql_ddl import SqlReplay, guess_dialect
+    from phasegate.app.analyzers.sql_ddl import apply_sql
 
-    sql_replay: SqlReplay | None = None
     for op in ops:
         if op.kind == "warn":
             warnings.append(SourceWarning(path=path, line=op.line, reason=op.sql))
             continue
         if op.kind == "sql":
-            if sql_replay is None:
-                sql_replay = SqlReplay(schema, dialect or guess_dialect(op.sql))
-            sql_replay.apply_sql(op.sql)
+            # apply_sql is the SQL path's own entry point; its warnings (when it gives them) carry lines
+            # of the SQL string, which starts on the line of the call
+            before = len(schema.warnings)
+            apply_sql(schema, op.sql, dialect or None)
+            for warning in schema.warnings[before:]:
+                warnings.append(SourceWarning(path=path, line=op.line + (warning.line or 1) - 1,
+                                              reason=warning.reason))
+            del schema.warnings[before:]
             for table in schema.tables:
-                if table.source is None:
+                if table.source is None or table.source == "schema.sql":
                     table.source, table.origin = path, "migrations"
             continue
         if op.kind == "create_table":
