@@ -37,6 +37,9 @@ def parse_js(path: str, source: str) -> Node:
     return _parse_js(path, source)
 
 
+_FLAT: dict[int, tuple[Node, list[Node]]] = {}  # root id -> (root, every node): readers walk a file often
+
+
 @functools.lru_cache(maxsize=8)
 def _parse_js(path: str, source: str) -> Node:
     language = language_for(path) or "typescript"
@@ -44,11 +47,23 @@ def _parse_js(path: str, source: str) -> Node:
         # plain JS files often carry decorators or type annotations (babel/ts projects): the TS grammar
         # reads both, and JSX files keep the JavaScript grammar
         language = "typescript" if path.endswith(".js") else "javascript"
-    return parse(language, source).root_node
+    root = parse(language, source).root_node
+    if len(_FLAT) > 32:
+        _FLAT.clear()
+    _FLAT[id(root)] = (root, list(_walk(root)))
+    return root
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node under ``node`` in source order (pre-order), without recursion."""
+    """Every node under ``node`` in source order (pre-order), without recursion; a whole file's nodes
+    are listed once per parse."""
+    cached = _FLAT.get(id(node))
+    if cached is not None and cached[0] is node:
+        return iter(cached[1])
+    return _walk(node)
+
+
+def _walk(node: Node) -> Iterator[Node]:
     stack = [node]
     while stack:
         current = stack.pop()

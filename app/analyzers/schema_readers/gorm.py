@@ -14,6 +14,7 @@ of models) are not columns; a belongs-to field with its ``<Field>ID`` column giv
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 _INITIALISMS = ["API", "ASCII", "CPU", "CSS", "DNS", "EOF", "GUID", "HTML", "HTTP", "HTTPS", "ID", "IP", "JSON",
                 "LHS", "QPS", "RAM", "RHS", "RPC", "SLA", "SMTP", "SSH", "TLS", "TTL", "UID", "UI", "UUID", "URI",
                 "URL", "UTF8", "VM", "XML", "XSRF", "XSS"]
+_INITIAL_LETTERS = frozenset(w[0] for w in _INITIALISMS)
 _GO_TYPES = {
     "string": "text", "bool": "boolean", "int": "bigint", "int64": "bigint", "uint": "bigint", "uint64": "bigint",
     "int32": "integer", "uint32": "integer", "int16": "smallint", "uint16": "smallint", "int8": "smallint",
@@ -43,12 +45,14 @@ _NULLABLE_WRAPPERS = {"sql.NullString", "sql.NullInt64", "sql.NullInt32", "sql.N
                       "sql.NullTime", "gorm.DeletedAt"}
 
 
+@functools.lru_cache(maxsize=4096)
 def db_name(name: str) -> str:
     """GORM's ``toDBName``: ``UserID`` -> ``user_id``, ``HTTPServer`` -> ``http_server``."""
     out: list[str] = []
     i = 0
     while i < len(name):
-        match = next((w for w in _INITIALISMS if name.startswith(w, i)), None)
+        match = next((w for w in _INITIALISMS if name.startswith(w, i)), None) if name[i] in _INITIAL_LETTERS \
+            else None
         if match:
             out.append(match[0] + match[1:].lower())
             i += len(match)
