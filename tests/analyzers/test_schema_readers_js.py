@@ -11,7 +11,8 @@ from conftest import commit_all, write_files
 
 from phasegate.app.analyzers._files import open_tree
 from phasegate.app.analyzers.readers import ParseCache, SourceWarning, run_reader
-from phasegate.app.analyzers.schema_model import SchemaPart, Table
+from phasegate.app.analyzers.schema import diff_schemas
+from phasegate.app.analyzers.schema_model import Schema, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers import drizzle, knex, mongoose, sequelize, typeorm
 from phasegate.app.analyzers.schema_readers._inflect import mongoose_collection, rails_plural
 
@@ -494,6 +495,7 @@ def test_knex_migrations(make_repo: Callable[..., Path]) -> None:
     assert (mail.type, mail.nullable, mail.unique) == ("varchar(120)", False, True)
     assert users.column("active").default == "true"
     assert users.column("created_at").default == "now()" and not users.column("created_at").nullable
+    assert users.column("created_at").type == "timestamp"  # timestamps(useTimestamps=true, …)
     assert users.column("nick").type == "varchar(40)"
     posts = table(part, "posts")
     assert cols(posts) == ["id", "user_id", "editor_id", "title", "tags"]
@@ -597,6 +599,9 @@ def test_typeorm_reads_any_revision(make_repo: Callable[..., Path]) -> None:
     after = table(read(root, typeorm)["typeorm"], "groups")
     assert cols(before) == ["code", "label"]
     assert cols(after) == ["code", "label", "color"] and after.column("color").nullable
+    changes = diff_schemas(Schema(tables=[before]), Schema(tables=[after]))
+    assert [(c.kind, c.table, c.column, c.destructive) for c in changes] == [
+        ("column_added", "groups", "color", False)]
 
 
 @pytest.mark.parametrize("module", [typeorm, sequelize, mongoose, knex, drizzle])

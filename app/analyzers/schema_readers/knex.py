@@ -153,7 +153,7 @@ def _table_ops(table: str, callback: Node | None, alter: bool, scope: dict[str, 
             default_now = len(args) > 1 and args[1] is True
             for col in (("createdAt", "updatedAt") if camel_case else ("created_at", "updated_at")):
                 ops.append(Op("add_column", at, table=table, columns=[ColumnSpec(
-                    name=col, type="timestamptz" if not (args and args[0] is True) else "timestamp",
+                    name=col, type="timestamp" if args and args[0] is True else "datetime",  # useTimestamps
                     nullable=not default_now, default="now()" if default_now else None)]))
         elif method in {"primary", "unique", "index"}:
             cols = args[0] if args and isinstance(args[0], list) else [args[0]] if args and isinstance(args[0], str) else []
