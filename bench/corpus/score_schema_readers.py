@@ -2,7 +2,8 @@
 
 Runs every reader of the TypeORM, Sequelize, Mongoose, Knex, Drizzle and GORM modules (through
 ``run_reader``, as the integrated ``phasegate schema`` does) on each working copy that is present, and
-compares the tables and collections they find with ``truth/schema/<repo>.json`` (facts verified by
+compares the tables and collections they find with ``truth/schema/<repo>.json`` (the format
+score_schema.py reads: ``stack``, ``aside``, ``tables`` as a list of name/source/columns; facts verified by
 reading the repositories' code). Repositories whose stack is plain SQL migrations are scored through
 the existing SQL path (``schema_at``), which these readers must leave alone.
 
@@ -28,10 +29,12 @@ from phasegate.app.analyzers.schema_readers import drizzle, gorm, knex, mongoose
 
 MODULES = (typeorm, sequelize, mongoose, knex, drizzle, gorm)
 TRUTH = Path(__file__).parent / "truth" / "schema"
+OWN_STACKS = {"typeorm", "typeorm-migrations", "sequelize", "sequelize-migrations", "mongoose", "knex", "drizzle",
+              "gorm", "sql"}
 DEFAULT_CORPUS = Path("/work/corpus/schema-js")
 
 
-def found_tables(root: Path, stacks: list[str]) -> tuple[dict[str, set[str]], list[SourceWarning]]:
+def found_tables(root: Path, stacks: set[str]) -> tuple[dict[str, set[str]], list[SourceWarning]]:
     """Table/collection name (lowercased) -> its columns, from every reader; and their warnings."""
     tables: dict[str, set[str]] = defaultdict(set)
     warnings: list[SourceWarning] = []
@@ -53,8 +56,8 @@ def found_tables(root: Path, stacks: list[str]) -> tuple[dict[str, set[str]], li
 
 
 def score(truth: dict[str, Any], found: dict[str, set[str]]) -> dict[str, Any]:
-    expected = {**truth.get("tables", {}), **truth.get("collections", {})}
-    want = {name.lower(): spec for name, spec in expected.items()}
+    # the truth format shared with score_schema.py: tables (collections with "kind") as a list
+    want = {spec["name"].lower(): spec for spec in truth["tables"]}
     hit = [n for n in want if n in found]
     extra = sorted(n for n in found if n not in want)
     col_total = col_hit = 0
@@ -87,16 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'repository':52} {'stack':22} {'tables':>8} {'recall':>7} {'prec.':>7} {'columns':>9} {'recall':>7}")
     for path in sorted(TRUTH.glob("*.json")):
         truth = json.loads(path.read_text())
-        if bool(truth.get("kept_aside")) != args.kept_aside:
-            continue
+        stacks = set(truth.get("stack", "").split("+"))
+        if not stacks & OWN_STACKS or bool(truth.get("aside")) != args.kept_aside:
+            continue  # another helper's stack (score_schema.py scores the integrated schema)
         root = args.corpus / path.stem
         if not (root / ".git").exists():
             print(f"{path.stem:52} (no working copy, skipped)")
             continue
-        found, warnings = found_tables(root, truth.get("stacks", []))
+        found, warnings = found_tables(root, stacks)
         result = score(truth, found)
         in_truth = result["tables_found"]
-        stack = "+".join(truth.get("stacks", []))
+        stack = truth["stack"]
         print(f"{path.stem:52} {stack:22} {in_truth:>3}/{result['tables']:<4} {pct(in_truth, result['tables'])} "
               f"{pct(in_truth, result['found'])} {result['columns_found']:>4}/{result['columns']:<4} "
               f"{pct(result['columns_found'], result['columns'])}")
