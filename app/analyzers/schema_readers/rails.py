@@ -299,6 +299,10 @@ class _Replay:
             self._sql = SqlReplay(self.schema, "postgres")
         return self._sql
 
+    def legacy_ids(self) -> bool:
+        """Before Rails 5.1 (a migration without ``[version]`` is older) keys were integers, then bigints."""
+        return self.origin == "migrations" and (self.version is None or self.version < 5.1)
+
     def warn(self, op: Op, reason: str) -> None:
         self.warnings.append(SourceWarning(path=self.path, line=op.line, reason=reason))
 
@@ -347,7 +351,7 @@ class _Replay:
             col.unique = True
 
     def reference(self, table: Table, ref: str, opts: dict[str, Any]) -> None:
-        kind = str(opts.get("type", "bigint" if self.version is None or self.version >= 5.1 else "integer"))
+        kind = str(opts.get("type", "integer" if self.legacy_ids() else "bigint"))
         column = f"{ref}_id"
         self.add_column(table, column, kind, {"null": opts.get("null")})
         cols = [column]
@@ -443,7 +447,7 @@ class _Replay:
             pk = opts.get("primary_key", "id")
             if id_kind is not False and not isinstance(pk, list):
                 kind = "primary_key" if id_kind in ("primary_key", True) else str(id_kind)
-                if kind == "primary_key" and self.version is not None and self.version < 5.1:
+                if kind == "primary_key" and self.legacy_ids():
                     kind = "integer"
                 self.add_column(table, str(pk), "bigint" if kind == "primary_key" else kind,
                                 {"null": False, "primary_key": True})
