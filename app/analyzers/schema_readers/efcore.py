@@ -25,9 +25,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored, natural_key, suffix
+from phasegate.app.analyzers._files import (
+    is_generated_or_fixture,
+    is_test_path,
+    is_vendored,
+    natural_key,
+    suffix,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
+from phasegate.app.analyzers.schema_readers._jvm_common import NamedConstraints, apply_sql, rename_column
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -483,10 +490,10 @@ class _Model:
 
     def build(self) -> SchemaPart:
         entities: list[str] = []
-        for _name, dbsets, identity, path in self.contexts:
-            for type_name, prop in dbsets:
+        for _name, dbsets, _identity, path in self.contexts:
+            for type_name, set_name in dbsets:
                 if type_name not in self.table_names:
-                    self.table_names[type_name] = prop
+                    self.table_names[type_name] = set_name
                     self.sources[type_name] = path
                     entities.append(type_name)
         for entity in self.config:
@@ -500,9 +507,9 @@ class _Model:
         owned_types = set()
         for entity, navs in self.owned.items():
             cls = self.classes.get(entity)
-            for prop in self.props(cls) if cls else []:
-                if prop.name in navs:
-                    owned_types.add(prop.type)
+            for owned_prop in self.props(cls) if cls else []:
+                if owned_prop.name in navs:
+                    owned_types.add(owned_prop.type)
         # entities reached through navigations only
         queue = list(entities)
         while queue:
@@ -689,7 +696,7 @@ class _Model:
         dependent = tables[prop.type_args[0]]
         pk = next((c for c in table.columns if c.primary_key), None)
         pk_name = pk.name if pk else "Id"
-        explicit = []
+        explicit: list[str] = []
         for chain in self.calls(cls.name, "HasMany"):
             nav = chain[0].args[0].get("~members", []) if chain[0].args and isinstance(chain[0].args[0], dict) else []
             fk = next((c for c in chain if c.method == "HasForeignKey"), None)
@@ -716,15 +723,7 @@ class _Migrations:
         self.schema = Schema()
         self.warnings: list[SourceWarning] = []
         self.path = ""
-        self._sql: Any = None
-
-    @property
-    def sql(self) -> Any:
-        if self._sql is None:
-            from phasegate.app.analyzers.sql_ddl import SqlReplay
-
-            self._sql = SqlReplay(self.schema, "tsql")
-        return self._sql
+        self.named = NamedConstraints()
 
     def table(self, op: MigrationOp, key: str = "table") -> Table | None:
         name = op.kwargs.get(key) or (op.args[1] if len(op.args) > 1 and key == "table" else None)
@@ -788,7 +787,7 @@ class _Migrations:
         elif method == "RenameColumn":
             table = self.table(op)
             if table is not None and isinstance(kw.get("name"), str) and isinstance(kw.get("newName"), str):
-                self.sql._rename_column(table, kw["name"], kw["newName"])
+                rename_column(table, kw["name"], kw["newName"])
         elif method == "RenameTable":
             table = self.table(op, "name")
             if table is not None and isinstance(kw.get("newName"), str):
@@ -816,14 +815,14 @@ class _Migrations:
         elif method in ("DropForeignKey", "DropPrimaryKey", "DropUniqueConstraint"):
             table = self.table(op)
             if table is not None and isinstance(kw.get("name"), str):
-                self.sql.drop_constraint(table, kw["name"])
+                self.named.drop(table, kw["name"])
                 if method == "DropPrimaryKey":
                     for col in table.columns:
                         col.primary_key = False
         elif method == "Sql":
             sql = op.args[0] if op.args else kw.get("sql")
             if isinstance(sql, str):
-                self.sql.apply_sql(sql)
+                self.warnings.extend(apply_sql(self.schema, sql, None, self.path, "migrations", op.line))
             else:
                 self.warnings.append(SourceWarning(path=self.path, line=op.line, reason="Sql: not a literal string"))
         elif method in ("EnsureSchema", "AlterDatabase", "InsertData", "UpdateData", "DeleteData", "CreateSequence",
@@ -848,9 +847,7 @@ class _Migrations:
             columns = cols(kw.get("columns") or kw.get("column"))
             fk = ForeignKey(columns=columns, ref_table=str(kw.get("principalTable", "?")),
                             ref_columns=_names(kw.get("principalColumns") or kw.get("principalColumn")))
-            table.foreign_keys.append(fk)
-            if isinstance(kw.get("name"), str):
-                self.sql.fk_names[(table.name.lower(), kw["name"].lower())] = fk
+            self.named.add(table, fk, kw["name"] if isinstance(kw.get("name"), str) else None)
         elif call.method == "UniqueConstraint":
             names = cols(kw.get("columns") or kw.get("column") or (positional[1] if len(positional) > 1 else None))
             table.indexes.append(Index(name=kw.get("name") if isinstance(kw.get("name"), str) else

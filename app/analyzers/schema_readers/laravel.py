@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored, natural_key
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
+from phasegate.app.analyzers.schema_readers._jvm_common import apply_sql, rename_column
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -40,7 +41,7 @@ COLUMN_TYPES: dict[str, str] = {
 INCREMENTS = {"id": "BIGINT UNSIGNED", "bigIncrements": "BIGINT UNSIGNED", "increments": "INTEGER UNSIGNED",
               "mediumIncrements": "MEDIUMINT UNSIGNED", "smallIncrements": "SMALLINT UNSIGNED",
               "tinyIncrements": "TINYINT UNSIGNED"}
-IGNORED = {"engine", "charset", "collation", "comment", "temporary", "after", "first", "charset", "storedAs",
+IGNORED = {"engine", "charset", "collation", "comment", "temporary", "after", "first", "storedAs",
            "virtualAs", "invisible", "dropFullText", "dropSpatialIndex", "rawIndex",
            "dropConstrainedForeignId", "dropForeignIdFor", "renameIndex", "check"}
 
@@ -117,7 +118,10 @@ def _chain(node: Node) -> tuple[Node, list[Call]]:
     while node.type in ("member_call_expression", "nullsafe_member_call_expression"):
         name = node.child_by_field_name("name")
         calls.append(Call(method=text(name), args=_args(node.child_by_field_name("arguments")), line=line(node)))
-        node = node.child_by_field_name("object")
+        obj = node.child_by_field_name("object")
+        if obj is None:
+            break
+        node = obj
     calls.reverse()
     return node, calls
 
@@ -243,15 +247,6 @@ class _Replay:
         self.schema = Schema()
         self.warnings: list[SourceWarning] = []
         self.path = ""
-        self._sql: Any = None
-
-    @property
-    def sql(self) -> Any:
-        if self._sql is None:
-            from phasegate.app.analyzers.sql_ddl import SqlReplay
-
-            self._sql = SqlReplay(self.schema, "mysql")
-        return self._sql
 
     def warn(self, line: int, reason: str) -> None:
         self.warnings.append(SourceWarning(path=self.path, line=line, reason=reason))
@@ -286,13 +281,7 @@ class _Replay:
             cols = args[1] if isinstance(args[1], list) else args[1:]
             self.remove_columns(self.table(args[0], stmt.line), [str(c) for c in cols])
         elif stmt.kind == "sql" and args and isinstance(args[0], str):
-            from phasegate.app.analyzers.sql_ddl import guess_dialect
-
-            before = {t.name.lower() for t in self.schema.tables}
-            self.sql.apply_sql(args[0], guess_dialect(args[0]) if "`" in args[0] else "mysql")
-            for table in self.schema.tables:
-                if table.name.lower() not in before:
-                    table.source, table.origin = self.path, "migrations"
+            self.warnings.extend(apply_sql(self.schema, args[0], "mysql", self.path, "migrations", stmt.line))
         elif stmt.kind in ("hasTable", "hasColumn", "hasColumns", "hasIndex", "getColumnListing", "connection",
                            "disableForeignKeyConstraints", "enableForeignKeyConstraints", "withoutForeignKeyConstraints",
                            "defaultStringLength", "getColumnType", "hasView", "getTables", "getIndexes",
@@ -369,8 +358,8 @@ class _Replay:
             base = str(args[0])
             nullable = method.startswith("nullable")
             id_type = "UUID" if "Uuid" in method else "CHAR(26)" if "Ulid" in method else "BIGINT UNSIGNED"
-            cols = [self.put(table, Column(name=f"{base}_type", type="VARCHAR(255)", nullable=nullable), change),
-                    self.put(table, Column(name=f"{base}_id", type=id_type, nullable=nullable), change)]
+            self.put(table, Column(name=f"{base}_type", type="VARCHAR(255)", nullable=nullable), change)
+            self.put(table, Column(name=f"{base}_id", type=id_type, nullable=nullable), change)
             table.indexes.append(Index(name=f"{table.name}_{base}_type_{base}_id_index",
                                        columns=[f"{base}_type", f"{base}_id"]))
             return []  # morph columns take no modifiers of their own here
@@ -436,7 +425,7 @@ class _Replay:
             names = args[0] if args and isinstance(args[0], list) else args
             self.remove_columns(table, [str(n) for n in names])
         elif method == "renameColumn" and len(args) >= 2:
-            self.sql._rename_column(table, str(args[0]), str(args[1]))
+            rename_column(table, str(args[0]), str(args[1]))
         elif method in ("dropForeign", "dropIndex", "dropUnique", "dropPrimary"):
             if args and isinstance(args[0], list):
                 if method == "dropForeign":

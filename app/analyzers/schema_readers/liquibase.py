@@ -20,9 +20,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored, natural_key, suffix
+from phasegate.app.analyzers._files import (
+    is_generated_or_fixture,
+    is_test_path,
+    is_vendored,
+    natural_key,
+    suffix,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
+from phasegate.app.analyzers.schema_readers._jvm_common import NamedConstraints, apply_sql, rename_column
 
 DATA_CHANGES = {
     "loadData", "loadUpdateData", "insert", "update", "delete", "tagDatabase", "output", "empty", "stop",
@@ -218,15 +225,7 @@ class _Replay:
         self.properties: dict[str, str] = {}
         self.sources: list[str] = []
         self.table_source: dict[str, str] = {}
-        self._sql: Any = None
-
-    @property
-    def sql(self) -> Any:
-        if self._sql is None:
-            from phasegate.app.analyzers.sql_ddl import SqlReplay
-
-            self._sql = SqlReplay(self.schema, "postgres")
-        return self._sql
+        self.named = NamedConstraints()
 
     def resolve(self, base: str, target: str, relative: bool) -> str | None:
         target = target.removeprefix("classpath:").removeprefix("classpath*:").lstrip("/")
@@ -323,12 +322,8 @@ class _Replay:
                                                  ref_columns=_split(rest.rstrip(")"))))
         return col
 
-    def apply_sql(self, sql: str, path: str) -> None:
-        before = {t.name.lower() for t in self.schema.tables}
-        self.sql.apply_sql(sql)
-        for table in self.schema.tables:
-            if table.name.lower() not in before:
-                table.source, table.origin = path, "migrations"
+    def apply_sql(self, sql: str, path: str, line: int | None = None) -> None:
+        self.warnings.extend(apply_sql(self.schema, sql, None, path, "migrations", line))
 
     def apply_change(self, change: Change, path: str) -> None:
         a, kind, line = change.attrs, change.kind, change.line
@@ -345,7 +340,7 @@ class _Replay:
         elif kind == "addColumn":
             table = self.table(a.get("tableName"), path, line)
             for spec in change.columns if table is not None else []:
-                if table.column(self.prop(spec.get("name", ""))) is None:
+                if table is not None and table.column(self.prop(spec.get("name", ""))) is None:
                     table.columns.append(self.column(table, spec))
         elif kind == "dropColumn":
             table = self.table(a.get("tableName"), path, line)
@@ -359,7 +354,7 @@ class _Replay:
         elif kind == "renameColumn":
             table = self.table(a.get("tableName"), path, line)
             if table is not None:
-                self.sql._rename_column(table, self.prop(a.get("oldColumnName")), self.prop(a.get("newColumnName")))
+                rename_column(table, self.prop(a.get("oldColumnName")), self.prop(a.get("newColumnName")))
         elif kind == "renameTable":
             table = self.table(a.get("oldTableName"), path, line)
             if table is not None:
@@ -382,13 +377,11 @@ class _Replay:
                 fk = ForeignKey(columns=_split(self.prop(a.get("baseColumnNames", ""))),
                                 ref_table=self.prop(a.get("referencedTableName", "?")),
                                 ref_columns=_split(self.prop(a.get("referencedColumnNames", ""))))
-                table.foreign_keys.append(fk)
-                if a.get("constraintName"):
-                    self.sql.fk_names[(table.name.lower(), str(a["constraintName"]).lower())] = fk
+                self.named.add(table, fk, str(a["constraintName"]) if a.get("constraintName") else None)
         elif kind == "dropForeignKeyConstraint":
             table = self.table(a.get("baseTableName"), path, line)
             if table is not None and a.get("constraintName"):
-                self.sql.drop_constraint(table, str(a["constraintName"]))
+                self.named.drop(table, str(a["constraintName"]))
         elif kind == "addPrimaryKey":
             table = self.table(a.get("tableName"), path, line)
             cols = {c.lower() for c in _split(self.prop(a.get("columnNames", "")))}
@@ -421,7 +414,7 @@ class _Replay:
             else:
                 col.default = None
         elif kind == "sql":
-            self.apply_sql(change.text, path)
+            self.apply_sql(change.text, path, line)
         elif kind == "sqlFile":
             target = self.resolve(path, str(a.get("path", "")),
                                   str(a.get("relativeToChangelogFile", "false")).lower() == "true")

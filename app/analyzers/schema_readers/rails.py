@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored, natural_key
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
+from phasegate.app.analyzers.schema_readers._jvm_common import apply_sql, rename_column
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -287,17 +288,8 @@ class _Replay:
         self.schema = Schema()
         self.origin = origin
         self.warnings: list[SourceWarning] = []
-        self._sql: Any = None
         self.path = ""
         self.version: float | None = None
-
-    @property
-    def sql(self) -> Any:
-        if self._sql is None:
-            from phasegate.app.analyzers.sql_ddl import SqlReplay
-
-            self._sql = SqlReplay(self.schema, "postgres")
-        return self._sql
 
     def legacy_ids(self) -> bool:
         """Before Rails 5.1 (a migration without ``[version]`` is older) keys were integers, then bigints."""
@@ -359,7 +351,7 @@ class _Replay:
             self.add_column(table, f"{ref}_type", "string", {"null": opts.get("null")})
             cols = [f"{ref}_type", column]
         if opts.get("index", True) is not False:
-            index_opts = opts.get("index") if isinstance(opts.get("index"), dict) else {}
+            index_opts: dict[str, Any] = opts["index"] if isinstance(opts.get("index"), dict) else {}
             table.indexes.append(Index(name=index_opts.get("name") or f"index_{table.name}_on_{'_and_'.join(cols)}",
                                        columns=cols, unique=index_opts.get("unique") is True))
         fk = opts.get("foreign_key")
@@ -401,7 +393,7 @@ class _Replay:
             elif name in ("remove", "remove_columns"):
                 self.remove_columns(table, [str(a) for a in args if isinstance(a, str)])
             elif name == "rename" and len(args) >= 2:
-                self.sql._rename_column(table, str(args[0]), str(args[1]))
+                rename_column(table, str(args[0]), str(args[1]))
             elif name == "change" and len(args) >= 2:
                 self.add_column(table, str(args[0]), str(args[1]), opts)
             elif name in ("remove_references", "remove_belongs_to"):
@@ -489,7 +481,7 @@ class _Replay:
         elif name == "rename_column" and len(args) >= 3:
             table = self.table(op, args[0])
             if table is not None:
-                self.sql._rename_column(table, str(args[1]), str(args[2]))
+                rename_column(table, str(args[1]), str(args[2]))
         elif name == "change_column" and len(args) >= 3:
             table = self.table(op, args[0])
             col = table.column(str(args[1])) if table is not None else None
@@ -549,20 +541,16 @@ class _Replay:
         elif name == "remove_foreign_key":
             table = self.table(op, args[0])
             if table is not None:
-                target = str(args[1]) if len(args) > 1 else opts.get("to_table")
-                column = opts.get("column")
-                table.foreign_keys = [fk for fk in table.foreign_keys
-                                      if not ((target and fk.ref_table == target) or (column and fk.columns == [column]))]
+                target = str(args[1]) if len(args) > 1 else str(opts.get("to_table") or "")
+                by_column = opts.get("column")
+                table.foreign_keys = [fk for fk in table.foreign_keys if not ((target and fk.ref_table == target)
+                                                                              or (by_column and fk.columns == [by_column]))]
         elif name == "execute":
             sql = args[0] if args and isinstance(args[0], str) else None
             if sql is None:
                 self.warn(op, "execute: SQL that is not a literal string is not read")
                 return
-            before = {t.name.lower() for t in self.schema.tables}
-            self.sql.apply_sql(sql)
-            for table in self.schema.tables:
-                if table.name.lower() not in before:
-                    table.source, table.origin = self.path, self.origin  # type: ignore[assignment]
+            self.warnings.extend(apply_sql(self.schema, sql, None, self.path, self.origin, op.line))
 
 
 def _wants_schema(path: str) -> bool:
