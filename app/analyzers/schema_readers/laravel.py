@@ -13,6 +13,7 @@ method) is a warning.
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,23 @@ class _NotLiteral(Exception):
     pass
 
 
+# Variables of the ``up()`` being read that hold a literal or a ``config('key', default)`` value
+# (``$tableNames = config('permission.table_names')``): set by ``parse`` for one file at a time.
+_ENV: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("laravel_env", default={})
+
+
+def _config_ref(node: Node) -> dict[str, Any] | None:
+    """``config('a.b', 'x')`` → {"~config": "a.b", "default": "x"}."""
+    from phasegate.app.analyzers.treesitter import text
+
+    if node.type != "function_call_expression" or text(node.child_by_field_name("function")) != "config":
+        return None
+    args = _args(node.child_by_field_name("arguments"))
+    if not args or not isinstance(args[0], str):
+        return None
+    return {"~config": args[0], "default": args[1] if len(args) > 1 else None}
+
+
 def _value(node: Node) -> Any:
     from phasegate.app.analyzers.treesitter import text
 
@@ -97,6 +115,16 @@ def _value(node: Node) -> Any:
             else {"~": text(node)}
     if kind == "unary_op_expression" and text(node).startswith("-"):
         return -_value(node.named_children[-1])
+    if kind == "variable_name" and text(node) in _ENV.get():
+        return _ENV.get()[text(node)]
+    if kind == "subscript_expression" and len(node.named_children) == 2:
+        base, key = _value(node.named_children[0]), _value(node.named_children[1])
+        if isinstance(base, dict) and "~config" in base and isinstance(key, str):
+            return {"~config": f"{base['~config']}.{key}", "default": None}
+        if isinstance(base, dict) and key in base:
+            return base[key]
+    if kind == "function_call_expression" and (ref := _config_ref(node)) is not None:
+        return ref
     raise _NotLiteral(text(node))
 
 
@@ -194,13 +222,39 @@ def _statements(body: Node, path: str, out: Migration) -> None:
                     stmt.chains = _closure_chains(closure, out.warnings, path)
                 out.statements.append(stmt)
                 continue
+        if node.type == "if_statement":
+            branch = _sqlite_branch(node)
+            if branch is not None:
+                stack.extend(reversed(branch))
+                continue
         stack.extend(reversed(node.named_children))
 
 
-def parse(path: str, source: str) -> Migration | None:
+def _sqlite_branch(node: Node) -> list[Node] | None:
+    """For ``if (<driver> === 'sqlite') {…} else {…}``, the nodes to read: the other databases' branch.
+
+    SQLite cannot alter columns, so migrations rebuild its tables in a branch of their own that ends in
+    the same schema; reading both branches would apply the change twice. None: not such an ``if``."""
+    from phasegate.app.analyzers.treesitter import text
+
+    condition = node.child_by_field_name("condition")
+    cond = text(condition).lower()
+    if "sqlite" not in cond:
+        return None
+    body = node.child_by_field_name("body")
+    alternatives = [c for c in node.named_children if c.type in ("else_clause", "else_if_clause")]
+    negated = "!==" in cond or "!=" in cond
+    if negated:
+        return [body] if body is not None else []
+    return alternatives
+
+
+def parse(path: str, source: str) -> Migration | ConfigFile | None:
     from phasegate.app.analyzers.treesitter import parse as ts_parse
     from phasegate.app.analyzers.treesitter import text
 
+    if _is_config(path):
+        return _config_file(path, ts_parse("php", source).root_node) if "table" in source else None
     if "Schema" not in source and "DB::" not in source:
         return None
     root = ts_parse("php", source).root_node
@@ -212,11 +266,80 @@ def parse(path: str, source: str) -> Migration | None:
         if node.type == "method_declaration" and text(node.child_by_field_name("name")) == "up":
             body = node.child_by_field_name("body")
             if body is not None:
-                _statements(body, path, out)
+                token = _ENV.set(_assignments(body))
+                try:
+                    _statements(body, path, out)
+                finally:
+                    _ENV.reset(token)
                 found = True
             continue
         stack.extend(reversed(node.named_children))
     return out if found else None
+
+
+def _assignments(body: Node) -> dict[str, Any]:
+    """``$name = <literal or config(...)>`` assignments of a method body (the last one wins)."""
+    from phasegate.app.analyzers.treesitter import text
+
+    env: dict[str, Any] = {}
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if node.type == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None and left.type == "variable_name":
+                token = _ENV.set(env)
+                try:
+                    env[text(left)] = _value(right)
+                except (_NotLiteral, ValueError):
+                    pass
+                finally:
+                    _ENV.reset(token)
+            continue
+        if node.type in ("anonymous_function", "arrow_function"):
+            continue
+        stack.extend(node.named_children)
+    return env
+
+
+def _is_config(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) >= 2 and parts[-2] == "config" and path.endswith(".php")
+
+
+@dataclass
+class ConfigFile:
+    values: dict[str, Any]  # flattened: ``permission.table_names.roles`` → ``roles``
+
+
+def _config_file(path: str, root: Node) -> ConfigFile | None:
+    """A Laravel ``config/<name>.php`` returning an array: its literal values by dotted key."""
+    prefix = path.rsplit("/", 1)[-1].removesuffix(".php")
+    values: dict[str, Any] = {}
+
+    def walk(array: Node, key: str) -> None:
+        for element in (c for c in array.named_children if c.type == "array_element_initializer"):
+            parts = [c for c in element.named_children if c.type not in ("comment",)]
+            if len(parts) != 2:
+                continue
+            try:
+                name = _value(parts[0])
+            except _NotLiteral:
+                continue
+            if parts[1].type == "array_creation_expression":
+                walk(parts[1], f"{key}.{name}")
+                continue
+            try:
+                values[f"{key}.{name}"] = _value(parts[1])
+            except _NotLiteral:
+                continue
+
+    ret = next((n for n in root.named_children if n.type == "return_statement"), None)
+    array = next((c for c in ret.named_children if c.type == "array_creation_expression"), None) if ret else None
+    if array is None:
+        return None
+    walk(array, prefix)
+    return ConfigFile(values=values)
 
 
 def plural(word: str) -> str:
@@ -461,16 +584,45 @@ class _Replay:
 def _wants(path: str) -> bool:
     if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path) or not path.endswith(".php"):
         return False
-    return "database/migrations/" in path or path.startswith("migrations/") or "/migrations/" in path
+    return "database/migrations/" in path or path.startswith("migrations/") or "/migrations/" in path \
+        or _is_config(path)
 
 
-def build(parsed: dict[str, Migration]) -> SchemaPart:
+class _Unresolved(Exception):
+    pass
+
+
+def _resolve(value: Any, config: dict[str, Any]) -> Any:
+    """Replace ``config(...)`` references by the repository's config values (or their defaults)."""
+    if isinstance(value, list):
+        return [_resolve(v, config) for v in value]
+    if isinstance(value, dict) and "~config" in value:
+        found = config.get(value["~config"], value.get("default"))
+        if found is None:
+            raise _Unresolved(value["~config"])
+        return found
+    return value
+
+
+def build(parsed: dict[str, Migration | ConfigFile]) -> SchemaPart:
     replay = _Replay()
     sources = []
-    for path, migration in sorted(parsed.items(), key=lambda item: natural_key(item[0].rsplit("/", 1)[-1])):
+    config: dict[str, Any] = {}
+    for facts in parsed.values():
+        if isinstance(facts, ConfigFile):
+            config.update(facts.values)
+    migrations = [(p, m) for p, m in parsed.items() if isinstance(m, Migration)]
+    for path, migration in sorted(migrations, key=lambda item: natural_key(item[0].rsplit("/", 1)[-1])):
         replay.path = path
         replay.warnings.extend(migration.warnings)
         for stmt in migration.statements:
+            try:
+                stmt = Statement(kind=stmt.kind, args=_resolve(stmt.args, config), line=stmt.line,
+                                 chains=[[Call(c.method, _resolve(c.args, config), c.line) for c in chain]
+                                         for chain in stmt.chains])
+            except _Unresolved as exc:
+                replay.warn(stmt.line, f"Schema::{stmt.kind}: config value {exc} not found in config/")
+                continue
             replay.apply(stmt)
         if migration.statements:
             sources.append(path)
