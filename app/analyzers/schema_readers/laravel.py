@@ -74,7 +74,7 @@ class _NotLiteral(Exception):
 
 # Variables of the ``up()`` being read that hold a literal or a ``config('key', default)`` value
 # (``$tableNames = config('permission.table_names')``): set by ``parse`` for one file at a time.
-_ENV: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("laravel_env", default={})
+_ENV: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("laravel_env", default=None)
 
 
 def _config_ref(node: Node) -> dict[str, Any] | None:
@@ -115,8 +115,9 @@ def _value(node: Node) -> Any:
             else {"~": text(node)}
     if kind == "unary_op_expression" and text(node).startswith("-"):
         return -_value(node.named_children[-1])
-    if kind == "variable_name" and text(node) in _ENV.get():
-        return _ENV.get()[text(node)]
+    env = _ENV.get() or {}
+    if kind == "variable_name" and text(node) in env:
+        return env[text(node)]
     if kind == "subscript_expression" and len(node.named_children) == 2:
         base, key = _value(node.named_children[0]), _value(node.named_children[1])
         if isinstance(base, dict) and "~config" in base and isinstance(key, str):
