@@ -151,7 +151,7 @@ def _heredoc_text(root: Node) -> Any:
     bodies.sort(key=lambda n: n.start_byte)
 
     def body_for(start: Node) -> str:
-        body = next((b for b in bodies if b.start_byte > start.end_byte), None)
+        body = next((b for b in bodies if b.start_byte >= start.end_byte), None)
         if body is None:
             return ""
         parts = [text(c) for c in body.named_children if c.type == "heredoc_content"]
