@@ -36,6 +36,7 @@ TYPES = {
 class DieselFile:
     tables: list[Table] = field(default_factory=list)
     joins: list[tuple[str, str, str, int]] = field(default_factory=list)  # child, parent, column, line
+    rust_names: dict[str, str] = field(default_factory=dict)  # the macro's name → the table's (``sql_name``)
     warnings: list[SourceWarning] = field(default_factory=list)
 
 
@@ -124,6 +125,7 @@ def _table_macro(tree: Node, path: str, out: DieselFile) -> None:
                     return
             keys = [_ident(k) for k in _tokens(keys_tree) if k.type == "identifier"] if keys_tree else ["id"]
             table = Table(name=sql_name or _ident(name_tokens[-1]), source=path, origin="ddl")
+            out.rust_names[_ident(name_tokens[-1])] = table.name
             _columns(body_tree, table, keys, path, out)
             out.tables.append(table)
             sql_name = None
@@ -155,6 +157,8 @@ def _columns(body: Node, table: Table, keys: list[str], path: str, out: DieselFi
                     depth += 1
                 elif tokens[j].type == ">":
                     depth -= 1
+                elif tokens[j].type == ">>":  # ``Array<Nullable<Text>>`` closes two at once
+                    depth -= 2
                 type_tokens.append(tokens[j])
                 j += 1
             max_length = attrs.get("max_length") if isinstance(attrs.get("max_length"), int) else None
@@ -221,9 +225,11 @@ def build(parsed: dict[str, DieselFile]) -> SchemaPart:
             sources.append(path)
         for table in facts.tables:
             tables.setdefault(table.name.lower(), table)
+    rust_names = {k: v for facts in parsed.values() for k, v in facts.rust_names.items()}
     for path, facts in sorted(parsed.items()):
         for child, parent, column, line_no in facts.joins:
-            child_table, parent_table = tables.get(child.lower()), tables.get(parent.lower())
+            child_table = tables.get(rust_names.get(child, child).lower())
+            parent_table = tables.get(rust_names.get(parent, parent).lower())
             if child_table is None or parent_table is None:
                 warnings.append(SourceWarning(path=path, line=line_no,
                                               reason=f"joinable!({child} -> {parent}): table not declared"))
