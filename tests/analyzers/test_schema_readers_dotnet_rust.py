@@ -297,3 +297,26 @@ def test_diesel_schema_at_a_revision(make_repo) -> None:
     after, _ = read(DIESEL, root)
     assert "type" in columns(before, "users")
     assert columns(after, "users") == ["id", "email", "bio", "mood"]
+
+
+def test_diesel_table_macros_outside_the_schema_file_are_query_helpers(make_repo) -> None:
+    files = {"diesel.toml": '[print_schema]\nfile = "src/db/tables.rs"\n',
+             "src/db/tables.rs": "diesel::table! { users (id) { id -> Int4, } }\n",
+             "src/jobs.rs": "fn run() {\n    table! { results (count) { count -> Int8, } }\n}\n"}
+    part, warnings = read(DIESEL, make_repo(files))
+    assert [t.name for t in part.tables] == ["users"]
+    assert [(w.path, w.reason) for w in warnings] == [
+        ("src/jobs.rs", "table! outside the schema file (results): a query helper, not read as a table")]
+
+
+def test_readers_give_the_same_part_from_the_parse_cache(make_repo) -> None:
+    from phasegate.app.analyzers._files import open_tree
+    from phasegate.app.analyzers.readers import ParseCache, run_reader
+
+    root = make_repo({"src/schema.rs": SCHEMA_RS, **ef_project(nullable=True)})
+    cache = ParseCache()
+    tree = open_tree(root)
+    for reader in (DIESEL, EF_MODEL):
+        first = run_reader(reader, tree, tree.paths(), [], cache=cache).model_dump()
+        again = run_reader(reader, tree, tree.paths(), [], cache=cache).model_dump()
+        assert again == first

@@ -178,10 +178,33 @@ def _columns(body: Node, table: Table, keys: list[str], path: str, out: DieselFi
         i += 1
 
 
-def parse(path: str, source: str) -> DieselFile | None:
+@dataclass
+class DieselToml:
+    schema_files: list[str]  # ``[print_schema] file = "src/schema.rs"`` (and ``[print_schema.<name>]``)
+
+
+def _diesel_toml(path: str, source: str) -> DieselToml | None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"TOML: {exc}") from exc
+    section = data.get("print_schema")
+    if not isinstance(section, dict):
+        return None
+    base = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+    files = [section["file"]] if isinstance(section.get("file"), str) else []
+    files += [v["file"] for v in section.values() if isinstance(v, dict) and isinstance(v.get("file"), str)]
+    return DieselToml(schema_files=[base + f.removeprefix("./") for f in files])
+
+
+def parse(path: str, source: str) -> DieselFile | DieselToml | None:
     from phasegate.app.analyzers.treesitter import line, text
     from phasegate.app.analyzers.treesitter import parse as ts_parse
 
+    if path.endswith("diesel.toml"):
+        return _diesel_toml(path, source)
     if "table!" not in source:
         return None
     out = DieselFile()
@@ -212,18 +235,35 @@ def parse(path: str, source: str) -> DieselFile | None:
 
 
 def _wants(path: str) -> bool:
-    return suffix(path) == ".rs" and not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return (suffix(path) == ".rs" or path.rsplit("/", 1)[-1] == "diesel.toml") and not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
-def build(parsed: dict[str, DieselFile]) -> SchemaPart:
+def _is_schema_file(path: str, configured: set[str]) -> bool:
+    return path in configured or "schema" in path.rsplit("/", 1)[-1]
+
+
+def build(parsed_all: dict[str, DieselFile | DieselToml]) -> SchemaPart:
+    configured = {f for facts in parsed_all.values() if isinstance(facts, DieselToml) for f in facts.schema_files}
+    parsed = {p: f for p, f in parsed_all.items() if isinstance(f, DieselFile)}
+    # ``table!`` in other files (a temporary table, the shape of a raw query's result) is not the schema
+    # when the project has its print-schema file; without one, every declaration counts.
+    helpers: set[str] = set()
+    if any(_is_schema_file(p, configured) and f.tables for p, f in parsed.items()):
+        helpers = {p for p, f in parsed.items() if not _is_schema_file(p, configured) and f.tables}
     tables: dict[str, Table] = {}
     warnings: list[SourceWarning] = []
     sources = []
     for path, facts in sorted(parsed.items()):
         warnings.extend(facts.warnings)
+        if path in helpers:  # parsed facts are cached: report, never edit them
+            names = ", ".join(t.name for t in facts.tables)
+            warnings.append(SourceWarning(
+                path=path, reason=f"table! outside the schema file ({names}): a query helper, not read as a table"))
+            continue
         if facts.tables:
             sources.append(path)
         for table in facts.tables:
+            table = table.model_copy(deep=True)
             tables.setdefault(table.name.lower(), table)
     rust_names = {k: v for facts in parsed.values() for k, v in facts.rust_names.items()}
     for path, facts in sorted(parsed.items()):
