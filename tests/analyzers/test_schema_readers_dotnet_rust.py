@@ -30,7 +30,8 @@ public class ShopContext : DbContext
         });
         modelBuilder.Entity<Customer>().HasIndex(c => c.Email).IsUnique();
         modelBuilder.Entity<Customer>().Ignore(c => c.Cache);
-        modelBuilder.Entity<Order>().OwnsOne(o => o.ShipTo);
+        modelBuilder.Entity<Customer>().Property(c => c.Nickname).IsRequired(true).HasMaxLength(30);
+        modelBuilder.Entity<Order>().OwnsOne(o => o.ShipTo, a => { a.Property(x => x.Street).HasMaxLength(90); });
     }
 }
 """
@@ -63,7 +64,8 @@ public class Order : Entity
     public DateTime PlacedAt { get; set; }
     public decimal Total { get; set; }
     public Address ShipTo { get; set; } = null!;
-    public ICollection<Note> Notes { get; set; } = new List<Note>();
+    private readonly List<Note> _notes = new();
+    public IReadOnlyCollection<Note> Notes => _notes.AsReadOnly();
 }
 
 public class Address
@@ -112,7 +114,7 @@ def test_ef_model_tables_keys_and_columns(make_repo) -> None:
     assert columns(part, "Customers") == ["Id", "Email", "Nickname", "Status"]
     assert col(part, "Customers", "Id") == ("INTEGER", False, True)
     assert col(part, "Customers", "Email") == ("VARCHAR(200)", False, False)
-    assert col(part, "Customers", "Nickname") == ("TEXT", True, False)
+    assert col(part, "Customers", "Nickname") == ("VARCHAR(30)", False, False)  # IsRequired(true)
     assert col(part, "Customers", "Status") == ("INTEGER", False, False)  # an enum
     assert [(i.columns, i.unique) for i in table(part, "Customers").indexes] == [(["Email"], True)]
     assert col(part, "catalog_products", "Sku") == ("TEXT", False, True)
@@ -130,15 +132,18 @@ def test_ef_model_shadow_keys_owned_types_and_nullability(make_repo) -> None:
     assert columns(part, "Orders") == ["Id", "PlacedAt", "Total", "ShipTo_Street", "ShipTo_City", "BuyerId"]
     assert col(part, "Orders", "BuyerId") == ("INTEGER", True, False)
     assert col(part, "Orders", "Total")[0] == "DECIMAL(18,2)"
-    assert col(part, "Orders", "ShipTo_Street") == ("TEXT", False, False)
+    # an owned type is optional: its columns may be NULL; its own fluent block still applies
+    assert col(part, "Orders", "ShipTo_Street") == ("VARCHAR(90)", True, False)
     assert col(part, "Orders", "ShipTo_City") == ("TEXT", True, False)
     assert fks(part, "Orders") == [(("BuyerId",), "Customers", ("Id",))]
-    # a collection without an inverse navigation puts <principal><key> on the dependent
+    # a collection without an inverse navigation (here read-only, through its field) puts <principal><key>
+    # on the dependent
     assert columns(part, "Note") == ["NoteId", "Text", "OrderId"]
     assert fks(part, "Note") == [(("OrderId",), "Orders", ("Id",))]
     # without nullable reference types a plain string column may be NULL
     legacy, _ = read(EF_MODEL, make_repo(ef_project(nullable=False)))
-    assert col(legacy, "Orders", "ShipTo_Street") == ("TEXT", True, False)
+    assert col(legacy, "Orders", "PlacedAt") == ("TIMESTAMP", False, False)  # a value type
+    assert col(legacy, "Note", "Text") == ("TEXT", True, False)
     assert col(legacy, "Customers", "Email") == ("VARCHAR(200)", False, False)  # [Required]
 
 

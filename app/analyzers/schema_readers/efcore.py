@@ -50,7 +50,7 @@ SCALARS = {
 }
 VALUE_TYPES = {k for k in SCALARS if k not in ("string", "String", "byte[]", "Uri")}
 COLLECTIONS = {"List", "IList", "ICollection", "IEnumerable", "HashSet", "ISet", "IReadOnlyCollection",
-               "IReadOnlyList", "Collection", "ObservableCollection"}
+               "IReadOnlyList", "Collection", "ObservableCollection", "IReadOnlySet"}
 IDENTITY_TABLES = ["AspNetRoles", "AspNetUsers", "AspNetRoleClaims", "AspNetUserClaims", "AspNetUserLogins",
                    "AspNetUserRoles", "AspNetUserTokens"]
 
@@ -64,6 +64,7 @@ class Prop:
     attributes: dict[str, list[Any]]
     line: int
     mapped: bool = True  # False: expression-bodied, get-only, static
+    public: bool = True  # public and not static: a read-only collection can still be a navigation
 
 
 @dataclass
@@ -292,7 +293,8 @@ def _class(node: Node, path: str) -> CsClass:
             name=text(member.child_by_field_name("name")), type=type_name, type_args=type_args, nullable=nullable,
             attributes=_attributes(member), line=line(member),
             mapped="public" in modifiers and "static" not in modifiers and accessors is not None
-            and (has_setter or "abstract" in modifiers)))
+            and (has_setter or "abstract" in modifiers),
+            public="public" in modifiers and "static" not in modifiers))
     return cls
 
 
@@ -496,11 +498,18 @@ class _Model:
                     self.table_names[type_name] = set_name
                     self.sources[type_name] = path
                     entities.append(type_name)
-        for entity in self.config:
+        for entity in list(self.config):
             for chain in self.config[entity]:
                 for call in chain:
                     if call.method == "OwnsOne" and call.args and isinstance(call.args[0], dict):
-                        self.owned.setdefault(entity, set()).update(call.args[0].get("~members", []))
+                        navs = call.args[0].get("~members", [])
+                        self.owned.setdefault(entity, set()).update(navs)
+                        owner = self.classes.get(entity)
+                        owned_type = next((p.type for p in self.props(owner) if p.name in navs), None) \
+                            if owner else None
+                        block = next((a for a in call.args[1:] if isinstance(a, dict) and "~block" in a), None)
+                        if owned_type and block:  # ``OwnsOne(o => o.Address, a => { a.Property(…)… })``
+                            self.config.setdefault(owned_type, []).extend(block["chains"])
             if entity not in self.table_names and entity in self.classes:
                 self.table_names[entity] = entity
                 entities.append(entity)
@@ -518,7 +527,8 @@ class _Model:
                 target = prop.type_args[0] if prop.type in COLLECTIONS and prop.type_args else prop.type
                 if (target in self.classes and target not in self.table_names and target not in owned_types
                         and "Owned" not in self.classes[target].attributes and target not in self.enums
-                        and prop.mapped and "NotMapped" not in prop.attributes):
+                        and (prop.mapped or (prop.public and prop.type in COLLECTIONS))
+                        and "NotMapped" not in prop.attributes):
                     self.table_names[target] = target
                     entities.append(target)
                     queue.append(target)
@@ -602,7 +612,7 @@ class _Model:
             if call.method == "HasColumnName" and call.args and isinstance(call.args[0], str):
                 name = call.args[0]
             elif call.method == "IsRequired":
-                nullable = not (call.args and call.args[0] is False)
+                nullable = bool(call.args) and call.args[0] is False
             elif call.method == "HasMaxLength" and call.args and isinstance(call.args[0], int):
                 length = call.args[0]
             elif call.method == "HasColumnType" and call.args and isinstance(call.args[0], str):
@@ -624,7 +634,7 @@ class _Model:
                 for inner in self.props(target) if target else []:
                     if inner.mapped and "NotMapped" not in inner.attributes and self.is_scalar(inner):
                         col = self.column(prop.type, inner, prefix=f"{prop.name}_")
-                        col.nullable = col.nullable or prop.nullable
+                        col.nullable = True  # an owned type is optional, so are the columns it shares
                         table.columns.append(col)
                 continue
             if not self.is_scalar(prop):
@@ -659,10 +669,13 @@ class _Model:
                     explicit[nav[0]] = fk.args[0].get("~members", []) if fk.args and isinstance(fk.args[0], dict) \
                         else [a for a in fk.args if isinstance(a, str)]
             for prop in self.props(cls):
-                if not prop.mapped or "NotMapped" in prop.attributes or prop.name in self.owned.get(entity, set()):
+                if "NotMapped" in prop.attributes or prop.name in self.owned.get(entity, set()):
                     continue
-                if prop.type in COLLECTIONS and prop.type_args and prop.type_args[0] in tables:
+                # EF maps a read-only collection (``=> _items.AsReadOnly()``) through its backing field
+                if prop.public and prop.type in COLLECTIONS and prop.type_args and prop.type_args[0] in tables:
                     self.collection(cls, table, prop, tables)
+                    continue
+                if not prop.mapped:
                     continue
                 if prop.type not in tables:
                     continue
