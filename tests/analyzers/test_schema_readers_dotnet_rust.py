@@ -141,6 +141,14 @@ def test_ef_model_shadow_keys_owned_types_and_nullability(make_repo) -> None:
     assert columns(part, "Note") == ["NoteId", "Text", "OrderId"]
     assert fks(part, "Note") == [(("OrderId",), "Orders", ("Id",))]
     # without nullable reference types a plain string column may be NULL
+    # Navigation(…).IsRequired() makes the owned type required: its columns keep their own nullability
+    files = ef_project(nullable=True)
+    files["src/Shop/Data/ShopContext.cs"] = CONTEXT.replace(
+        "modelBuilder.Entity<Order>().OwnsOne", "modelBuilder.Entity<Order>().Navigation(o => o.ShipTo).IsRequired();\n"
+        "        modelBuilder.Entity<Order>().OwnsOne")
+    required, _ = read(EF_MODEL, make_repo(files))
+    assert col(required, "Orders", "ShipTo_Street") == ("VARCHAR(90)", False, False)
+    assert col(required, "Orders", "ShipTo_City") == ("TEXT", True, False)
     legacy, _ = read(EF_MODEL, make_repo(ef_project(nullable=False)))
     assert col(legacy, "Orders", "PlacedAt") == ("TIMESTAMP", False, False)  # a value type
     assert col(legacy, "Note", "Text") == ("TEXT", True, False)

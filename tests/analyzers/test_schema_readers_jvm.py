@@ -145,6 +145,7 @@ def test_java_relations_join_columns_and_join_tables(make_repo) -> None:
     assert fks(part, "order_line") == [(("order_id",), "purchase_order", ("id",))]
     # default join table: <owner table>_<field>, columns <owner entity>_<key> and <field>_<key>
     assert columns(part, "customers_tags") == ["customer_id", "tags_id"]
+    assert [c.name for c in table(part, "customers_tags").columns if c.primary_key] == ["customer_id", "tags_id"]
     assert fks(part, "customers_tags") == [(("customer_id",), "customers", ("id",)), (("tags_id",), "tag", ("id",))]
     assert columns(part, "order_coupons") == ["order_ref", "coupon_ref"]
     assert fks(part, "order_coupons")[1] == (("coupon_ref",), "discount_coupon", ("id",))

@@ -631,10 +631,16 @@ class _Model:
                 continue
             target = self.classes.get(prop.type)
             if prop.name in owned or (target is not None and "Owned" in target.attributes):
+                required_owned = any(
+                    chain[0].args and isinstance(chain[0].args[0], dict)
+                    and chain[0].args[0].get("~members") == [prop.name]
+                    and any(c.method == "IsRequired" and not (c.args and c.args[0] is False) for c in chain[1:])
+                    for chain in self.calls(cls.name, "Navigation"))
                 for inner in self.props(target) if target else []:
                     if inner.mapped and "NotMapped" not in inner.attributes and self.is_scalar(inner):
                         col = self.column(prop.type, inner, prefix=f"{prop.name}_")
-                        col.nullable = True  # an owned type is optional, so are the columns it shares
+                        # an optional owned type (the default) makes every column it shares nullable
+                        col.nullable = col.nullable or not required_owned
                         table.columns.append(col)
                 continue
             if not self.is_scalar(prop):

@@ -683,7 +683,9 @@ class _Builder:
             for i, (ref_col, ref_type) in enumerate(ids):
                 named = given[i].get("name") if i < len(given) else None
                 col_name = self.name(named) if isinstance(named, str) and named else self.name(f"{default_prefix}_{ref_col}")
-                join.columns.append(Column(name=col_name, type=ref_type, nullable=False))
+                # Hibernate keys a Set's join table on both columns (a List's may hold duplicates)
+                join.columns.append(Column(name=col_name, type=ref_type, nullable=False,
+                                           primary_key=fld.type in ("Set", "MutableSet", "SortedSet", "HashSet")))
                 cols.append(col_name)
             join.foreign_keys.append(ForeignKey(columns=cols, ref_table=ref_table, ref_columns=[c for c, _ in ids]))
         self.tables[name.lower()] = join
