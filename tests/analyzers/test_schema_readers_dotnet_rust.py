@@ -333,3 +333,41 @@ def test_readers_give_the_same_part_from_the_parse_cache(make_repo) -> None:
         first = run_reader(reader, tree, tree.paths(), [], cache=cache).model_dump()
         again = run_reader(reader, tree, tree.paths(), [], cache=cache).model_dump()
         assert again == first
+
+
+IDENTITY_CONTEXT = """public class AppContext : IdentityDbContext<AppUser, IdentityRole, string>
+{
+    public DbSet<Course> Courses { get; set; }
+    public DbSet<Student> Students { get; set; }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.Entity<IdentityUserClaim<string>>().ToTable("UserClaims");
+        builder.Entity<Course>().HasMany(c => c.Students).WithMany(s => s.Courses)
+            .UsingEntity<Dictionary<string, object>>("Enrollments", l => l.HasOne<Student>().WithMany(),
+                                                     r => r.HasOne<Course>().WithMany());
+    }
+}
+
+public class BaseEntity<TKey> { public TKey Id { get; set; } }
+public class Course : BaseEntity<long> { public string Title { get; set; } public IList<Student> Students { get; set; } }
+public class Student : BaseEntity<Guid> { public IList<Course> Courses { get; set; } }
+public class AppUser : IdentityUser { public string Nickname { get; set; } }
+"""
+
+
+def test_ef_identity_tables_generic_keys_and_many_to_many(make_repo) -> None:
+    part, _ = read(EF_MODEL, make_repo({"src/AppContext.cs": IDENTITY_CONTEXT}))
+    names = sorted(t.name for t in part.tables)
+    assert names == ["AspNetRoleClaims", "AspNetRoles", "AspNetUserLogins", "AspNetUserRoles", "AspNetUserTokens",
+                     "AspNetUsers", "Courses", "Enrollments", "Students", "UserClaims"]
+    assert col(part, "Courses", "Id") == ("BIGINT", False, True)  # BaseEntity<long>: TKey bound
+    assert col(part, "Students", "Id") == ("UUID", False, True)
+    # the entity deriving IdentityUser takes its table and columns
+    assert columns(part, "AspNetUsers")[:3] == ["Id", "UserName", "NormalizedUserName"]
+    assert "Nickname" in columns(part, "AspNetUsers")
+    assert columns(part, "UserClaims") == ["Id", "UserId", "ClaimType", "ClaimValue"]
+    # skip navigations: the join table EF makes, keyed <inverse navigation><key>
+    assert columns(part, "Enrollments") == ["CoursesId", "StudentsId"]
+    assert fks(part, "Enrollments") == [(("CoursesId",), "Courses", ("Id",)), (("StudentsId",), "Students", ("Id",))]

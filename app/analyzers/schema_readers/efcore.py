@@ -51,8 +51,19 @@ SCALARS = {
 VALUE_TYPES = {k for k in SCALARS if k not in ("string", "String", "byte[]", "Uri")}
 COLLECTIONS = {"List", "IList", "ICollection", "IEnumerable", "HashSet", "ISet", "IReadOnlyCollection",
                "IReadOnlyList", "Collection", "ObservableCollection", "IReadOnlySet"}
-IDENTITY_TABLES = ["AspNetRoles", "AspNetUsers", "AspNetRoleClaims", "AspNetUserClaims", "AspNetUserLogins",
-                   "AspNetUserRoles", "AspNetUserTokens"]
+# ASP.NET Core Identity's tables: the framework type each maps, its default name and its columns.
+IDENTITY_TABLES: dict[str, tuple[str, list[str]]] = {
+    "IdentityRole": ("AspNetRoles", ["Id", "Name", "NormalizedName", "ConcurrencyStamp"]),
+    "IdentityUser": ("AspNetUsers", [
+        "Id", "UserName", "NormalizedUserName", "Email", "NormalizedEmail", "EmailConfirmed", "PasswordHash",
+        "SecurityStamp", "ConcurrencyStamp", "PhoneNumber", "PhoneNumberConfirmed", "TwoFactorEnabled",
+        "LockoutEnd", "LockoutEnabled", "AccessFailedCount"]),
+    "IdentityRoleClaim": ("AspNetRoleClaims", ["Id", "RoleId", "ClaimType", "ClaimValue"]),
+    "IdentityUserClaim": ("AspNetUserClaims", ["Id", "UserId", "ClaimType", "ClaimValue"]),
+    "IdentityUserLogin": ("AspNetUserLogins", ["LoginProvider", "ProviderKey", "ProviderDisplayName", "UserId"]),
+    "IdentityUserRole": ("AspNetUserRoles", ["UserId", "RoleId"]),
+    "IdentityUserToken": ("AspNetUserTokens", ["UserId", "LoginProvider", "Name", "Value"]),
+}
 
 
 @dataclass
@@ -75,6 +86,7 @@ class CsClass:
     props: list[Prop]
     line: int
     path: str = ""
+    type_params: list[str] = field(default_factory=list)  # ``class BaseEntity<TKey>`` → ["TKey"]
 
 
 @dataclass
@@ -277,8 +289,10 @@ def _class(node: Node, path: str) -> CsClass:
             base = base.named_children[0]
         name, args, _ = _type(base)
         bases.append((name, args))
+    tparams = next((c for c in node.named_children if c.type == "type_parameter_list"), None)
     cls = CsClass(name=text(node.child_by_field_name("name")), bases=bases, attributes=_attributes(node), props=[],
-                  line=line(node), path=path)
+                  line=line(node), path=path,
+                  type_params=[text(t).split()[-1] for t in tparams.named_children] if tparams is not None else [])
     body = node.child_by_field_name("body")
     for member in body.named_children if body is not None else []:
         if member.type != "property_declaration":
@@ -418,7 +432,7 @@ def parse(path: str, source: str) -> CsFile | None:
             return CsFile(nullable_enabled=value in ("enable", "annotations"))
         return None
     if "{ get;" not in source and "DbContext" not in source and "Migration" not in source \
-            and "IEntityTypeConfiguration" not in source and "{get;" not in source:
+            and "IEntityTypeConfiguration" not in source and "{get;" not in source and "enum " not in source:
         return None
     root = ts_parse("csharp", source).root_node
     out = CsFile()
@@ -433,6 +447,9 @@ def parse(path: str, source: str) -> CsFile | None:
             base_names = [b for b, _ in cls.bases]
             if any(b.endswith("DbContext") for b in base_names):
                 dbsets = [(p.type_args[0], p.name) for p in cls.props if p.type == "DbSet" and p.type_args]
+                # ``IdentityDbContext<AppUser, AppRole, string>``: the user and role types are entities too
+                dbsets += [(arg, arg) for base, args in cls.bases if base.startswith("Identity")
+                           for arg in args if arg[:1].isupper() and arg not in SCALARS and "<" not in arg]
                 out.contexts.append((cls.name, dbsets, any(b.startswith("Identity") for b in base_names)))
                 _fluent(node, cls, out)
             elif "IEntityTypeConfiguration" in base_names:
@@ -467,24 +484,38 @@ class _Model:
             if facts.nullable_enabled:
                 self.nrt = True
         self.warnings: list[SourceWarning] = []
+        self.joins_done: set[tuple[str, str]] = set()
+        self.extra_tables: list[Table] = []  # many-to-many join tables
         self.table_names: dict[str, str] = {}
         self.sources: dict[str, str] = {}
         self.owned: dict[str, set[str]] = {}  # entity -> owned navigation names
         self.config: dict[str, list[list[Call]]] = {}
         for fl in self.fluent:
-            self.config.setdefault(fl.entity, []).append(fl.calls)
+            self.config.setdefault(fl.entity.split("<")[0], []).append(fl.calls)
 
     def props(self, cls: CsClass) -> list[Prop]:
-        chain, seen = [cls], {cls.name}
-        current = cls
+        """A class's properties and its base classes', with generic parameters bound (``BaseEntity<long?>``)."""
+        chain: list[tuple[CsClass, dict[str, str]]] = [(cls, {})]
+        seen = {cls.name}
+        current: CsClass = cls
+        binding: dict[str, str] = {}
         while True:
-            parent = next((self.classes[b] for b, _ in current.bases if b in self.classes and b not in seen), None)
-            if parent is None:
+            base = next(((self.classes[b], args) for b, args in current.bases if b in self.classes and b not in seen),
+                        None)
+            if base is None:
                 break
-            chain.append(parent)
+            parent, args = base
+            binding = {param: binding.get(arg, arg) for param, arg in zip(parent.type_params, args, strict=False)}
+            chain.append((parent, binding))
             seen.add(parent.name)
             current = parent
-        return [p for c in reversed(chain) for p in c.props]
+        out = []
+        for owner, bound in reversed(chain):
+            for prop in owner.props:
+                if prop.type in bound:
+                    prop = Prop(**{**prop.__dict__, "type": bound[prop.type]})
+                out.append(prop)
+        return out
 
     def calls(self, entity: str, method: str) -> list[list[Call]]:
         """Chains configuring ``entity`` that start with ``method``."""
@@ -494,6 +525,8 @@ class _Model:
         entities: list[str] = []
         for _name, dbsets, _identity, path in self.contexts:
             for type_name, set_name in dbsets:
+                if type_name == set_name and type_name not in self.classes:
+                    continue  # a framework type argument of IdentityDbContext (IdentityRole): Identity's own table
                 if type_name not in self.table_names:
                     self.table_names[type_name] = set_name
                     self.sources[type_name] = path
@@ -543,14 +576,34 @@ class _Model:
                 continue
             tables[entity] = self.table(cls, name)
         self.relations(tables)
-        out = list(tables.values())
+        out = list(tables.values()) + self.extra_tables
         for _name, _dbsets, identity, path in self.contexts:
             if identity:
-                for ident in IDENTITY_TABLES:
-                    if not any(t.name == ident for t in out):
-                        out.append(Table(name=ident, source=path, origin="models", columns_known=False))
+                self.identity_tables(tables, out, path)
         return SchemaPart(reader="efcore", origin="models", tables=out, warnings=self.warnings,
                           sources=sorted({t.source for t in out if t.source}))
+
+    def identity_tables(self, tables: dict[str, Table], out: list[Table], path: str) -> None:
+        """Identity's tables: the entity that derives a framework type takes its table and columns;
+        ``Entity<IdentityUserClaim<string>>().ToTable("x")`` renames one."""
+        for framework, (default, cols) in IDENTITY_TABLES.items():
+            subclass = next((e for e, cls in self.classes.items() if e in tables
+                             and any(b == framework for b, _ in cls.bases)), None)
+            if subclass is not None:
+                table = tables[subclass]
+                if table.name == subclass:  # no ToTable/[Table]: the framework's name
+                    table.name = default
+                names = {c.name.lower() for c in table.columns}
+                base_cols = [Column(name=c, type="TEXT", nullable=c not in ("Id", "UserId", "RoleId"),
+                                    primary_key=c == "Id") for c in cols if c.lower() not in names]
+                table.columns[:0] = base_cols
+                continue
+            name = next((chain[0].args[0] for chain in self.calls(framework, "ToTable")
+                         if chain[0].args and isinstance(chain[0].args[0], str)), default)
+            if not any(t.name == name for t in out):
+                out.append(Table(name=name, source=path, origin="models",
+                                 columns=[Column(name=c, type="TEXT", nullable=c not in ("Id", "UserId", "RoleId"),
+                                                 primary_key=c == "Id") for c in cols]))
 
     def table_name(self, entity: str) -> str:
         for chain in self.calls(entity, "ToTable"):
@@ -712,6 +765,11 @@ class _Model:
             return
         if any(p.type == cls.name for p in self.props(dependent_cls)):
             return  # the dependent's reference navigation owns the foreign key
+        inverse = next((p for p in self.props(dependent_cls) if p.type in COLLECTIONS and p.type_args
+                        and p.type_args[0] == cls.name), None)
+        if inverse is not None:
+            self.many_to_many(cls, table, prop, dependent_cls, inverse, tables)
+            return
         dependent = tables[prop.type_args[0]]
         pk = next((c for c in table.columns if c.primary_key), None)
         pk_name = pk.name if pk else "Id"
@@ -726,6 +784,35 @@ class _Model:
         if dependent.column(name) is None:
             dependent.columns.append(Column(name=name, type=pk.type if pk else "INTEGER", nullable=True))
         dependent.foreign_keys.append(ForeignKey(columns=[name], ref_table=table.name, ref_columns=[pk_name]))
+
+
+    def many_to_many(self, left_cls: CsClass, left: Table, nav: Prop, right_cls: CsClass, inverse: Prop,
+                     tables: dict[str, Table]) -> None:
+        """Two collection navigations to each other: EF's join table (``UsingEntity("Name", …)`` or the two
+        entity names), its keys ``<inverse navigation><key>`` and ``<navigation><key>``."""
+        if (right_cls.name, inverse.name) in self.joins_done:
+            return
+        self.joins_done.add((left_cls.name, nav.name))
+        right = tables[right_cls.name]
+        name = "".join(sorted([left_cls.name, right_cls.name]))
+        for owner, nav_name in ((left_cls.name, nav.name), (right_cls.name, inverse.name)):
+            for chain in self.calls(owner, "HasMany"):
+                members = chain[0].args[0].get("~members", []) if chain[0].args and isinstance(chain[0].args[0], dict) \
+                    else []
+                using = next((c for c in chain if c.method == "UsingEntity"), None)
+                if members == [nav_name] and using is not None:
+                    named = next((a for a in using.args if isinstance(a, str)), None)
+                    name = named or (using.type_args[0] if using.type_args and "<" not in using.type_args[0] else name)
+        join = Table(name=name, source=left_cls.path, origin="models")
+        for side_table, side_nav in ((left, inverse), (right, nav)):
+            pk = next((c for c in side_table.columns if c.primary_key), None)
+            key = pk.name if pk else "Id"
+            column = f"{side_nav.name}{key}"
+            join.columns.append(Column(name=column, type=pk.type if pk else "INTEGER", nullable=False,
+                                       primary_key=True))
+            join.foreign_keys.append(ForeignKey(columns=[column], ref_table=side_table.name, ref_columns=[key]))
+        if not any(t.name == join.name for t in self.extra_tables):
+            self.extra_tables.append(join)
 
 
 # --- migrations ---------------------------------------------------------------------------------
