@@ -287,3 +287,41 @@ return new class extends Migration {
     assert [(w.line, w.reason.partition(": ")[0]) for w in warnings] == [
         (6, "Schema::create with an argument that is not a literal"),
         (9, "Blueprint call with an argument that is not a literal")]
+
+
+def test_laravel_schema_dump_then_the_migrations_it_has_not_run(make_repo) -> None:
+    files = {
+        "database/schema/mysql-schema.sql": """/*!40101 SET NAMES utf8mb4 */;
+CREATE TABLE `migrations` (`id` int unsigned NOT NULL AUTO_INCREMENT, `migration` varchar(255) NOT NULL,
+  `batch` int NOT NULL, PRIMARY KEY (`id`));
+CREATE TABLE `users` (`id` bigint unsigned NOT NULL AUTO_INCREMENT, `email` varchar(255) NOT NULL,
+  PRIMARY KEY (`id`));
+INSERT INTO `migrations` (`id`, `migration`, `batch`) VALUES (1,'2019_01_01_000000_create_users_table',1);
+""",
+        # squashed into the dump: recorded as run, so not replayed (it would drop the email column)
+        "database/migrations/2019_01_01_000000_create_users_table.php": """<?php
+return new class extends Migration {
+    public function up() { Schema::create('users', function (Blueprint $table) { $table->id(); }); }
+};
+""",
+        "database/migrations/2024_01_01_000000_add_avatar.php": """<?php
+return new class extends Migration {
+    public function up()
+    {
+        Schema::table('users', function (Blueprint $table) {
+            $table->after('email', function () use ($table) {
+                $table->string('avatar')->nullable();
+                $table->string('avatar_alt')->nullable();
+            });
+        });
+    }
+};
+""",
+    }
+    part, warnings = read(LARAVEL, make_repo(files))
+    assert [t.name for t in part.tables] == ["migrations", "users"]
+    assert columns(part, "users") == ["id", "email", "avatar", "avatar_alt"]
+    assert col(part, "users", "email") == ("VARCHAR(255)", False, False)
+    assert table(part, "users").source == "database/schema/mysql-schema.sql"
+    assert part.sources == ["database/schema/mysql-schema.sql", "database/migrations/2024_01_01_000000_add_avatar.php"]
+    assert not warnings

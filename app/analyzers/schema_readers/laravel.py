@@ -172,6 +172,14 @@ def _closure_chains(closure: Node, warnings: list[SourceWarning], path: str) -> 
         stmt = stack.pop()
         if stmt.type == "expression_statement" and stmt.named_children:
             expr = stmt.named_children[0]
+            if expr.type == "member_call_expression" and text(expr.child_by_field_name("name")) == "after":
+                # ``$table->after('col', function () use ($table) { … })``: the columns inside are added after col
+                arguments = expr.child_by_field_name("arguments")
+                inner = [c for arg in (arguments.named_children if arguments is not None else [])
+                         for c in arg.named_children if c.type in ("anonymous_function", "arrow_function")]
+                if inner and (inner_body := inner[0].child_by_field_name("body")) is not None:
+                    stack.extend(reversed(inner_body.named_children))
+                    continue
             if expr.type in ("member_call_expression", "nullsafe_member_call_expression"):
                 try:
                     obj, calls = _chain(expr)
@@ -250,10 +258,54 @@ def _sqlite_branch(node: Node) -> list[Node] | None:
     return alternatives
 
 
-def parse(path: str, source: str) -> Migration | ConfigFile | None:
+@dataclass
+class SchemaDump:
+    """``database/schema/<connection>-schema.sql``: what ``php artisan schema:dump`` squashed, loaded first."""
+
+    sql: str
+    dialect: str
+    ran: list[str]  # the migrations the dump records as run (its ``INSERT INTO migrations`` rows)
+
+
+def _is_dump(path: str) -> bool:
+    parts = path.split("/")
+    return len(parts) >= 3 and parts[-3] == "database" and parts[-2] == "schema" and parts[-1].endswith("-schema.sql")
+
+
+def _schema_dump(path: str, source: str) -> SchemaDump:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    connection = path.rsplit("/", 1)[-1].removesuffix("-schema.sql")
+    dialect = {"pgsql": "postgres", "sqlite": "sqlite"}.get(connection, "mysql")
+    ran: list[str] = []
+    # only the INSERT statements are parsed here; the DDL goes through the SQL replay in ``build``
+    for chunk in source.split(";\n"):
+        if "insert into" not in chunk.lower() or "migrations" not in chunk:
+            continue
+        try:
+            statements = sqlglot.parse(chunk, read=dialect)
+        except (ParseError, TokenError):
+            continue
+        for stmt in statements:
+            if not isinstance(stmt, exp.Insert):
+                continue
+            target = stmt.this.this if isinstance(stmt.this, exp.Schema) else stmt.this
+            if getattr(target, "name", "") != "migrations" or not isinstance(stmt.expression, exp.Values):
+                continue
+            for row in stmt.expression.expressions:
+                names = [v.this for v in row.expressions if isinstance(v, exp.Literal) and v.is_string]
+                ran.extend(names[:1])
+    return SchemaDump(sql=source, dialect=dialect, ran=ran)
+
+
+def parse(path: str, source: str) -> Migration | ConfigFile | SchemaDump | None:
     from phasegate.app.analyzers.treesitter import parse as ts_parse
     from phasegate.app.analyzers.treesitter import text
 
+    if _is_dump(path):
+        return _schema_dump(path, source)
     if _is_config(path):
         return _config_file(path, ts_parse("php", source).root_node) if "table" in source else None
     if "Schema" not in source and "DB::" not in source:
@@ -583,10 +635,12 @@ class _Replay:
 
 
 def _wants(path: str) -> bool:
-    if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path) or not path.endswith(".php"):
+    if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path):
         return False
+    if not path.endswith(".php"):
+        return _is_dump(path)
     return "database/migrations/" in path or path.startswith("migrations/") or "/migrations/" in path \
-        or _is_config(path)
+        or _is_config(path) or _is_dump(path)
 
 
 class _Unresolved(Exception):
@@ -605,14 +659,24 @@ def _resolve(value: Any, config: dict[str, Any]) -> Any:
     return value
 
 
-def build(parsed: dict[str, Migration | ConfigFile]) -> SchemaPart:
+def build(parsed: dict[str, Migration | ConfigFile | SchemaDump]) -> SchemaPart:
     replay = _Replay()
     sources = []
     config: dict[str, Any] = {}
     for facts in parsed.values():
         if isinstance(facts, ConfigFile):
             config.update(facts.values)
-    migrations = [(p, m) for p, m in parsed.items() if isinstance(m, Migration)]
+    ran: set[str] = set()
+    # the schema dump is loaded first, then the migrations it does not record as run (Laravel's order)
+    for path, dump in sorted((p, d) for p, d in parsed.items() if isinstance(d, SchemaDump)):
+        if ran:  # one dump per connection; the tables of a second connection are read all the same
+            replay.warn(1, f"{path}: a second schema dump, read into the same schema")
+        replay.path = path
+        replay.warnings.extend(apply_sql(replay.schema, dump.sql, dump.dialect, path, "migrations"))
+        ran.update(dump.ran)
+        sources.append(path)
+    migrations = [(p, m) for p, m in parsed.items() if isinstance(m, Migration)
+                  and p.rsplit("/", 1)[-1].removesuffix(".php") not in ran]
     for path, migration in sorted(migrations, key=lambda item: natural_key(item[0].rsplit("/", 1)[-1])):
         replay.path = path
         replay.warnings.extend(migration.warnings)
