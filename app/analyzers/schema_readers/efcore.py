@@ -64,6 +64,21 @@ IDENTITY_TABLES: dict[str, tuple[str, list[str]]] = {
     "IdentityUserRole": ("AspNetUserRoles", ["UserId", "RoleId"]),
     "IdentityUserToken": ("AspNetUserTokens", ["UserId", "LoginProvider", "Name", "Value"]),
 }
+IDENTITY_KEYS = {"AspNetUserLogins": ("LoginProvider", "ProviderKey"), "AspNetUserRoles": ("UserId", "RoleId"),
+                 "AspNetUserTokens": ("UserId", "LoginProvider", "Name")}
+IDENTITY_TYPES = {"EmailConfirmed": "BOOLEAN", "PhoneNumberConfirmed": "BOOLEAN", "TwoFactorEnabled": "BOOLEAN",
+                  "LockoutEnabled": "BOOLEAN", "AccessFailedCount": "INTEGER", "LockoutEnd": "TIMESTAMPTZ"}
+
+
+def _identity_columns(default: str, names: list[str]) -> list[Column]:
+    """Identity's columns with their keys and NOT NULLs (its claim tables have integer keys)."""
+    keys = IDENTITY_KEYS.get(default, ("Id",))
+    out = []
+    for name in names:
+        sql_type = IDENTITY_TYPES.get(name, "INTEGER" if name == "Id" and "Claims" in default else "TEXT")
+        required = name in keys or name in ("UserId", "RoleId") or (sql_type in ("BOOLEAN", "INTEGER"))
+        out.append(Column(name=name, type=sql_type, nullable=not required, primary_key=name in keys))
+    return out
 
 
 @dataclass
@@ -594,16 +609,13 @@ class _Model:
                 if table.name == subclass:  # no ToTable/[Table]: the framework's name
                     table.name = default
                 names = {c.name.lower() for c in table.columns}
-                base_cols = [Column(name=c, type="TEXT", nullable=c not in ("Id", "UserId", "RoleId"),
-                                    primary_key=c == "Id") for c in cols if c.lower() not in names]
+                base_cols = [c for c in _identity_columns(default, cols) if c.name.lower() not in names]
                 table.columns[:0] = base_cols
                 continue
             name = next((chain[0].args[0] for chain in self.calls(framework, "ToTable")
                          if chain[0].args and isinstance(chain[0].args[0], str)), default)
             if not any(t.name == name for t in out):
-                out.append(Table(name=name, source=path, origin="models",
-                                 columns=[Column(name=c, type="TEXT", nullable=c not in ("Id", "UserId", "RoleId"),
-                                                 primary_key=c == "Id") for c in cols]))
+                out.append(Table(name=name, source=path, origin="models", columns=_identity_columns(default, cols)))
 
     def table_name(self, entity: str) -> str:
         for chain in self.calls(entity, "ToTable"):
