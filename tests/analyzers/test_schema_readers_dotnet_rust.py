@@ -368,6 +368,8 @@ def test_ef_identity_tables_generic_keys_and_many_to_many(make_repo) -> None:
     assert columns(part, "AspNetUsers")[:3] == ["Id", "UserName", "NormalizedUserName"]
     assert "Nickname" in columns(part, "AspNetUsers")
     assert columns(part, "UserClaims") == ["Id", "UserId", "ClaimType", "ClaimValue"]
+    assert [c.name for c in table(part, "AspNetUserLogins").columns if c.primary_key] == ["LoginProvider", "ProviderKey"]
+    assert col(part, "AspNetUsers", "AccessFailedCount") == ("INTEGER", False, False)
     # skip navigations: the join table EF makes, keyed <inverse navigation><key>
     assert columns(part, "Enrollments") == ["CoursesId", "StudentsId"]
     assert fks(part, "Enrollments") == [(("CoursesId",), "Courses", ("Id",)), (("StudentsId",), "Students", ("Id",))]
