@@ -325,3 +325,54 @@ return new class extends Migration {
     assert table(part, "users").source == "database/schema/mysql-schema.sql"
     assert part.sources == ["database/schema/mysql-schema.sql", "database/migrations/2024_01_01_000000_add_avatar.php"]
     assert not warnings
+
+
+def test_rails_blocks_modifiers_loops_and_a_second_database(make_repo) -> None:
+    files = {
+        "db/migrate/20240101000000_create_places.rb": """class CreatePlaces < ActiveRecord::Migration[7.1]
+  def change
+    create_table :places do |t|
+      t.string :name
+    end
+    create_table :partners do |t|
+      t.string :label
+    end
+  end
+end
+""",
+        "db/migrate/20240102000000_rename.rb": """class Rename < ActiveRecord::Migration[7.1]
+  def up
+    safety_assured do
+      rename_table :places, :sites unless table_exists?(:sites)
+    end
+    %i[sites partners].each do |table|
+      add_column table, :org_id, :bigint
+    end
+    reversible do |dir|
+      dir.up { add_column :sites, :code, :string }
+      dir.down { remove_column :sites, :name }
+    end
+  end
+end
+""",
+        # another database (config/database.yml's partners): replayed apart, its same-named table shown once
+        "db/partners_migrate/20240101000000_create_partners.rb": """class CreatePartners < ActiveRecord::Migration[7.1]
+  def change
+    create_table :partners do |t|
+      t.string :email
+    end
+    create_table :requests do |t|
+      t.text :body
+    end
+  end
+end
+""",
+    }
+    part, warnings = read(RAILS_MIGRATIONS, make_repo(files))
+    assert [t.name for t in part.tables] == ["sites", "partners", "requests"]
+    assert columns(part, "sites") == ["id", "name", "code"]
+    assert columns(part, "partners") == ["id", "label"]
+    assert [(w.path, w.line, w.reason.split(":")[0]) for w in warnings] == [
+        ("db/migrate/20240102000000_rename.rb", 7, "add_column"),
+        ("db/partners_migrate/20240101000000_create_partners.rb", None,
+         "table 'partners' of the database in db/partners_migrate has the name of one already read; shown once")]

@@ -123,7 +123,10 @@ def _call_op(node: Node, text_of: Any) -> Op | None:
             elif arg.type == "comment":
                 continue
             else:
-                op.args.append(_value(arg))
+                value = _value(arg)
+                if isinstance(value, dict) and "~" in value:
+                    op.literal = False  # a name held in a variable or computed
+                op.args.append(value)
         except _NotLiteral:
             op.literal = False
     block = node.child_by_field_name("block")
@@ -160,34 +163,46 @@ def _heredoc_text(root: Node) -> Any:
     return body_for
 
 
+def _block_body(call: Node) -> Node | None:
+    block = call.child_by_field_name("block")
+    if block is None:
+        return None
+    return next((c for c in block.named_children if c.type in ("body_statement", "block_body")), None)
+
+
 def _statements(body: Node | None, text_of: Any, ops: list[Op]) -> None:
-    """The schema statements of a method or block body, including those inside plain blocks
-    (``reversible``'s ``dir.up``, ``change_table … do``) and conditionals."""
+    """The schema statements of a method or block body, also inside the blocks of other calls
+    (``reversible``'s ``dir.up``, ``safety_assured``, ``each`` loops), statement modifiers
+    (``rename_table … unless table_exists?(…)``) and conditionals; ``dir.down`` is left out."""
+
     if body is None:
         return
     for stmt in body.named_children:
-        if stmt.type == "call" and stmt.child_by_field_name("receiver") is None:
+        if stmt.type in ("if_modifier", "unless_modifier", "while_modifier", "until_modifier", "rescue_modifier"):
+            if stmt.named_children:
+                _statements_of([stmt.named_children[0]], text_of, ops)
+        elif stmt.type == "call":
+            _statements_of([stmt], text_of, ops)
+        elif stmt.type in ("if", "unless", "elsif", "else", "begin", "then", "body_statement", "case", "when",
+                           "parenthesized_statements", "ensure"):
+            _statements(stmt, text_of, ops)
+
+
+def _statements_of(calls: list[Node], text_of: Any, ops: list[Op]) -> None:
+    from phasegate.app.analyzers.treesitter import text
+
+    for stmt in calls:
+        if stmt.type != "call":
+            continue
+        receiver = stmt.child_by_field_name("receiver")
+        if receiver is None:
             op = _call_op(stmt, text_of)
             if op is not None and op.name in SCHEMA_STATEMENTS:
                 ops.append(op)
-            elif op is not None and op.name in ("reversible", "say_with_time", "suppress_messages", "transaction",
-                                                "with_lock_retries", "disable_ddl_transaction!"):
-                block = stmt.child_by_field_name("block")
-                inner = next((c for c in block.named_children if c.type in ("body_statement", "block_body")),
-                             None) if block is not None else None
-                _statements(inner, text_of, ops)
-        elif stmt.type == "call":
-            method = stmt.child_by_field_name("method")
-            receiver = stmt.child_by_field_name("receiver")
-            from phasegate.app.analyzers.treesitter import text
-
-            if text(method) == "up" and receiver is not None:  # ``dir.up do … end`` inside reversible
-                block = stmt.child_by_field_name("block")
-                inner = next((c for c in block.named_children if c.type in ("body_statement", "block_body")),
-                             None) if block is not None else None
-                _statements(inner, text_of, ops)
-        elif stmt.type in ("if", "unless", "begin", "then", "else", "body_statement"):
-            _statements(stmt, text_of, ops)
+            else:
+                _statements(_block_body(stmt), text_of, ops)
+        elif text(stmt.child_by_field_name("method")) != "down":
+            _statements(_block_body(stmt), text_of, ops)
 
 
 def parse(path: str, source: str) -> RubyFile | None:
@@ -374,7 +389,8 @@ class _Replay:
         for stmt in op.block:
             name, args, opts = stmt.name, stmt.args, stmt.opts
             if not stmt.literal:
-                self.warn(stmt, f"t.{name}: arguments that are not literals")
+                self.warn(stmt, f"t.{name}: arguments that are not literals, not read")
+                continue
             if name in TYPES or name in ("column",):
                 kind = name
                 names = args
@@ -425,7 +441,8 @@ class _Replay:
     def apply(self, op: Op) -> None:
         name, args, opts = op.name, op.args, op.opts
         if not op.literal and name != "execute":
-            self.warn(op, f"{name}: arguments that are not literals")
+            self.warn(op, f"{name}: arguments that are not literals, not read")
+            return
         if not args and name not in ("execute",):
             return
         if name == "create_table":
@@ -561,21 +578,47 @@ def _wants_migration(path: str) -> bool:
     return _own(path) and _is_migration(path)
 
 
+def _database(path: str, kind: str) -> tuple[int, str]:
+    """Which database a file describes: ``db/schema.rb``/``db/migrate`` are the primary one (sorted first),
+    ``db/<name>_schema.rb``/``db/<name>_migrate`` another (Rails' multiple databases)."""
+    parts = path.split("/")
+    name = parts[-1] if kind == "schema" else parts[-2]
+    prefix = "/".join(parts[:-1]) if kind == "schema" else "/".join(parts[:-2])
+    primary = name in ("schema.rb", "migrate")
+    return (0 if primary else 1), f"{prefix}/{name}"
+
+
 def _build(parsed: dict[str, RubyFile], kind: str) -> SchemaPart:
     origin = "ddl" if kind == "schema" else "migrations"
-    replay = _Replay(origin)
-    files = sorted(((p, f) for p, f in parsed.items() if f.kind == kind),
-                   key=lambda item: natural_key(item[0].rsplit("/", 1)[-1]))
+    groups: dict[tuple[int, str], list[tuple[str, RubyFile]]] = {}
+    for path, facts in parsed.items():
+        if facts.kind == kind:
+            groups.setdefault(_database(path, kind), []).append((path, facts))
+    tables: list[Table] = []
+    enums = []
+    warnings: list[SourceWarning] = []
     sources = []
-    for path, facts in files:
-        replay.path, replay.version = path, facts.version if kind == "migration" else None
-        replay.warnings.extend(facts.warnings)
-        for op in facts.ops:
-            replay.apply(op)
-        sources.append(path)
+    for database in sorted(groups):
+        # each database is replayed on its own: two databases may hold tables of the same name
+        replay = _Replay(origin)
+        for path, facts in sorted(groups[database], key=lambda item: natural_key(item[0].rsplit("/", 1)[-1])):
+            replay.path, replay.version = path, facts.version if kind == "migration" else None
+            replay.warnings.extend(facts.warnings)
+            for op in facts.ops:
+                replay.apply(op)
+            sources.append(path)
+        warnings.extend(replay.warnings)
+        enums.extend(replay.schema.enums)
+        known = {t.name.lower() for t in tables}
+        for table in replay.schema.tables:
+            if table.name.lower() in known:
+                warnings.append(SourceWarning(path=table.source or database[1], reason=(
+                    f"table {table.name!r} of the database in {database[1]} has the name of one already read; "
+                    "shown once")))
+                continue
+            tables.append(table)
     return SchemaPart(reader=f"rails-{'schema' if kind == 'schema' else 'migrations'}", origin=origin,  # type: ignore[arg-type]
-                      tables=replay.schema.tables, enums=replay.schema.enums, warnings=replay.warnings,
-                      sources=sources)
+                      tables=tables, enums=enums, warnings=warnings, sources=sources)
 
 
 def build_schema(parsed: dict[str, RubyFile]) -> SchemaPart:
