@@ -99,3 +99,32 @@ def is_auth_text(text: str) -> bool:
     low = text.lower().replace("_", "")
     low = low.replace("author.", "").replace("authors", "")
     return any(word in low for word in AUTH_WORDS)
+
+
+IRREGULAR_PLURALS = {"person": "people", "child": "children", "man": "men", "woman": "women", "mouse": "mice"}
+
+
+def singular(word: str) -> str:
+    """English singular of a resource name, the way Rails and Laravel derive parameter names."""
+    for one, many in IRREGULAR_PLURALS.items():
+        if word.endswith(many):
+            return word[: -len(many)] + one
+    if word.endswith("ies") and len(word) > 3:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def plural(word: str) -> str:
+    """English plural of a resource name (``resource :user`` is served by ``UsersController``)."""
+    for one, many in IRREGULAR_PLURALS.items():
+        if word.endswith(one):
+            return word[: -len(one)] + many
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "sh", "ch", "x", "z")):
+        return word + "es"
+    return word + "s"
