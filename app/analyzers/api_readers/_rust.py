@@ -166,8 +166,8 @@ class _Converter:
             body = node.child_by_field_name("body")
             values = []
             for f in body.named_children if body else []:
-                value = f.child_by_field_name("value")
-                values.append(self.expr(value if value is not None else f))
+                field_value = f.child_by_field_name("value")
+                values.append(self.expr(field_value if field_value is not None else f))
             return ("seq", values)
         return ("other", text(node)[:160])
 

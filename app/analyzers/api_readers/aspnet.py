@@ -333,9 +333,9 @@ class Minimal:
         if name == "AllowAnonymous":
             group.anonymous = True
             return group
-        for method in self.methods.get(name, []):
-            if method.extension:
-                return self.call_method(method, [group] + [self.eval(a, env, path, live) for a in args], live)
+        for candidate in self.methods.get(name, []):
+            if candidate.extension:
+                return self.call_method(candidate, [group] + [self.eval(a, env, path, live) for a in args], live)
         return group if name.startswith(("With", "Add", "Produces", "Accepts", "Cache", "Disable", "Require")) else None
 
     def handler(self, node: Node | None, path: str) -> tuple[str | None, str | None, int | None]:
@@ -394,7 +394,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
             chain.append(parent)
         return chain
 
-    for path, cls in sorted(((p, c) for p, c in classes.values()), key=lambda pc: (pc[0], pc[1].line)):
+    for _path, cls in sorted(((p, c) for p, c in classes.values()), key=lambda pc: (pc[0], pc[1].line)):
         chain = ancestry(cls)
         all_attrs = [a for c in chain for a in c.attrs]
         is_controller = any(b in CONTROLLER_BASES for c in chain for b in c.bases) or any(
@@ -457,9 +457,8 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
         for path, root in sorted(trees.items()):
             if any(c.type == "global_statement" for c in root.named_children):
                 minimal.run_block(root, {}, path, True)
-        for name in ("Main",):
-            for method in minimal.methods.get(name, []):
-                minimal.call_method(method, [], True)
+        for main in minimal.methods.get("Main", []):
+            minimal.call_method(main, [], True)
         referenced = set()
         for root in trees.values():
             for ident in _descend(root, {"identifier"}):
@@ -467,28 +466,29 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
                 if parent is not None and parent.type in {"method_declaration", "local_function_statement"}:
                     continue
                 referenced.add(text(ident))
-        for methods in minimal.methods.values():
-            for method in methods:
-                if id(method.node) not in minimal.called:
-                    minimal.call_method(method, [], method.name in referenced)
+        for candidates in minimal.methods.values():
+            for candidate in candidates:
+                if id(candidate.node) not in minimal.called:
+                    minimal.call_method(candidate, [], candidate.name in referenced)
         for route in minimal.routes:
             prefix_parts: list[str] = []
-            auth = list(route.auth)
+            route_auth = list(route.auth)
             anonymous = route.anonymous
             group: Group | None = route.group
             live = route.group.live
             while group is not None:
                 prefix_parts.insert(0, group.prefix)
-                auth = group.auth + auth
+                route_auth = group.auth + route_auth
                 anonymous = anonymous or group.anonymous
                 live = live and group.live
                 group = group.parent
             full = join(*prefix_parts, route.path)
-            name, hfile, hline = route.handler
+            hname, hfile, hline = route.handler
             endpoints.append(ApiEndpoint(method=route.method, path=full, params=params_of(full), file=route.file,
-                                         line=route.line, handler=name, handler_file=hfile, handler_line=hline,
+                                         line=route.line, handler=hname, handler_file=hfile, handler_line=hline,
                                          framework="aspnet-minimal",
-                                         auth=None if anonymous or not auth else ", ".join(dict.fromkeys(auth)),
+                                         auth=None if anonymous or not route_auth else ", ".join(
+                                             dict.fromkeys(route_auth)),
                                          dead=not live))
         warnings.extend(minimal.warnings)
     for path, value in parsed.items():

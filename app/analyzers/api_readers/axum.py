@@ -15,8 +15,22 @@ from typing import Any
 
 from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
-from phasegate.app.analyzers.api_readers._paths import brace_params, colon_params, is_auth_text, join, params_of
-from phasegate.app.analyzers.api_readers._rust import Crate, Evaluator, Expr, RustFile, Scope, parse_cargo, parse_rust_file
+from phasegate.app.analyzers.api_readers._paths import (
+    brace_params,
+    colon_params,
+    is_auth_text,
+    join,
+    params_of,
+)
+from phasegate.app.analyzers.api_readers._rust import (
+    Crate,
+    Evaluator,
+    Expr,
+    RustFile,
+    Scope,
+    parse_cargo,
+    parse_rust_file,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace", "connect"}

@@ -24,8 +24,22 @@ from typing import Any
 
 from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
-from phasegate.app.analyzers.api_readers._go import Expr, GoFile, GoFunc, Stmt, TypeRef, parse_go_file, parse_go_mod
-from phasegate.app.analyzers.api_readers._paths import brace_params, colon_params, is_auth_text, join, params_of
+from phasegate.app.analyzers.api_readers._go import (
+    Expr,
+    GoFile,
+    GoFunc,
+    Stmt,
+    TypeRef,
+    parse_go_file,
+    parse_go_mod,
+)
+from phasegate.app.analyzers.api_readers._paths import (
+    brace_params,
+    colon_params,
+    is_auth_text,
+    join,
+    params_of,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 # import path prefix -> framework name

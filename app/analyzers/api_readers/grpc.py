@@ -202,13 +202,13 @@ class Parser:
         if tok.value != "{":
             raise ValueError(f"line {tok.line}: expected ';' or '{{' after rpc {name}")
         while True:
-            tok = self.peek()
-            if tok is None:
+            inner = self.peek()
+            if inner is None:
                 raise ValueError(f"rpc {name}: missing '}}'")
-            if tok.value == "}":
+            if inner.value == "}":
                 self.next()
                 return
-            if tok.value == "option":
+            if inner.value == "option":
                 self.next()
                 self.rpc_option(rpc)
             else:

@@ -312,7 +312,7 @@ class Walker:
             base = join(base, parent, "{" + singular(parent.rsplit("/", 1)[-1]).replace("-", "_") + "}")
         base = join(base, parts[-1])
         last = parts[-1].rsplit("/", 1)[-1]
-        params = options.get("parameters") if isinstance(options.get("parameters"), dict) else {}
+        params: dict[Any, Any] = options["parameters"] if isinstance(options.get("parameters"), dict) else {}
         param = str(params.get(last, singular(last).replace("-", "_")))
         for action, method, suffix in RESOURCE_ACTIONS:
             if api and action in {"create", "edit"}:
@@ -366,9 +366,9 @@ def _controller_facts(root: Node) -> tuple[str | None, dict[str, int], list[tupl
             if name == "__construct":
                 for call in _descend(node, {"member_call_expression"}):
                     outer = call.parent
+                    inner_object = outer.child_by_field_name("object") if outer is not None else None
                     if outer is not None and outer.type == "member_call_expression" and \
-                            outer.child_by_field_name("object") is not None and \
-                            outer.child_by_field_name("object").id == call.id:
+                            inner_object is not None and inner_object.id == call.id:
                         continue  # the inner link of a longer chain: read with the whole chain
                     chain_names = []
                     current: Node | None = call
@@ -468,18 +468,18 @@ def _provider_contexts(parsed: dict[str, Any]) -> dict[str, Ctx]:
         for call in _descend(boot[1].root_node, {"member_call_expression"}):
             if text(call.child_by_field_name("name")) != "withRouting":
                 continue
-            args = call.child_by_field_name("arguments")
+            arg_list = call.child_by_field_name("arguments")
             named: dict[str, Any] = {}
-            for arg in args.named_children if args is not None else []:
+            for arg in arg_list.named_children if arg_list is not None else []:
                 label = next((c for c in arg.named_children if c.type == "name"), None)
                 value = _value(arg.named_children[-1], Ctx()) if arg.named_children else None
                 if label is not None:
                     named[text(label)] = value
             api_prefix = named.get("apiPrefix", "api")
             for key, prefix in (("api", api_prefix if isinstance(api_prefix, str) else "api"), ("web", "")):
-                target = named.get(key)
-                if isinstance(target, tuple) and target[0] == "concat" and isinstance(target[2], str):
-                    found[_normpath("bootstrap/" + target[2].lstrip("/"))] = Ctx(
+                routed = named.get(key)
+                if isinstance(routed, tuple) and target[0] == "concat" and isinstance(routed[2], str):
+                    found[_normpath("bootstrap/" + routed[2].lstrip("/"))] = Ctx(
                         prefix=join(prefix) if prefix else "", middleware=[key])
     for default, prefix in (("routes/api.php", "api"), ("routes/web.php", "")):
         if default not in found and provider is None:

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers._files import is_vendored
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
-from phasegate.app.analyzers.api_readers._paths import colon_params, is_auth_text, join, params_of, plural, singular
+from phasegate.app.analyzers.api_readers._paths import (
+    colon_params,
+    is_auth_text,
+    join,
+    params_of,
+    plural,
+    singular,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.treesitter import line, parse, text
 
@@ -217,11 +224,11 @@ class Walker:
             self.route("GET", ctx.path or "/", controller or ctx.controller, action, ctx, call.line)
             return
         if name == "mount":
-            target = next(((k, v) for k, v in opts.items() if isinstance(k, tuple) or k not in {"at", "as", "via"}),
+            mounted = next(((k, v) for k, v in opts.items() if isinstance(k, tuple) or k not in {"at", "as", "via"}),
                           None)
-            at = opts.get("at") or (target[1] if target else None)
+            at = opts.get("at") or (mounted[1] if mounted else None)
             if isinstance(at, str):
-                engine = target[0][1] if target and isinstance(target[0], tuple) else str(call.args[0] if call.args
+                engine = mounted[0][1] if mounted and isinstance(mounted[0], tuple) else str(call.args[0] if call.args
                                                                                           else "")
                 self.routes.append(Route("ANY", join(ctx.path, at), None, None, ctx.file, call.line,
                                          handler=str(engine) or None))
@@ -257,7 +264,7 @@ class Walker:
             via = via if isinstance(via, list) else [via]
             methods = ["ANY" if v == "all" else str(v).upper() for v in via]
         on = opts.get("on")
-        base = ctx.path
+        base: str | None = ctx.path
         if ctx.resource and on in {"member", "collection"}:
             base = ctx.member if on == "member" else ctx.path
             controller = controller or ctx.resource
@@ -272,7 +279,7 @@ class Walker:
             if controller is None and "/" in segment:
                 controller = segment.split("/")[0]
         for method in methods:
-            self.route(method, join(base, segment), controller, action, ctx, call.line)
+            self.route(method, join(base or "", segment), controller, action, ctx, call.line)
 
     def resources(self, res: str, opts: dict[Any, Any], ctx: Ctx, call: Call, singular_resource: bool) -> None:
         segment = str(opts.get("path", res))

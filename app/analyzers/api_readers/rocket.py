@@ -12,7 +12,14 @@ from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._paths import is_auth_text, join, params_of
-from phasegate.app.analyzers.api_readers._rust import Crate, Evaluator, Expr, RustFn, Scope, rocket_or_actix_path
+from phasegate.app.analyzers.api_readers._rust import (
+    Crate,
+    Evaluator,
+    Expr,
+    RustFn,
+    Scope,
+    rocket_or_actix_path,
+)
 from phasegate.app.analyzers.api_readers.axum import _wants, crate_of, parse_rust_or_cargo
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 

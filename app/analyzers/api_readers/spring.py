@@ -472,7 +472,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     warnings: list[SourceWarning] = []
     classes: list[tuple[str, ClassInfo]] = []
     settings = sorted((p, v[1]) for p, v in parsed.items() if v[0] == "settings")
-    for path, found in sorted(settings, key=lambda pv: (pv[0].count("/"), pv[0])):
+    for _path, found in sorted(settings, key=lambda pv: (pv[0].count("/"), pv[0])):
         for key in PREFIX_KEYS[:2]:
             if key in found and not prefix:
                 prefix = found[key]
