@@ -77,7 +77,8 @@ class Router:
     framework: str
     file: str
     line: int
-    mounts: list[tuple[Router, str, int]] = field(default_factory=list)  # (parent, prefix, parent mw count)
+    # (parent, prefix, parent's middleware count at the mount, wrappers around the mounted router)
+    mounts: list[tuple[Router, str, int, list[str]]] = field(default_factory=list)
     mw: list[str] = field(default_factory=list)
     live: bool = False
     external: bool = False
@@ -266,7 +267,7 @@ class Module:
                         key = (base.dir, base.type, target[2])
                         lazy = self.field_routers.get(key)
                         if lazy is not None and lazy is not value:
-                            lazy.mounts.append((value, "", len(value.mw)))
+                            lazy.mounts.append((value, "", len(value.mw), []))
                         self.field_routers[key] = value
 
     def eval(self, expr: Expr, frame: Frame) -> Any:
@@ -406,7 +407,7 @@ class Module:
 
     def child(self, parent: Router, prefix: str, frame: Frame, at: int, mw: list[str] | None = None) -> Router:
         sub = self.new_router(parent.framework, frame.file, at)
-        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw)))
+        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw), []))
         sub.mw.extend(mw or [])
         return sub
 
@@ -544,9 +545,7 @@ class Module:
             self.add_route(router, ["ANY"], prefix, handler_expr, [], frame, at)
 
     def attach(self, sub: Router, parent: Router, prefix: str, wrappers: list[str] | None = None) -> None:
-        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw)))
-        if wrappers:
-            sub.mw[:0] = wrappers
+        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw), list(wrappers or [])))
 
     def unwrap_router(self, expr: Expr, frame: Frame) -> tuple[Router | None, list[str]]:
         """A router handed over directly or wrapped: ``http.StripPrefix("/api", sub)``, ``auth(sub)``."""
@@ -676,9 +675,9 @@ class Module:
         if not router.mounts:
             return [("", own, router.live)]
         out = []
-        for parent, prefix, count in router.mounts:
+        for parent, prefix, count, wrappers in router.mounts:
             for p_prefix, p_mws, p_live in self.chains(parent, count, depth + 1):
-                out.append((join(p_prefix, prefix), p_mws + own, p_live or router.live))
+                out.append((join(p_prefix, prefix), p_mws + wrappers + own, p_live or router.live))
         return out
 
 
