@@ -376,8 +376,8 @@ def _parse(path: str, source: str) -> Any:
     if not path.endswith((".java", ".kt")):
         prefix = _settings_prefix(path, source)
         return ("settings", prefix) if prefix else None
-    if "Mapping" not in source and "Controller" not in source:
-        return None
+    if not any(mark in source for mark in ("Mapping", "Controller", "final String", "const val")):
+        return None  # neither a controller nor a class of String constants a mapping may use
     if path.endswith(".java"):
         tree = parse("java", source)
         classes = _java_classes(tree.root_node)
