@@ -8,7 +8,7 @@ parameters written ``{name}`` whatever the framework's own syntax.
 from __future__ import annotations
 
 AUTH_WORDS = ("auth", "jwt", "token", "login", "session", "permission", "role", "guard", "acl", "protect",
-              "secur", "bearer", "rbac", "casbin", "oauth", "oidc", "signedin", "verif")
+              "secur", "bearer", "rbac", "casbin", "oauth", "oidc", "signedin", "verif", "admin")
 
 
 def join(*parts: str) -> str:
