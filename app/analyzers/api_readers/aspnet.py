@@ -34,6 +34,12 @@ HTTP_ATTRS = {"HttpGet": "GET", "HttpPost": "POST", "HttpPut": "PUT", "HttpDelet
               "HttpHead": "HEAD", "HttpOptions": "OPTIONS"}
 MAP_VERBS = {"MapGet": "GET", "MapPost": "POST", "MapPut": "PUT", "MapDelete": "DELETE", "MapPatch": "PATCH"}
 CONTROLLER_BASES = {"Controller", "ControllerBase", "ApiController", "ODataController"}
+# ASP.NET Core Identity's MapIdentityApi<TUser>() endpoint set (.NET 8): method, path, needs authorization
+IDENTITY_API = [("POST", "/register", False), ("POST", "/login", False), ("POST", "/refresh", False),
+                ("GET", "/confirmEmail", False), ("POST", "/resendConfirmationEmail", False),
+                ("POST", "/forgotPassword", False), ("POST", "/resetPassword", False),
+                ("POST", "/manage/2fa", True), ("GET", "/manage/info", True), ("POST", "/manage/info", True)]
+ANY_MAPPERS = {"Map", "MapHealthChecks", "MapForwarder", "MapFallback", "MapHub"}
 UNWRAP = {"Task", "ValueTask", "ActionResult", "Results", "IAsyncEnumerable"}
 
 
@@ -183,6 +189,7 @@ class MapRoute:
     handler: tuple[str | None, str | None, int | None]
     auth: list[str] = field(default_factory=list)
     anonymous: bool = False
+    dev_only: bool = False
 
 
 @dataclass
@@ -202,6 +209,7 @@ class Minimal:
         self.called: set[int] = set()
         self.stack: list[int] = []
         self.warnings: list[SourceWarning] = []
+        self.dev = False  # inside ``if (app.Environment.IsDevelopment())``
         for path, root in trees.items():
             for node in _descend(root, {"method_declaration", "local_function_statement"}):
                 params = node.child_by_field_name("parameters")
@@ -232,9 +240,17 @@ class Minimal:
                 value = self.eval(stmt.named_children[0], env, path, live)
                 returned = returned or value
             elif kind in {"block", "if_statement", "using_statement", "try_statement", "foreach_statement"}:
-                for block in [stmt] if kind == "block" else [c for c in stmt.named_children if c.type == "block"]:
+                saved = self.dev
+                if kind == "if_statement":
+                    cond = text(stmt.child_by_field_name("condition"))
+                    self.dev = saved or ("IsDevelopment" in cond and "!" not in cond)
+                blocks = [stmt] if kind == "block" else [c for c in stmt.named_children if c.type == "block"]
+                for i, block in enumerate(blocks):
+                    if i > 0 and kind == "if_statement":
+                        self.dev = saved  # the else branch
                     inner = self.run_block(block, env, path, live)
                     returned = returned or inner
+                self.dev = saved
             elif kind == "arrow_expression_clause" and stmt.named_children:
                 returned = self.eval(stmt.named_children[0], env, path, live)
         return returned
@@ -286,14 +302,14 @@ class Minimal:
         receiver_node = fn.child_by_field_name("expression")
         receiver = self.eval(receiver_node, env, path, live)
         at = line(fn.child_by_field_name("name"))
-        if receiver is None and name in {*MAP_VERBS, "MapGroup", "MapMethods", "Map", "MapHealthChecks"} and args \
+        if receiver is None and name in {*MAP_VERBS, *ANY_MAPPERS, "MapGroup", "MapMethods"} and args \
                 and args[0].type in {"string_literal", "verbatim_string_literal"}:
             receiver = Group("", None, live=live)  # the app or builder itself: its value came from outside
         if isinstance(receiver, (Group, MapRoute)):
             return self.member(receiver, name, args, env, path, live, at)
         if name == "Build":
             return Group("", None, live=live)
-        for method in self.methods.get(name, []):
+        for method in self.nearest(name, path):
             if method.extension:
                 return self.call_method(method, [receiver] + [self.eval(a, env, path, live) for a in args], live)
         return None
@@ -313,18 +329,36 @@ class Minimal:
                 self.warnings.append(SourceWarning(path=path, line=at, reason="aspnet: MapGroup prefix is not a literal"))
                 template = ""
             return Group(brace_params(template), group, live=group.live)
-        if name in MAP_VERBS or name in {"Map", "MapMethods", "MapHealthChecks"}:
+        if name in {"MapIdentityApi", "MapOpenApi"}:
+            at_file = path
+            if name == "MapIdentityApi":
+                for method, sub_path, needs_auth in IDENTITY_API:
+                    route = MapRoute(method, sub_path, group, at_file, at, (f"{name}()", None, None),
+                                     auth=["MapIdentityApi: RequireAuthorization()"] if needs_auth else [],
+                                     dev_only=self.dev)
+                    self.routes.append(route)
+            else:
+                pattern = template if isinstance(template, str) else "/openapi/{documentName}.json"
+                self.routes.append(MapRoute("GET", brace_params(pattern), group, at_file, at, (f"{name}()", None, None),
+                                            dev_only=self.dev))
+            return group
+        if name in MAP_VERBS or name in ANY_MAPPERS or name == "MapMethods":
             if not isinstance(template, str):
                 self.warnings.append(SourceWarning(path=path, line=at, reason=f"aspnet: {name} pattern is not a literal"))
                 return None
-            methods = [MAP_VERBS[name]] if name in MAP_VERBS else ["GET"] if name == "MapHealthChecks" else ["ANY"]
+            methods = [MAP_VERBS[name]] if name in MAP_VERBS else ["ANY"]
             handler_node = args[1] if len(args) > 1 else None
             if name == "MapMethods" and len(args) > 2:
                 methods = [s.upper() for s in (string_value(n) for n in _descend(args[1], {"string_literal"})) if s]
                 handler_node = args[2]
-            route = None
+            route: MapRoute | None = None
             for method in methods:
-                route = MapRoute(method, brace_params(template), group, path, at, self.handler(handler_node, path))
+                if handler_node is None or handler_node.type in {"string_literal", "verbatim_string_literal"}:
+                    # health checks, a forwarder to a URL: the framework serves it from this declaration
+                    handler: tuple[str | None, str | None, int | None] = (f"{name}()", path, at)
+                else:
+                    handler = self.handler(handler_node, path)
+                route = MapRoute(method, brace_params(template), group, path, at, handler, dev_only=self.dev)
                 self.routes.append(route)
             return route
         if name == "RequireAuthorization":
@@ -333,10 +367,21 @@ class Minimal:
         if name == "AllowAnonymous":
             group.anonymous = True
             return group
-        for candidate in self.methods.get(name, []):
+        for candidate in self.nearest(name, path):
             if candidate.extension:
                 return self.call_method(candidate, [group] + [self.eval(a, env, path, live) for a in args], live)
         return group if name.startswith(("With", "Add", "Produces", "Accepts", "Cache", "Disable", "Require")) else None
+
+    def nearest(self, name: str, path: str) -> list[Method]:
+        """The methods named ``name``, those of the caller's own project first (two services of one
+        repository may each define ``MapTodos``): the longest shared folder prefix wins."""
+        def shared(method: Method) -> int:
+            a, b = method.file.split("/")[:-1], path.split("/")[:-1]
+            n = 0
+            while n < min(len(a), len(b)) and a[n] == b[n]:
+                n += 1
+            return n
+        return sorted(self.methods.get(name, []), key=lambda m: -shared(m))
 
     def handler(self, node: Node | None, path: str) -> tuple[str | None, str | None, int | None]:
         if node is None:
@@ -489,7 +534,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
                                          framework="aspnet-minimal",
                                          auth=None if anonymous or not route_auth else ", ".join(
                                              dict.fromkeys(route_auth)),
-                                         dead=not live))
+                                         dead=not live, dev_only=route.dev_only))
         warnings.extend(minimal.warnings)
     for path, value in parsed.items():
         if value[1].root_node.has_error and any(e.file == path for e in endpoints):
