@@ -351,16 +351,17 @@ class Minimal:
             if name == "MapMethods" and len(args) > 2:
                 methods = [s.upper() for s in (string_value(n) for n in _descend(args[1], {"string_literal"})) if s]
                 handler_node = args[2]
-            route: MapRoute | None = None
+            last: MapRoute | None = None
             for method in methods:
-                if handler_node is None or handler_node.type in {"string_literal", "verbatim_string_literal"}:
+                if name in {"MapHealthChecks", "MapForwarder"} or handler_node is None or \
+                        handler_node.type in {"string_literal", "verbatim_string_literal"}:
                     # health checks, a forwarder to a URL: the framework serves it from this declaration
                     handler: tuple[str | None, str | None, int | None] = (f"{name}()", path, at)
                 else:
                     handler = self.handler(handler_node, path)
-                route = MapRoute(method, brace_params(template), group, path, at, handler, dev_only=self.dev)
-                self.routes.append(route)
-            return route
+                last = MapRoute(method, brace_params(template), group, path, at, handler, dev_only=self.dev)
+                self.routes.append(last)
+            return last
         if name == "RequireAuthorization":
             group.auth.append(_call_text("RequireAuthorization", args))
             return group
