@@ -27,9 +27,10 @@ FRAMEWORKS = {"gin", "echo", "chi", "fiber", "net/http", "gorilla/mux", "spring"
 
 
 def _working_copy(repo: str, roots: list[Path]) -> Path | None:
-    name = repo.split("/")[-1]
+    owner, name = repo.split("/")[-2:]
     for root in roots:
-        for candidate in (root / name, *sorted(root.glob(f"*/{name}"))):
+        # <root>/<owner>/<name> first: two repositories of one name (forks, rewrites) both fit
+        for candidate in (root / owner / name, root / name, *sorted(root.glob(f"*/{name}"))):
             if (candidate / ".git").exists():
                 return candidate
     return None

@@ -22,7 +22,7 @@ from phasegate.app.analyzers.api_readers._rust import (
     Scope,
     rocket_or_actix_path,
 )
-from phasegate.app.analyzers.api_readers.axum import _wants, crate_of, parse_rust_or_cargo
+from phasegate.app.analyzers.api_readers.axum import ATTRIBUTE_MARKERS, _wants, crate_of, parse_rust_or_cargo
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace", "connect"}
@@ -195,7 +195,7 @@ class ActixEvaluator(Evaluator):
 
 
 def _parse(path: str, source: str) -> Any:
-    return parse_rust_or_cargo(path, source, "")
+    return parse_rust_or_cargo(path, source, ("actix", *ATTRIBUTE_MARKERS))
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
@@ -239,5 +239,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="actix", endpoints=endpoints, warnings=ev.warnings)
 
 
-ACTIX_READER: Reader[Any, ApiPart] = Reader(name="actix", wants=_wants, parse=_parse, build=_build)
+ACTIX_READER: Reader[Any, ApiPart] = Reader(name="actix", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [ACTIX_READER]

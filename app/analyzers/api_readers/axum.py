@@ -35,6 +35,8 @@ from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 VERBS = {"get", "post", "put", "delete", "patch", "head", "options", "trace", "connect"}
 METHOD_ANY = {"any", "any_service"}
+# a file that never names its framework may still hold attribute-macro handlers (``#[get("/x")]``)
+ATTRIBUTE_MARKERS = ("#[get", "#[post", "#[put", "#[delete", "#[patch", "#[head", "#[options", "#[route")
 
 
 @dataclass(eq=False)
@@ -189,11 +191,11 @@ def _wants(path: str) -> bool:
         and not is_test_path(path)
 
 
-def parse_rust_or_cargo(path: str, source: str, marker: str) -> Any:
+def parse_rust_or_cargo(path: str, source: str, markers: tuple[str, ...]) -> Any:
     if path.endswith("Cargo.toml"):
         return ("cargo", parse_cargo(source))
-    if marker not in source:
-        return None
+    if not any(marker in source for marker in markers) and "fn main" not in source:
+        return None  # a file that never names the framework registers no route of it
     return ("rs", parse_rust_file(path, source))
 
 
@@ -211,7 +213,7 @@ def crate_of(parsed: dict[str, Any], dependency: str) -> Crate | None:
 
 
 def _parse(path: str, source: str) -> Any:
-    return parse_rust_or_cargo(path, source, "")
+    return parse_rust_or_cargo(path, source, ("axum",))
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
@@ -253,5 +255,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="axum", endpoints=endpoints, warnings=warnings + ev.warnings)
 
 
-AXUM_READER: Reader[Any, ApiPart] = Reader(name="axum", wants=_wants, parse=_parse, build=_build)
+AXUM_READER: Reader[Any, ApiPart] = Reader(name="axum", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [AXUM_READER]

@@ -725,6 +725,11 @@ def _parse(path: str, source: str) -> Any:
         return ("mod", module) if module else None
     if "func " not in source:
         return None  # no function, no route registration: keep the cache small
+    # Only files that import a router package (route registrations, handlers, functions typed with a
+    # router) or are a main package (where servers start) are parsed: most Go files of a large
+    # repository are neither, and the tree-sitter parse is the cost of this reader.
+    if not any(f'"{prefix}' in source for prefix, _ in FRAMEWORK_IMPORTS) and "package main" not in source:
+        return None
     return ("go", parse_go_file(path, source))
 
 
@@ -752,5 +757,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="go", endpoints=unique, warnings=warnings + module.warnings)
 
 
-GO_READER: Reader[Any, ApiPart] = Reader(name="go", wants=_wants, parse=_parse, build=_build)
+GO_READER: Reader[Any, ApiPart] = Reader(name="go", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [GO_READER]

@@ -20,7 +20,7 @@ from phasegate.app.analyzers.api_readers._rust import (
     Scope,
     rocket_or_actix_path,
 )
-from phasegate.app.analyzers.api_readers.axum import _wants, crate_of, parse_rust_or_cargo
+from phasegate.app.analyzers.api_readers.axum import ATTRIBUTE_MARKERS, _wants, crate_of, parse_rust_or_cargo
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 VERBS = {"get", "post", "put", "delete", "patch", "head", "options"}
@@ -96,7 +96,7 @@ class RocketEvaluator(Evaluator):
 
 
 def _parse(path: str, source: str) -> Any:
-    return parse_rust_or_cargo(path, source, "")
+    return parse_rust_or_cargo(path, source, ("rocket", *ATTRIBUTE_MARKERS))
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
@@ -133,5 +133,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="rocket", endpoints=endpoints, warnings=ev.warnings)
 
 
-ROCKET_READER: Reader[Any, ApiPart] = Reader(name="rocket", wants=_wants, parse=_parse, build=_build)
+ROCKET_READER: Reader[Any, ApiPart] = Reader(name="rocket", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [ROCKET_READER]
