@@ -144,3 +144,37 @@ pub fn remove(id: i32) -> String { String::new() }
     assert eps[("POST", "/api/posts/{id}/comments/{rest}")].auth == "auth: Auth"
     assert eps[("POST", "/api/posts/{id}/comments/{rest}")].handler_file == "src/posts.rs"
     assert eps[("DELETE", "/posts/{id}")].dead
+
+
+def test_axum_utoipa_routes_and_a_router_handed_out_by_the_library(make_repo):
+    root = make_repo({
+        "Cargo.toml": '[package]\nname = "reg"\nversion = "0.1.0"\n\n[dependencies]\naxum = "0.8"\nutoipa-axum = "0.2"\n',
+        "src/lib.rs": """mod controllers;
+use controllers::*;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn build_router() -> axum::Router {
+    let (router, _api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(crates::list_crates, crates::publish))
+        .split_for_parts();
+    router
+}
+""",
+        "src/controllers/mod.rs": "pub mod crates;\n",
+        "src/controllers/crates.rs": """#[utoipa::path(get, path = "/api/v1/crates", tag = "crates")]
+pub async fn list_crates() {}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/crates/{name}",
+    responses((status = 200, description = "ok")),
+)]
+pub async fn publish() {}
+""",
+    })
+    eps, warnings = read_endpoints("axum", root)
+    assert set(eps) == {("GET", "/api/v1/crates"), ("PUT", "/api/v1/crates/{name}")}
+    publish = eps[("PUT", "/api/v1/crates/{name}")]
+    assert (publish.handler, publish.handler_file, publish.params, publish.dead) == (
+        "publish", "src/controllers/crates.rs", ["name"], False)
+    assert warnings == []

@@ -43,6 +43,7 @@ class RustFn:
     params: list[tuple[str, str]]
     returns: str | None
     body: Expr
+    public: bool = False
 
 
 @dataclass
@@ -251,7 +252,8 @@ def parse_rust_file(path: str, source: str) -> RustFile:
                 fns.append(RustFn(name=text(node.child_by_field_name("name")), file=path, line=line(node),
                                   impl_type=impl_type, attributes=pending, params=params,
                                   returns=text(ret) if ret is not None else None,
-                                  body=conv.block(node.child_by_field_name("body"))))
+                                  body=conv.block(node.child_by_field_name("body")),
+                                  public=any(c.type == "visibility_modifier" for c in node.named_children)))
             elif node.type == "use_declaration":
                 arg = node.child_by_field_name("argument")
                 if arg is not None:
@@ -283,6 +285,12 @@ def parse_cargo(source: str) -> set[str]:
         names |= set((data.get(key) or {}).keys())
     workspace = data.get("workspace") or {}
     names |= set((workspace.get("dependencies") or {}).keys())
+    package = data.get("package") or {}
+    if isinstance(package.get("name"), str):
+        names.add("package:" + package["name"])  # a binary calls its library as `<name>::f`
+    lib = data.get("lib") or {}
+    if isinstance(lib.get("name"), str):
+        names.add("package:" + lib["name"])
     return names
 
 
@@ -293,6 +301,8 @@ class Crate:
         self.files = files
         self.cargo_dirs = cargo_dirs
         self.modules: dict[str, tuple[str, ...]] = {p: self.module_of(p) for p in files}
+        self.crate_names = {d[len("package:"):].replace("-", "_") for deps in cargo_dirs.values() for d in deps
+                            if d.startswith("package:")}
         self.by_name: dict[str, list[tuple[tuple[str, ...], RustFn]]] = {}
         for path, rfile in files.items():
             module = self.modules[path]
@@ -343,6 +353,10 @@ class Crate:
         current = self.modules.get(rfile.path, ())
         name = segs[-1]
         qual = segs[:-1]
+        any_crate = False
+        if qual and qual[0] in self.crate_names and qual[0] not in rfile.uses:
+            qual = ["crate"] + qual[1:]  # `crates_io::build_handler` from the package's own binary
+            any_crate = True
         if qual and qual[0] == "Self" and impl_type:
             qual = [impl_type] + qual[1:]
             absolute = current + tuple(qual)
@@ -364,17 +378,17 @@ class Crate:
         else:
             absolute = current + tuple(qual)
         candidates = self.by_name.get(name, [])
-        same_crate = [c for c in candidates if self.crate_dir(c[1].file) == self.crate_dir(rfile.path)]
+        same_crate = [c for c in candidates
+                      if any_crate or self.crate_dir(c[1].file) == self.crate_dir(rfile.path)]
         for wanted in (absolute, tuple(qual)):
             exact = [fn for key, fn in same_crate if key == wanted]
             if exact:
                 return exact[0]
-        if not qual:
-            for glob in rfile.globs:
-                wanted = tuple(self._absolute(glob, current))
-                exact = [fn for key, fn in same_crate if key == wanted]
-                if exact:
-                    return exact[0]
+        for glob in rfile.globs:  # `use crate::controllers::*;` then `version::yank::yank_version`
+            wanted = tuple(self._absolute(glob, current)) + tuple(qual)
+            exact = [fn for key, fn in same_crate if key == wanted]
+            if exact:
+                return exact[0]
         suffix = [fn for key, fn in same_crate if qual and key[-len(qual):] == tuple(qual)]
         if len(suffix) == 1:
             return suffix[0]
@@ -459,7 +473,11 @@ class Evaluator:
             returned = None
             for stmt in expr[1]:
                 if stmt[0] == "let":
-                    scope.env[stmt[1]] = self.eval(stmt[2], scope)
+                    value = self.eval(stmt[2], scope)
+                    name = stmt[1]
+                    if name.startswith("(") and "," in name:  # let (router, api) = … .split_for_parts()
+                        name = name.strip("()").split(",", 1)[0].strip().removeprefix("mut ").strip()
+                    scope.env[name] = value
                 else:
                     value = self.eval(stmt[1], scope)
                     if stmt[1][0] == "return" and returned is None:

@@ -195,7 +195,7 @@ class ActixEvaluator(Evaluator):
 
 
 def _parse(path: str, source: str) -> Any:
-    return parse_rust_or_cargo(path, source, ("actix", *ATTRIBUTE_MARKERS))
+    return parse_rust_or_cargo(path, source, ("actix", "async fn", *ATTRIBUTE_MARKERS))
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
@@ -239,5 +239,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="actix", endpoints=endpoints, warnings=ev.warnings)
 
 
-ACTIX_READER: Reader[Any, ApiPart] = Reader(name="actix", wants=_wants, parse=_parse, build=_build, version=2)
+ACTIX_READER: Reader[Any, ApiPart] = Reader(name="actix", wants=_wants, parse=_parse, build=_build, version=3)
 READERS = [ACTIX_READER]

@@ -107,8 +107,35 @@ class AxumEvaluator(Evaluator):
                 value.live = True
         return base if name in {"clone", "into", "unwrap", "expect", "boxed"} else None
 
+    def macro(self, expr: Expr, scope: Scope) -> Any:
+        """utoipa-axum's ``routes!(a::b, c)``: the handler functions it lists (their ``#[utoipa::path]``
+        attributes carry method and path)."""
+        if str(expr[1]).rsplit("::", 1)[-1] == "routes":
+            found = []
+            for p in expr[2]:
+                fn = self.crate.resolve(p, scope.rfile, scope.impl_type)
+                if fn is None:
+                    self.warnings.append(SourceWarning(path=scope.rfile.path, line=expr[3],
+                                                       reason=f"axum: handler {p} not found in the crate"))
+                else:
+                    found.append(fn)
+            return found
+        return None
+
     def router_method(self, router: AxRouter, name: str, args: list[Expr], scope: Scope, expr: Expr) -> Any:
         at = expr[3]
+        if name == "routes" and args:  # utoipa-axum OpenApiRouter
+            fns = self.eval(args[0], scope)
+            for fn in fns if isinstance(fns, list) else []:
+                for attr in fn.attributes:
+                    path = next((v for k, v in attr.pairs if k == "path"), None)
+                    methods = [i.upper() for i in attr.idents if i in VERBS]
+                    if attr.name != "path" or path is None or not methods:
+                        continue
+                    for method in methods:
+                        router.routes.append(AxRoute(_path(path), method, (fn.name, fn.file, fn.line),
+                                                     scope.rfile.path, at))
+            return router
         if name in {"route", "route_service"} and len(args) >= 2:
             path = self.eval(args[0], scope)
             target = self.eval(args[1], scope)
@@ -152,7 +179,7 @@ class AxumEvaluator(Evaluator):
 
     def call_path(self, path: str, args: list[Expr], scope: Scope, expr: Expr) -> Any:
         tail = path.rsplit("::", 1)[-1]
-        if path.endswith("Router::new") or path == "Router::default":
+        if path.endswith(("Router::new", "OpenApiRouter::with_openapi")) or path == "Router::default":
             router = AxRouter(scope.rfile.path, expr[3])
             self.routers.append(router)
             return router
@@ -213,7 +240,7 @@ def crate_of(parsed: dict[str, Any], dependency: str) -> Crate | None:
 
 
 def _parse(path: str, source: str) -> Any:
-    return parse_rust_or_cargo(path, source, ("axum",))
+    return parse_rust_or_cargo(path, source, ("axum", "async fn"))  # handlers are async fns
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
@@ -227,8 +254,13 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
             value.live = True  # returned by main itself (shuttle, lambda runtimes)
     for rfile in sorted(crate.files.values(), key=lambda f: f.path):
         for fn in rfile.fns:
-            if id(fn) not in ev.called and not fn.params:
-                ev.call_fn(fn, [])
+            if id(fn) not in ev.called:
+                value = ev.call_fn(fn, [])
+                if isinstance(value, AxRouter) and fn.public and not fn.impl_type and \
+                        crate.module_of(fn.file) == ():
+                    # handed out by the library's public API (to its binaries, which live in src/bin/ and
+                    # may not be read, or to other crates): served by whoever calls it
+                    value.live = True
     endpoints: list[ApiEndpoint] = []
 
     def walk(router: AxRouter, prefix: str, live: bool, depth: int) -> None:
@@ -255,5 +287,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="axum", endpoints=endpoints, warnings=warnings + ev.warnings)
 
 
-AXUM_READER: Reader[Any, ApiPart] = Reader(name="axum", wants=_wants, parse=_parse, build=_build, version=2)
+AXUM_READER: Reader[Any, ApiPart] = Reader(name="axum", wants=_wants, parse=_parse, build=_build, version=3)
 READERS = [AXUM_READER]
