@@ -406,7 +406,7 @@ def _descend(node: Node, kinds: set[str]) -> list[Node]:
 
 
 def _wants(path: str) -> bool:
-    if is_vendored(path):
+    if not path.endswith((".php", "composer.json")) or is_vendored(path):
         return False
     if path == "composer.json" or path in {"app/Providers/RouteServiceProvider.php", "bootstrap/app.php"}:
         return True

@@ -422,7 +422,7 @@ def _auth(ctrl: Controller | None, action: str | None, by_class: dict[str, Contr
 
 
 def _wants(path: str) -> bool:
-    if is_vendored(path):
+    if not path.endswith(".rb") or is_vendored(path):
         return False
     if path == "config/routes.rb" or (path.startswith("config/routes/") and path.endswith(".rb")):
         return True

@@ -364,12 +364,14 @@ def _settings_prefix(path: str, source: str) -> dict[str, str]:
 # -- the reader ------------------------------------------------------------------------------------
 
 def _wants(path: str) -> bool:
+    # the suffix first: this runs on every path of the repository
+    if not path.endswith((".java", ".kt", ".properties", ".yml", ".yaml")):
+        return False
     if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path):
         return False
-    name = path.rsplit("/", 1)[-1]
-    if name in {"application.properties", "application.yml", "application.yaml"}:
-        return "/test/" not in f"/{path}"
-    return path.endswith((".java", ".kt"))
+    if path.endswith((".java", ".kt")):
+        return True
+    return path.rsplit("/", 1)[-1] in {"application.properties", "application.yml", "application.yaml"}
 
 
 def _parse(path: str, source: str) -> Any:
