@@ -341,9 +341,6 @@ class Session(_Model):
                 return state
         raise KeyError(slug)
 
-    def phase_states_by_status(self, *statuses: PhaseStatus) -> list[PhaseState]:
-        return [p for p in self.phases if p.status in statuses]
-
     @property
     def next_pending(self) -> str | None:
         for state in self.phases:

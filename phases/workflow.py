@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from phasegate.phases.models import (
+    CommandRun,
     HistoryEntry,
     PhaseReport,
     PhaseState,
@@ -34,6 +35,7 @@ from phasegate.phases.models import (
     Stage,
     utcnow,
 )
+from phasegate.phases.stages import STAGE_LABELS
 
 
 class WorkflowError(Exception):
@@ -46,9 +48,38 @@ class WorkflowError(Exception):
 
 @dataclass(frozen=True)
 class Event:
+    #: Whether the event gets a line in ``Session.history`` (and the transcript). Bookkeeping events
+    #: that happen on every write or model reply (counting writes, usage) change the session without one.
+    recorded: ClassVar[bool] = True
+
     @property
     def name(self) -> str:
         return type(self).__name__
+
+
+@dataclass(frozen=True)
+class SetTask(Event):
+    """The user's first chat message becomes the session's task."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SetBaseline(Event):
+    """The session's base moved before any phase started: the user's own changes were committed
+    (``baseline``) or stashed, so the work starts from this HEAD."""
+
+    base_sha: str
+
+
+@dataclass(frozen=True)
+class RecordUsage(Event):
+    """Tokens and cost of one model reply, added to the session's totals."""
+
+    recorded: ClassVar[bool] = False
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +135,28 @@ class StartPhase(Event):
 class MarkTaskDone(Event):
     task_id: str
     done: bool = True
+
+
+@dataclass(frozen=True)
+class CountWrite(Event):
+    """A tool changed files in the active phase (verification runs compare against this count)."""
+
+    recorded: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class RecordCommandRun(Event):
+    """A command ran for the active phase (the model's, or phasegate's verification): kept for the review."""
+
+    recorded: ClassVar[bool] = False
+    run: CommandRun
+
+
+@dataclass(frozen=True)
+class MovePhaseBase(Event):
+    """The user committed by hand during the phase: the phase's changes now count from their commit."""
+
+    base_sha: str
 
 
 @dataclass(frozen=True)
@@ -167,11 +220,14 @@ class ApproveFinal(Event):
 # --------------------------------------------------------------------------------------------------
 # Which events each stage accepts. Rollback is checked separately (any stage after a commit).
 
+_EVERY_STAGE: frozenset[type[Event]] = frozenset({RecordUsage})
+_PHASE_WORK: frozenset[type[Event]] = frozenset({CountWrite, RecordCommandRun, MovePhaseBase})
+
 ALLOWED: dict[Stage, frozenset[type[Event]]] = {
-    Stage.RESEARCH: frozenset({SubmitResearch, AnswerResearch, ApproveResearch}),
-    Stage.PLANNING: frozenset({SubmitPlan}),
-    Stage.PLAN_REVIEW: frozenset({SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan}),
-    Stage.EXECUTING: frozenset(
+    Stage.RESEARCH: _EVERY_STAGE | {SetTask, SetBaseline, SubmitResearch, AnswerResearch, ApproveResearch},
+    Stage.PLANNING: _EVERY_STAGE | {SetBaseline, SubmitPlan},
+    Stage.PLAN_REVIEW: _EVERY_STAGE | {SetBaseline, SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan},
+    Stage.EXECUTING: _EVERY_STAGE | _PHASE_WORK | frozenset(
         {
             StartPhase,
             MarkTaskDone,
@@ -183,23 +239,18 @@ ALLOWED: dict[Stage, frozenset[type[Event]]] = {
             RollbackPhase,
         }
     ),
-    Stage.PHASE_REVIEW: frozenset({RequestPhaseChanges, RejectPhase, ApprovePhase}),
-    Stage.FINAL_REVIEW: frozenset({RecordFinalReport, ApproveFinal, RollbackPhase}),
-    Stage.DONE: frozenset({RollbackPhase, RecordFinalReport}),
-}
-
-# What the user would call each stage, for messages.
-STAGE_LABEL: dict[Stage, str] = {
-    Stage.RESEARCH: "research",
-    Stage.PLANNING: "planning",
-    Stage.PLAN_REVIEW: "plan review",
-    Stage.EXECUTING: "execution",
-    Stage.PHASE_REVIEW: "phase review",
-    Stage.FINAL_REVIEW: "final review",
-    Stage.DONE: "done",
+    Stage.PHASE_REVIEW: _EVERY_STAGE | _PHASE_WORK | {RequestPhaseChanges, RejectPhase, ApprovePhase},
+    Stage.FINAL_REVIEW: _EVERY_STAGE | {RecordFinalReport, ApproveFinal, RollbackPhase},
+    Stage.DONE: _EVERY_STAGE | {RollbackPhase, RecordFinalReport},
 }
 
 EVENT_LABEL: dict[type[Event], str] = {
+    SetTask: "set the task",
+    SetBaseline: "move the session's base",
+    RecordUsage: "record token usage",
+    CountWrite: "count a write",
+    RecordCommandRun: "record a command run",
+    MovePhaseBase: "move the phase's base",
     SubmitResearch: "submit research",
     AnswerResearch: "answer the research questions",
     ApproveResearch: "approve the research",
@@ -222,27 +273,19 @@ EVENT_LABEL: dict[type[Event], str] = {
 }
 
 
-def allowed_events(session: Session) -> frozenset[type[Event]]:
-    return ALLOWED[session.stage]
-
-
-def can(session: Session, event_type: type[Event]) -> bool:
-    """Whether ``event_type`` is accepted in the session's stage (guards beyond the stage aside)."""
-    return event_type in ALLOWED[session.stage]
-
-
 def apply(session: Session, event: Event) -> Session:
     """Apply ``event`` to a copy of ``session`` and return the copy, or raise ``WorkflowError``."""
     if type(event) not in ALLOWED[session.stage]:
         raise WorkflowError(
-            f"You can't {EVENT_LABEL.get(type(event), event.name)} during {STAGE_LABEL[session.stage]}"
+            f"You can't {EVENT_LABEL.get(type(event), event.name)} during {STAGE_LABELS[session.stage].lower()}"
             f"{_what_now(session)}."
         )
     new = session.model_copy(deep=True)
     before = new.stage
     detail = _HANDLERS[type(event)](new, event) or ""
     new.updated_at = utcnow()
-    new.history.append(HistoryEntry(event=event.name, from_stage=before, to_stage=new.stage, detail=detail))
+    if event.recorded:
+        new.history.append(HistoryEntry(event=event.name, from_stage=before, to_stage=new.stage, detail=detail))
     return new
 
 
@@ -262,6 +305,56 @@ def _what_now(session: Session) -> str:
 # --------------------------------------------------------------------------------------------------
 # Handlers mutate the (already copied) session; they raise WorkflowError before mutating anything
 # that a failure would leave half-done. Each returns a short detail string for the history.
+
+
+def _set_task(s: Session, e: SetTask) -> str:
+    if s.task:
+        raise WorkflowError("This session already has its task; start a new session for another one.")
+    if not e.text.strip():
+        raise WorkflowError("Describe the task before sending it.")
+    s.task = e.text.strip()
+    return s.task[:200]
+
+
+def _set_baseline(s: Session, e: SetBaseline) -> str:
+    if s.phases:
+        raise WorkflowError("The session's base can only move before its first phase starts.")
+    if not e.base_sha:
+        raise WorkflowError("The session's base needs a commit.")
+    s.base_sha = e.base_sha
+    return e.base_sha[:12]
+
+
+def _record_usage(s: Session, e: RecordUsage) -> str:
+    s.usage.prompt_tokens += e.prompt_tokens
+    s.usage.completion_tokens += e.completion_tokens
+    s.usage.cost += e.cost
+    return ""
+
+
+def _working_phase(s: Session) -> PhaseState:
+    current = s.active_phase
+    if current is None:
+        raise WorkflowError("No phase is open, so there is no phase work to record.")
+    return current
+
+
+def _count_write(s: Session, e: CountWrite) -> str:
+    _working_phase(s).writes += 1
+    return ""
+
+
+def _record_command_run(s: Session, e: RecordCommandRun) -> str:
+    _working_phase(s).commands.append(e.run.model_copy(deep=True))
+    return e.run.command[:200]
+
+
+def _move_phase_base(s: Session, e: MovePhaseBase) -> str:
+    current = _working_phase(s)
+    if not e.base_sha:
+        raise WorkflowError("A phase's base needs a commit.")
+    current.base_sha = e.base_sha
+    return f"{current.slug} {e.base_sha[:12]}"
 
 
 def _submit_research(s: Session, e: SubmitResearch) -> str:
@@ -497,6 +590,12 @@ def _maybe_final(s: Session) -> None:
 
 
 _HANDLERS: dict[type[Event], Callable[[Session, Any], str | None]] = {
+    SetTask: _set_task,
+    SetBaseline: _set_baseline,
+    RecordUsage: _record_usage,
+    CountWrite: _count_write,
+    RecordCommandRun: _record_command_run,
+    MovePhaseBase: _move_phase_base,
     SubmitResearch: _submit_research,
     AnswerResearch: _answer_research,
     ApproveResearch: _approve_research,

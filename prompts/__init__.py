@@ -9,6 +9,9 @@ Placeholders are ``string.Template`` fields (``$task``), filled by :func:`render
 ``safe_substitute``; every fact in :data:`FACTS` has a neutral default, so a prompt never reaches the
 model with a ``$placeholder`` in it. A literal dollar sign in a prompt file must be written ``$$``.
 
+``notes.md`` holds the short notes phasegate sends the model after a gate (``[phasegate] The user
+approved…``), one ``## <name>`` section each, rendered by :func:`note`.
+
 Each stage file starts with stable marker lines that tests and scripted demo turns match on:
 ``Stage: research``, ``Stage: planning``, ``Stage: executing`` + ``Current phase: <slug>``,
 ``Revision requested: yes`` (revision), ``Stage: phase_review``, ``Stage: final_review``.
@@ -80,3 +83,28 @@ def system_prompt(stage: str, /, *, revising: bool = False, **facts: object) -> 
     stage_name = "revision" if revising and stage == "executing" else STAGE_PROMPTS[stage]
     facts.setdefault("stage", stage)
     return render("system", **facts).rstrip() + "\n\n---\n\n" + render(stage_name, **facts)
+
+
+NOTES_FILE = "notes"
+NOTE_PREFIX = "[phasegate] "
+
+
+def _notes() -> dict[str, str]:
+    text = resources.files(__name__).joinpath(f"{NOTES_FILE}.md").read_text(encoding="utf-8")
+    notes: dict[str, str] = {}
+    for section in text.split("\n## ")[1:]:
+        name, _, body = section.partition("\n")
+        notes[name.strip()] = body.strip()
+    return notes
+
+
+def note_names() -> tuple[str, ...]:
+    return tuple(_notes())
+
+
+def note(name: str, /, **facts: object) -> str:
+    """The note ``name`` from ``notes.md`` with ``facts`` filled in verbatim, prefixed ``[phasegate] ``."""
+    notes = _notes()
+    if name not in notes:
+        raise ValueError(f"unknown note {name!r}; known: {', '.join(notes)}")
+    return NOTE_PREFIX + string.Template(notes[name]).safe_substitute({k: str(v) for k, v in facts.items()})

@@ -137,7 +137,25 @@ def test_unknown_names_are_refused() -> None:
 
 def test_every_markdown_file_is_a_known_prompt() -> None:
     folder = Path(prompts.__file__).parent
-    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(prompts.NAMES)
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted((*prompts.NAMES, prompts.NOTES_FILE))
+
+
+NOTE_FACTS = {"slug": "database", "sha": "0123abcd", "next": "api", "heading": "🗄️ Database", "text": "add an index",
+              "what": "skipped", "why": " Reason: not needed"}
+
+
+@pytest.mark.parametrize("name", prompts.note_names())
+def test_every_note_renders_without_leftover_placeholders(name: str) -> None:
+    text = prompts.note(name, **NOTE_FACTS)
+    assert text.startswith("[phasegate] ") and PLACEHOLDER.findall(text) == [], name
+
+
+def test_a_note_keeps_its_facts_verbatim() -> None:
+    assert prompts.note("phase_rejected", slug="api", what="skipped", why=" Reason: dup") == (
+        "[phasegate] The user rejected the api phase; its changes were discarded and it is skipped. Reason: dup"
+    )
+    with pytest.raises(ValueError, match="unknown note"):
+        prompts.note("nope")
 
 
 def test_prompts_are_in_our_own_words_not_the_seed() -> None:

@@ -14,14 +14,15 @@ import pytest
 from conftest import git
 
 from phasegate import prompts
-from phasegate.app.agent import AgentNotice
+from phasegate.app.agent.loop import AgentNotice
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
 from phasegate.app.analyzers.security import scan_added_lines
-from phasegate.app.controller import ApprovalBlocked, Controller
-from phasegate.app.git_service import GitService
-from phasegate.app.review import ReviewFacts, blockers_from
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.git.service import GitService
+from phasegate.app.session.controller import ApprovalBlocked, Controller
+from phasegate.app.session.review import ReviewFacts, blockers_from
+from phasegate.phases.findings import Finding
 from phasegate.phases.models import Stage
 
 RESEARCH = {"understanding": [{"text": "A small service", "evidence": "README.md"}]}
@@ -173,7 +174,7 @@ def test_the_security_scan_blocks_code_the_seed_forbids(repo: Path, line: str, r
     base = git(repo, "rev-parse", "HEAD").strip()
     (repo / "app.py").write_text(f"import hashlib\n\n\ndef handler(email, password, url):\n    {line}\n")
     diff = GitService.open(repo).phase_diff(base)
-    findings = [f.to_json() for f in scan_added_lines(diff)]
+    findings = [Finding(**f.to_json()) for f in scan_added_lines(diff)]
     blockers = blockers_from(ReviewFacts(diff=diff, findings=findings))
     assert any(rule in b.message and "app.py:5" in b.message and "blocked by the rule" in b.message for b in blockers), blockers
     # The same line with the scan's own ignore mark is not flagged: the user's escape hatch is explicit.

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git_service import GitService
-from phasegate.app.store import SessionStore
+from phasegate.app.git.service import GitService
+from phasegate.app.session.store import SessionStore
 from phasegate.phases.models import SCHEMA_VERSION, Session, Stage
 from tests.conftest import git
 
@@ -114,7 +114,7 @@ def test_second_lock_names_the_holder_and_release_frees_it(store: SessionStore) 
 
 HOLD_LOCK = """
 import sys
-from phasegate.app.store import SessionStore
+from phasegate.app.session.store import SessionStore
 lock = SessionStore(sys.argv[1]).lock()
 print("locked", flush=True)
 sys.stdin.read()
@@ -123,7 +123,7 @@ sys.stdin.read()
 
 def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     (store.sessions_dir).mkdir(parents=True)
-    (store.sessions_dir / ".tmp-stale-abc").write_text("half a session")
+    (store.sessions_dir / ".stale.json.abc.phasegate-tmp").write_text("half a session")
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store.root.parent)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -136,4 +136,48 @@ def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     with store.lock() as taken:
         assert taken.held
         assert store.lock_path.read_text().strip() == str(os.getpid())
-        assert not (store.sessions_dir / ".tmp-stale-abc").exists()
+        assert not (store.sessions_dir / ".stale.json.abc.phasegate-tmp").exists()
+
+
+def test_a_worker_thread_cannot_save_the_session(store: SessionStore) -> None:
+    """One writer: a save from any thread but the store's owner is refused and leaves the file as it was."""
+    import threading
+
+    from phasegate.app.session.store import SessionWriteRefused
+
+    session = Session(task="the owner's version")
+    path = store.save(session)
+    before = path.read_bytes()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            store.save(session.model_copy(update={"task": "a worker's stale copy"}))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=worker, name="review-worker")
+    thread.start()
+    thread.join()
+    assert len(errors) == 1 and isinstance(errors[0], SessionWriteRefused)
+    assert "only the thread that opened the store writes sessions" in str(errors[0])
+    assert "review-worker" in str(errors[0])
+    assert path.read_bytes() == before
+    assert not list(store.sessions_dir.glob(".*.phasegate-tmp"))  # refused before any temp file was written
+
+
+def test_the_loop_that_takes_the_store_over_becomes_its_writer(store: SessionStore) -> None:
+    """The workbench opens its controller in a thread, then claims the store on its event loop."""
+    import threading
+
+    from phasegate.app.session.store import SessionWriteRefused
+
+    opened: list[SessionStore] = []
+    thread = threading.Thread(target=lambda: opened.append(SessionStore(store.root.parent)))
+    thread.start()
+    thread.join()
+    handed = opened[0]
+    with pytest.raises(SessionWriteRefused):
+        handed.save(Session(task="t"))
+    handed.claim()
+    assert handed.save(Session(task="t")).exists()

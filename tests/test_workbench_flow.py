@@ -12,20 +12,20 @@ from conftest import git
 from textual.widgets import Button, Input, OptionList
 from workbench_support import idle, make_repo, press_gate, shown, wait_until, workbench_script
 
-from phasegate.app.scripted_server import ScriptedServer
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import PhaseStatus, Stage
 from phasegate.widgets.diff_view import DiffView
 
 
 def make_app(repo: Path, server: ScriptedServer, task: str = "Add users") -> Workbench:
     settings = load_settings(repo, {"base_url": server.base_url, "api_key": "sk-test", "model": "scripted"}).settings
-    return Workbench(repo, settings, task=task, resume=False)
+    return Workbench(repo, settings, task=task, resume=False, grace=0)
 
 
 async def type_into_modal(pilot, text: str, press: str = "enter") -> None:
-    await pilot.pause(0.55)  # the modal's grace period
+    await pilot.pause()  # grace=0: no grace period to wait out
     modal_input = pilot.app.screen.query_one(Input)
     modal_input.value = text
     await pilot.press(press)
@@ -130,7 +130,7 @@ async def test_full_flow_from_research_to_rollback(tmp_path: Path) -> None:
             # Roll back the middle phase from the UI: pick it, confirm, a revert commit exists.
             await press_gate(pilot, app, "u")
             await wait_until(pilot, lambda: len(app.screen_stack) > 1)
-            await pilot.pause(0.55)
+            await pilot.pause()
             options = app.screen.query_one(OptionList)
             options.highlighted = 1  # api
             await pilot.pause(0.05)

@@ -8,20 +8,20 @@ from conftest import git
 from textual.widgets import Button
 from workbench_support import idle, make_repo, screen_text, shown, wait_until, workbench_script
 
-from phasegate.app.scripted_server import ScriptedServer
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import Stage
 
 
 def app_for(repo: Path, server: ScriptedServer, *, task: str = "Add users", resume: bool | None = False) -> Workbench:
     settings = load_settings(repo, {"base_url": server.base_url, "api_key": "sk-test", "model": "scripted"}).settings
-    return Workbench(repo, settings, task=task, resume=resume)
+    return Workbench(repo, settings, task=task, resume=resume, grace=0)
 
 
 async def press_modal_button(pilot, button_id: str) -> None:  # noqa: ANN001
     await wait_until(pilot, lambda: len(pilot.app.screen_stack) > 1, what="a modal")
-    await pilot.pause(0.55)
+    await pilot.pause()
     pilot.app.screen.query_one(f"#{button_id}", Button).press()
     await pilot.pause(0.1)
 

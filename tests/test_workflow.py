@@ -180,7 +180,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @invariant()
     def at_most_one_phase_open(self) -> None:
-        open_ = self.session.phase_states_by_status(PhaseStatus.IN_PROGRESS, PhaseStatus.AWAITING_REVIEW)
+        open_ = [p for p in self.session.phases if p.status in (PhaseStatus.IN_PROGRESS, PhaseStatus.AWAITING_REVIEW)]
         assert len(open_) <= 1
 
     @invariant()
@@ -193,7 +193,7 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @invariant()
     def review_stage_matches_phase_status(self) -> None:
-        awaiting = self.session.phase_states_by_status(PhaseStatus.AWAITING_REVIEW)
+        awaiting = [p for p in self.session.phases if p.status == PhaseStatus.AWAITING_REVIEW]
         assert (self.session.stage == Stage.PHASE_REVIEW) == bool(awaiting)
 
     @invariant()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
 
-from phasegate.app.scripted_server import ToolCall, Turn
-from phasegate.app.workbench import Workbench
+from phasegate.app.demo.scripted_server import ToolCall, Turn
+from phasegate.app.tui.app import Workbench
 
 RESEARCH = {
     "understanding": [{"text": "A notes API with a README", "evidence": "README.md"}],
@@ -109,20 +110,33 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float
     raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
-async def idle(pilot: Pilot, app: Workbench) -> None:
-    """Wait until the model's turn and every gate action are over."""
-    await wait_until(
-        pilot,
-        lambda: app.controller is not None
-        and not app.controller.busy
-        and not any(w.group in ("turn", "gate", "open") and not w.is_finished for w in app.workers),
-        what="the workbench to become idle",
-    )
-    await pilot.pause(0.05)
+ACTIVE_GROUPS = ("turn", "gate", "open", "review", "diff")
+
+
+async def idle(pilot: Pilot, app: Workbench, timeout: float = 15.0) -> None:
+    """Wait until the model's turn, every gate action and the review/diff loads are over: on the workers'
+    completion (and the messages they posted being handled), not on a timer. A worker waiting on a modal
+    never completes: that times out, as it should."""
+
+    def active() -> list:
+        return [w for w in app.workers if w.group in ACTIVE_GROUPS and not w.is_finished]
+
+    async def settle() -> None:
+        while True:
+            await app.workers.wait_for_complete(active())
+            await pilot.pause()  # the Messages the workers posted are handled, which may start new workers
+            if app.controller is not None and not app.controller.busy and not active():
+                return
+
+    try:
+        await asyncio.wait_for(settle(), timeout)
+    except TimeoutError:
+        raise AssertionError("timed out waiting for the workbench to become idle") from None
 
 
 async def press_gate(pilot: Pilot, app: Workbench, key: str) -> None:
-    """Press an approval key the way a user does: outside the chat input, after the grace period."""
+    """Press an approval key the way a user does: outside the chat input, after the grace period (none
+    when the test made the app with ``grace=0``)."""
     app.set_focus(None)
-    await pilot.pause(0.55)
+    await pilot.pause(app.grace + 0.05 if app.grace else None)
     await pilot.press(key)

@@ -12,6 +12,11 @@ from pathlib import Path
 
 from textual.markup import escape as _escape
 
+#: How long a freshly shown gate or decision modal ignores presses, so a keystroke meant for something
+#: else cannot approve it. The one value for the approval bar and every ``GatedModal``; the workbench
+#: passes its own (``Workbench(grace=…)``; tests use 0).
+GRACE_SECONDS = 0.5
+
 # C0 controls except \t (0x09) and \n (0x0a), DEL, and the C1 range (0x80-0x9f).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -9,8 +9,8 @@ it is incomplete, approve is held back even if the App allows it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,27 +20,18 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Label, Static
 
-from phasegate.widgets._support import clean, load_css
+from phasegate.phases.findings import SEVERITY_ORDER, Finding
+from phasegate.widgets._support import GRACE_SECONDS, clean, load_css
 
-ACTIONS: tuple[str, ...] = ("approve", "request-changes", "reject", "rollback")
+BarAction = Literal["approve", "request-changes", "reject", "rollback"]
+ACTIONS: tuple[BarAction, ...] = ("approve", "request-changes", "reject", "rollback")
 BUTTON_LABELS: dict[str, str] = {
     "approve": "Approve (y)",
     "request-changes": "Request changes (e)",
     "reject": "Reject (n)",
     "rollback": "Roll back (u)",
 }
-# The App's bindings outside the chat input (DESIGN §4): key -> action. The App binds each key to
-# ``bar.trigger(action)`` and answers ``check_action`` with ``bar.is_allowed(action)``.
-GATE_KEYS: dict[str, str] = {"y": "approve", "e": "request-changes", "n": "reject", "u": "rollback"}
 SECURITY_ITEMS: tuple[str, ...] = ("Authentication", "Authorization", "Input validation", "Secrets")
-GRACE_SECONDS = 0.5
-_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-
-
-def _finding_location(finding: dict[str, Any]) -> str:
-    path = str(finding.get("path") or finding.get("file") or "")
-    line = finding.get("line")
-    return f"{path}:{line}" if path and line else path
 
 
 class ApprovalBar(Widget):
@@ -49,16 +40,38 @@ class ApprovalBar(Widget):
     DEFAULT_CSS = load_css(__file__)
 
     class Action(Message):
-        """The user chose ``name`` (one of ``ACTIONS``) on a gate that allowed it, after the grace period."""
+        """The user chose an action on a gate that allowed it, after the grace period.
 
-        def __init__(self, name: str) -> None:
+        Attributes:
+            bar: the approval bar it came from.
+            name: the action, one of ``ACTIONS``.
+        """
+
+        def __init__(self, bar: ApprovalBar, name: BarAction) -> None:
             super().__init__()
-            self.name = name
+            self.bar = bar
+            self.name: BarAction = name
+
+        @property
+        def control(self) -> ApprovalBar:
+            return self.bar
 
     class ChecklistChanged(Message):
-        def __init__(self, complete: bool) -> None:
+        """A checklist item was ticked or unticked.
+
+        Attributes:
+            bar: the approval bar it came from.
+            complete: whether every item is ticked now.
+        """
+
+        def __init__(self, bar: ApprovalBar, complete: bool) -> None:
             super().__init__()
+            self.bar = bar
             self.complete = complete
+
+        @property
+        def control(self) -> ApprovalBar:
+            return self.bar
 
     def __init__(
         self,
@@ -76,7 +89,9 @@ class ApprovalBar(Widget):
         self._allowed: frozenset[str] = frozenset()
         self._gate_opened_at = float("-inf")
         self._checklist_items: list[str] = []
-        self._findings: list[dict[str, Any]] = []
+        self._findings: list[Finding] = []
+        self._boxes: list[Checkbox] = []
+        self._showing = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="security", classes="hidden"):
@@ -96,7 +111,7 @@ class ApprovalBar(Widget):
 
     # -- gate ----------------------------------------------------------------------------------------
 
-    def set_gate(self, label: str | None, allowed: Iterable[str]) -> None:
+    def set_gate(self, label: str | None, allowed: Iterable[BarAction]) -> None:
         """Show what approve will do now (``None``: no gate) and enable exactly the ``allowed`` actions."""
         allowed_set = frozenset(a for a in allowed if a in ACTIONS)
         if (label, allowed_set) != (self._label, self._allowed) and allowed_set:
@@ -104,10 +119,6 @@ class ApprovalBar(Widget):
         self._label, self._allowed = label, allowed_set
         self.query_one("#gate-label", Label).update(Content(clean(label)) if label else "Nothing to approve")
         self._refresh_buttons()
-
-    @property
-    def gate_label(self) -> str | None:
-        return self._label
 
     def is_allowed(self, action: str) -> bool:
         """Whether ``action`` is enabled by the gate (ignores the grace period; use it for ``check_action``)."""
@@ -122,7 +133,7 @@ class ApprovalBar(Widget):
         """Act as if the user pressed ``action`` (for the App's key bindings). Returns whether it was posted."""
         if not self.is_allowed(action) or self.in_grace():
             return False
-        self.post_message(self.Action(action))
+        self.post_message(self.Action(self, cast(BarAction, action)))
         return True
 
     def _refresh_buttons(self) -> None:
@@ -132,24 +143,25 @@ class ApprovalBar(Widget):
     @on(Button.Pressed, "#gate-row Button")
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        if event.button.id:
+        if event.button.id in ACTIONS:
             self.trigger(event.button.id)
 
     # -- security checkpoint ---------------------------------------------------------------------------
 
-    def set_security_checklist(self, items: list[str] | None, findings: list[dict[str, Any]] | None = None) -> None:
-        """Show the checklist (``items``, e.g. ``SECURITY_ITEMS``) and scan findings; empty ``items`` hides it.
-
-        A finding is a dict with ``severity``, ``path``/``file``, ``line`` and ``message``.
-        """
+    def set_security_checklist(self, items: Sequence[str] | None, findings: Sequence[Finding] | None = None) -> None:
+        """Show the checklist (``items``, e.g. ``SECURITY_ITEMS``) and the scans' findings; empty ``items``
+        hides it."""
         self._checklist_items = list(items or [])
-        self._findings = sorted(findings or [], key=lambda f: _SEVERITY_ORDER.get(str(f.get("severity", "")).lower(), 9))
+        self._findings = sorted(findings or [], key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
         box = self.query_one("#security-items", Vertical)
         box.remove_children()
-        box.mount_all(
-            Checkbox(Content(clean(item)), id=f"check-{index}", compact=True)
+        # A fresh id per showing: the old boxes may still be on their way out when a new review arrives.
+        self._showing += 1
+        self._boxes = [
+            Checkbox(Content(clean(item)), id=f"check-{self._showing}-{index}", compact=True)
             for index, item in enumerate(self._checklist_items)
-        )
+        ]
+        box.mount_all(self._boxes)
         self.query_one("#security", Vertical).set_class(not self._checklist_items, "hidden")
         self.query_one("#security-findings", Static).update(self._render_findings())
         self._refresh_buttons()
@@ -159,28 +171,20 @@ class ApprovalBar(Widget):
             return Content("No findings from the automatic scans.") if self._checklist_items else Content("")
         parts: list[Content] = []
         for finding in self._findings:
-            severity = str(finding.get("severity", "info")).lower()
-            style = {"critical": "bold red", "high": "bold red", "medium": "yellow"}.get(severity, "dim")
+            style = {"critical": "bold red", "high": "bold red", "medium": "yellow"}.get(finding.severity, "dim")
             parts.append(
                 Content.assemble(
-                    (f"{severity.upper():<8}", style),
+                    (f"{finding.severity.upper():<8}", style),
                     " ",
-                    (clean(_finding_location(finding)), "underline"),
+                    (clean(finding.location), "underline"),
                     "  ",
-                    clean(str(finding.get("message", ""))),
+                    clean(finding.message),
                 )
             )
         return Content("\n").join(parts)
 
-    def high_findings(self) -> list[dict[str, Any]]:
-        """Findings of high or critical severity: the App asks for an override reason before committing."""
-        return [f for f in self._findings if str(f.get("severity", "")).lower() in ("high", "critical")]
-
     def checklist_state(self) -> dict[str, bool]:
-        return {
-            item: self.query_one(f"#check-{index}", Checkbox).value
-            for index, item in enumerate(self._checklist_items)
-        }
+        return {item: box.value for item, box in zip(self._checklist_items, self._boxes, strict=True)}
 
     def checklist_complete(self) -> bool:
         """True when every checklist item is ticked (and trivially when no checklist is shown)."""
@@ -190,4 +194,4 @@ class ApprovalBar(Widget):
     def _ticked(self, event: Checkbox.Changed) -> None:
         event.stop()
         self._refresh_buttons()
-        self.post_message(self.ChecklistChanged(self.checklist_complete()))
+        self.post_message(self.ChecklistChanged(self, self.checklist_complete()))

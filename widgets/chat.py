@@ -174,12 +174,36 @@ class Chat(Widget):
     DEFAULT_CSS = load_css(__file__)
 
     class Submitted(Message):
-        def __init__(self, text: str) -> None:
+        """The user sent a message.
+
+        Attributes:
+            chat: the chat it came from.
+            text: what they wrote (stripped, never empty).
+        """
+
+        def __init__(self, chat: Chat, text: str) -> None:
             super().__init__()
+            self.chat = chat
             self.text = text
 
+        @property
+        def control(self) -> Chat:
+            return self.chat
+
     class CancelRequested(Message):
-        pass
+        """The user asked to cancel the model's turn (escape in the input).
+
+        Attributes:
+            chat: the chat it came from.
+        """
+
+        def __init__(self, chat: Chat) -> None:
+            super().__init__()
+            self.chat = chat
+
+        @property
+        def control(self) -> Chat:
+            return self.chat
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(name=name, id=id, classes=classes)
@@ -342,9 +366,9 @@ class Chat(Widget):
     @on(ChatInput.Send)
     def _send(self, event: ChatInput.Send) -> None:
         event.stop()
-        self.post_message(self.Submitted(event.text))
+        self.post_message(self.Submitted(self, event.text))
 
     @on(ChatInput.Cancel)
     def _cancel(self, event: ChatInput.Cancel) -> None:
         event.stop()
-        self.post_message(self.CancelRequested())
+        self.post_message(self.CancelRequested(self))

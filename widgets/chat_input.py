@@ -19,12 +19,36 @@ class ChatInput(TextArea):
     ]
 
     class Send(Message):
-        def __init__(self, text: str) -> None:
+        """ctrl+j (or alt+enter) with text in the input.
+
+        Attributes:
+            input: the chat input.
+            text: the text, stripped.
+        """
+
+        def __init__(self, input: ChatInput, text: str) -> None:  # noqa: A002 - what it is
             super().__init__()
+            self.input = input
             self.text = text
 
+        @property
+        def control(self) -> ChatInput:
+            return self.input
+
     class Cancel(Message):
-        pass
+        """escape in the input.
+
+        Attributes:
+            input: the chat input.
+        """
+
+        def __init__(self, input: ChatInput) -> None:  # noqa: A002 - what it is
+            super().__init__()
+            self.input = input
+
+        @property
+        def control(self) -> ChatInput:
+            return self.input
 
     def __init__(self, *, id: str | None = "chat-input", placeholder: str = "") -> None:  # noqa: A002
         super().__init__(
@@ -38,8 +62,8 @@ class ChatInput(TextArea):
     def action_send(self) -> None:
         text = self.text.strip()
         if text:
-            self.post_message(self.Send(text))
+            self.post_message(self.Send(self, text))
             self.clear()
 
     def action_cancel(self) -> None:
-        self.post_message(self.Cancel())
+        self.post_message(self.Cancel(self))

@@ -2,7 +2,8 @@
 
 The widget never runs git and never touches the disk: the App hands it diff text with
 :meth:`DiffView.set_diff`, and hears about the user's verdicts through :class:`DiffView.HunkRejected`
-and :class:`DiffView.HunkRestored`. Reversing a rejected hunk in the working tree is the App's job
+and :class:`DiffView.HunkRestored`. Rejecting needs a reason: the view posts
+:class:`DiffView.HunkRejectRequested`, the App asks for it (a modal) and calls :meth:`DiffView.reject_hunk`. Reversing a rejected hunk in the working tree is the App's job
 (``phasegate.phases.diffs.build_patch`` + the git service).
 """
 
@@ -22,7 +23,6 @@ from textual.widgets import OptionList, Static
 from phasegate.phases.diffs import FileDiff, parse_diff
 from phasegate.widgets.diff_body import DiffBody
 from phasegate.widgets.diff_file_list import DiffFileList
-from phasegate.widgets.hunk_reason import HunkReasonScreen
 
 EMPTY_MESSAGE = "No changes in this phase yet"
 
@@ -49,29 +49,83 @@ class DiffView(Widget):
     split: reactive[bool] = reactive(False)
     """Side-by-side (True) or unified (False)."""
 
-    class HunkRejected(Message):
-        """The user rejected a hunk, with a reason for the model."""
+    class HunkRejectRequested(Message):
+        """The user pressed x on a hunk: the App asks why, then calls :meth:`DiffView.reject_hunk`.
 
-        def __init__(self, path: str, hunk_index: int, reason: str) -> None:
+        Attributes:
+            view: the diff view.
+            path: the file's path.
+            hunk_index: the hunk's index in the file (0-based).
+            header: the hunk's ``@@`` header line.
+        """
+
+        def __init__(self, view: DiffView, path: str, hunk_index: int, header: str) -> None:
             super().__init__()
+            self.view = view
+            self.path = path
+            self.hunk_index = hunk_index
+            self.header = header
+
+        @property
+        def control(self) -> DiffView:
+            return self.view
+
+    class HunkRejected(Message):
+        """The user rejected a hunk, with a reason for the model.
+
+        Attributes:
+            view: the diff view.
+            path: the file's path.
+            hunk_index: the hunk's index in the file (0-based).
+            reason: why, in the user's words.
+        """
+
+        def __init__(self, view: DiffView, path: str, hunk_index: int, reason: str) -> None:
+            super().__init__()
+            self.view = view
             self.path = path
             self.hunk_index = hunk_index
             self.reason = reason
 
-    class HunkRestored(Message):
-        """The user took back a rejection."""
+        @property
+        def control(self) -> DiffView:
+            return self.view
 
-        def __init__(self, path: str, hunk_index: int) -> None:
+    class HunkRestored(Message):
+        """The user took back a rejection.
+
+        Attributes:
+            view: the diff view.
+            path: the file's path.
+            hunk_index: the hunk's index in the file (0-based).
+        """
+
+        def __init__(self, view: DiffView, path: str, hunk_index: int) -> None:
             super().__init__()
+            self.view = view
             self.path = path
             self.hunk_index = hunk_index
 
-    class Loaded(Message):
-        """A diff set with :meth:`set_diff` is parsed and on screen."""
+        @property
+        def control(self) -> DiffView:
+            return self.view
 
-        def __init__(self, file_count: int) -> None:
+    class Loaded(Message):
+        """A diff set with :meth:`set_diff` is parsed and on screen.
+
+        Attributes:
+            view: the diff view.
+            file_count: how many files the diff has.
+        """
+
+        def __init__(self, view: DiffView, file_count: int) -> None:
             super().__init__()
+            self.view = view
             self.file_count = file_count
+
+        @property
+        def control(self) -> DiffView:
+            return self.view
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -166,7 +220,7 @@ class DiffView(Widget):
             self.body.split = self.split
             self.body.set_files(files, self._rejected)
             self.file_list.set_files(files)
-        self.post_message(self.Loaded(len(files)))
+        self.post_message(self.Loaded(self, len(files)))
 
     # --- reactions -------------------------------------------------------------------------------
 
@@ -215,13 +269,17 @@ class DiffView(Widget):
         if current in self._rejected:
             del self._rejected[current]
             self.body.set_rejected(self._rejected)
-            self.post_message(self.HunkRestored(path, h))
+            self.post_message(self.HunkRestored(self, path, h))
             return
+        self.post_message(self.HunkRejectRequested(self, path, h, self._files[f].hunks[h].header))
 
-        def done(reason: str | None) -> None:
-            if reason and self._files and f < len(self._files) and self._files[f].path == path:
-                self._rejected[(f, h)] = reason
-                self.body.set_rejected(self._rejected)
-                self.post_message(self.HunkRejected(path, h, reason))
-
-        self.app.push_screen(HunkReasonScreen(path, h, self._files[f].hunks[h].header), done)
+    def reject_hunk(self, path: str, hunk_index: int, reason: str | None) -> bool:
+        """Record the App's answer to :class:`HunkRejectRequested` (``None``/empty: not rejected). The
+        diff may have changed meanwhile: a hunk no longer there is not marked. Returns whether it was."""
+        f = next((i for i, file in enumerate(self._files) if file.path == path), None)
+        if not reason or f is None or hunk_index >= len(self._files[f].hunks):
+            return False
+        self._rejected[(f, hunk_index)] = reason
+        self.body.set_rejected(self._rejected)
+        self.post_message(self.HunkRejected(self, path, hunk_index, reason))
+        return True

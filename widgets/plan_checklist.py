@@ -76,20 +76,57 @@ class PlanChecklist(Widget):
     DEFAULT_CSS = load_css(__file__)
 
     class PhaseSelected(Message):
-        def __init__(self, slug: str) -> None:
+        """The user chose a phase in the tree (a committed one opens its commit in the viewer).
+
+        Attributes:
+            checklist: the plan checklist.
+            slug: the phase's slug.
+        """
+
+        def __init__(self, checklist: PlanChecklist, slug: str) -> None:
             super().__init__()
+            self.checklist = checklist
             self.slug = slug
 
+        @property
+        def control(self) -> PlanChecklist:
+            return self.checklist
+
     class TaskToggled(Message):
-        def __init__(self, task_id: str, done: bool) -> None:
+        """The user ticked or unticked a task.
+
+        Attributes:
+            checklist: the plan checklist.
+            task_id: the task's id (``<phase>.<n>``).
+            done: its new state.
+        """
+
+        def __init__(self, checklist: PlanChecklist, task_id: str, done: bool) -> None:
             super().__init__()
+            self.checklist = checklist
             self.task_id = task_id
             self.done = done
 
+        @property
+        def control(self) -> PlanChecklist:
+            return self.checklist
+
     class VersionSelected(Message):
-        def __init__(self, version: int) -> None:
+        """The user picked a plan version to look at.
+
+        Attributes:
+            checklist: the plan checklist.
+            version: the plan version's number.
+        """
+
+        def __init__(self, checklist: PlanChecklist, version: int) -> None:
             super().__init__()
+            self.checklist = checklist
             self.version = version
+
+        @property
+        def control(self) -> PlanChecklist:
+            return self.checklist
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(name=name, id=id, classes=classes)
@@ -178,7 +215,7 @@ class PlanChecklist(Widget):
         self._done[task_id] = done
         task = next(t for p in self._plan.phases for t in p.tasks if t.id == task_id)
         self._tree_nodes[("task", task_id)].set_label(task_label(task, done))
-        self.post_message(self.TaskToggled(task_id, done))
+        self.post_message(self.TaskToggled(self, task_id, done))
 
     @on(Tree.NodeSelected, "#plan-tree")
     def _selected(self, event: Tree.NodeSelected[NodeData]) -> None:
@@ -188,7 +225,7 @@ class PlanChecklist(Widget):
             return
         kind, key = data
         if kind == "phase":
-            self.post_message(self.PhaseSelected(key))
+            self.post_message(self.PhaseSelected(self, key))
         else:
             self.toggle_task(key)
 
@@ -210,4 +247,4 @@ class PlanChecklist(Widget):
         event.stop()
         if isinstance(event.value, int) and event.value != self._shown_version:
             self._shown_version = event.value
-            self.post_message(self.VersionSelected(event.value))
+            self.post_message(self.VersionSelected(self, event.value))

@@ -6,17 +6,8 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from phasegate.phases.stages import stage_label
 from phasegate.widgets._support import clean, load_css
-
-STAGE_LABELS: dict[str, str] = {
-    "research": "Research",
-    "planning": "Planning",
-    "plan_review": "Plan review",
-    "executing": "Executing",
-    "phase_review": "Phase review",
-    "final_review": "Final review",
-    "done": "Done",
-}
 
 
 def format_tokens(tokens: int) -> str:
@@ -69,7 +60,7 @@ class StatusHeader(Widget):
         if self.branch:
             field("⎇ ", self.branch)
         if self.stage:
-            field("stage ", STAGE_LABELS.get(self.stage, self.stage), "bold $warning")
+            field("stage ", stage_label(self.stage), "bold $warning")
         if self.phase:
             field("phase ", self.phase)
         if self.model:

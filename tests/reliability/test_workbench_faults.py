@@ -14,9 +14,9 @@ import pytest
 from textual.widgets import Markdown
 from workbench_support import idle, make_repo, screen_text, wait_until
 
-from phasegate.app.scripted_server import Fault, ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, ToolCall, Turn
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import Stage
 from phasegate.widgets.chat_message import Notice
 
@@ -29,7 +29,7 @@ RESEARCH = {"understanding": [{"text": "A notes API", "evidence": "README.md"}],
 def make_app(repo: Path, base_url: str) -> Workbench:
     settings = load_settings(repo, {"base_url": base_url, "api_key": "sk-test-workbench", "model": "scripted",
                                     "max_retries": 0, "timeout_s": 5}).settings
-    return Workbench(repo, settings, task="Add users", resume=False)
+    return Workbench(repo, settings, task="Add users", resume=False, grace=0)
 
 
 def notices(app: Workbench) -> list[Notice]:

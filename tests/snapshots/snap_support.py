@@ -39,10 +39,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from workbench_support import idle, make_repo, press_gate, report, wait_until, workbench_script
 
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import Settings, load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
-from phasegate.app.workbench import NARROW_WIDTH, Workbench
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
+from phasegate.app.config import Settings, load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.tui.app import NARROW_WIDTH, Workbench
 from phasegate.phases import models
 from phasegate.phases.models import Session, Stage
 
@@ -145,7 +145,7 @@ def settings_for(repo: Path, server: ScriptedServer) -> Settings:
 
 
 def make_app(repo: Path, server: ScriptedServer, *, resume: bool = False) -> Workbench:
-    return Workbench(repo, settings_for(repo, server), task=TASK, resume=resume)
+    return Workbench(repo, settings_for(repo, server), task=TASK, resume=resume, grace=0)
 
 
 async def _no_commands(request: CommandRequest) -> CommandDecision:
@@ -154,7 +154,7 @@ async def _no_commands(request: CommandRequest) -> CommandDecision:
 
 def drive_headless(repo: Path, server: ScriptedServer, until: Callable[[Session], bool]) -> Session:
     """Approve every gate with the real Controller (no UI) until ``until(session)``; the App resumes there."""
-    from phasegate.app.controller import Controller
+    from phasegate.app.session.controller import Controller
 
     async def drive() -> Session:
         controller = Controller.open(repo, settings_for(repo, server), approver=_no_commands, resume=False, task=TASK)
@@ -250,13 +250,13 @@ async def to_plan_review(pilot: Pilot[Any]) -> None:
 
 async def to_executing_after_migration(pilot: Pilot[Any]) -> None:
     """The database phase ran a migration (typed confirmation): its turn ended, the phase waits for the user."""
-    from phasegate.app.screens.migration_confirm import MigrationConfirmScreen
+    from phasegate.app.tui.screens.migration_confirm import MigrationConfirmScreen
 
     app = _app(pilot)
     await to_plan_review(pilot)
     await press_gate(pilot, app, "y")
     await wait_until(pilot, lambda: isinstance(app.screen, MigrationConfirmScreen), what="the migration modal")
-    await pilot.pause(0.55)  # the modal's grace period
+    await pilot.pause()  # grace=0: no grace period to wait out
     app.screen.query_one("#confirm-word", Input).value = "migrate"
     await pilot.press("enter")
     await idle(pilot, app)

@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import Footer
 
+from phasegate.app.tui.screens.hunk_reason import HunkReasonScreen
 from phasegate.widgets.diff_view import DiffView
 
 # A fixed diff (snapshots must not depend on the git version): a modified Python file with two
@@ -84,6 +85,12 @@ class DiffHost(App[None]):
         if self.diff_text is not None:
             view.set_diff(self.diff_text)
         view.body.focus()
+
+    def on_diff_view_hunk_reject_requested(self, message: DiffView.HunkRejectRequested) -> None:
+        # What the workbench does: ask why (no grace period in tests), then hand the answer back.
+        view = message.control
+        self.push_screen(HunkReasonScreen(message.path, message.hunk_index, message.header, grace=0),
+                         lambda reason: view.reject_hunk(message.path, message.hunk_index, reason))
 
     def on_diff_view_hunk_rejected(self, message: DiffView.HunkRejected) -> None:
         self.messages.append(message)

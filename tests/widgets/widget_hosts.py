@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.message import Message
 
+from phasegate.phases.findings import Finding
 from phasegate.phases.models import ArchitecturalPhase, PhaseState, PhaseStatus, Plan, Task
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, ApprovalBar
 from phasegate.widgets.chat import Chat
@@ -47,8 +48,8 @@ def sample_states() -> list[PhaseState]:
 
 
 SAMPLE_FINDINGS = [
-    {"severity": "medium", "path": "api/users.py", "line": 12, "message": "request body not validated"},
-    {"severity": "high", "path": "config.py", "line": 3, "message": "hard-coded secret"},
+    Finding("unvalidated_input", "medium", "api/users.py", 12, "request body not validated"),
+    Finding("hardcoded_secret", "high", "config.py", 3, "hard-coded secret"),
 ]
 
 

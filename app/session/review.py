@@ -1,0 +1,143 @@
+"""What the user sees and what blocks approval when a phase is under review.
+
+Deterministic facts about the phase's changes — security findings in the added lines, API contract
+changes, schema changes, the verification commands' results — and the blockers derived from them.
+Each blocker names the rule it enforces; the user may override it with a reason, which goes into the
+phase commit's body and trailers.
+
+The facts are slow to compute (the phase diff, the scans, the OpenAPI and schema trees at two
+revisions), so they are computed once, in a thread, and shown. The commit then uses *that* review:
+it is identified by a hash of the phase's base and diff (``ReviewFacts.identity``), and at commit time
+only the diff is recomputed and compared; a different diff means the review is shown again instead of
+committing (``ReviewChanged``). See docs/architecture.md, "One approval".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from phasegate.app.errors import PhasegateError
+from phasegate.phases.findings import Finding
+
+if TYPE_CHECKING:
+    from phasegate.app.git.service import GitService
+    from phasegate.phases.models import Session
+
+BlockerRule = Literal["security", "api", "verification"]
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A rule that blocks approving a phase until the user overrides it with a reason."""
+
+    rule: BlockerRule
+    message: str
+
+
+class ApprovalBlocked(PhasegateError):
+    """Approval needs an override reason; ``review`` is the review the blockers came from (pass it back
+    with the override so nothing is computed again)."""
+
+    def __init__(self, blockers: list[Blocker], review: ReviewFacts | None = None) -> None:
+        self.blockers = blockers
+        self.review = review
+        super().__init__(" ".join(b.message for b in blockers))
+
+
+class ReviewChanged(PhasegateError):
+    """The phase's changes differ from the review the user approved: show the review again."""
+
+
+def diff_identity(base: str | None, diff: str) -> str:
+    """What identifies a review: the phase's base commit and its diff, hashed."""
+    return hashlib.sha256(f"{base or ''}\0{diff}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class ReviewFacts:
+    base: str | None = None
+    diff: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    contract_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    schema_changes: list[dict[str, Any]] = field(default_factory=list)
+    schema_after: dict[str, Any] | None = None
+    failed_commands: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    phase: str = ""
+
+    @property
+    def identity(self) -> str:
+        return diff_identity(self.base, self.diff)
+
+
+def _finding(raw: Any) -> Finding:
+    data = raw.to_json() if hasattr(raw, "to_json") else dict(raw)
+    return Finding(kind=str(data.get("kind", "")), severity=data.get("severity", "info"), path=str(data.get("path", "")),
+                   line=int(data.get("line") or 0), message=str(data.get("message", "")),
+                   evidence=str(data.get("evidence", "")))
+
+
+def review_facts(session: Session, git: GitService, base: str | None) -> ReviewFacts:
+    """Compute the facts for the session's open phase, its changes counted from ``base`` (slow: run it
+    in a thread; it reads ``session`` and git, and writes nothing)."""
+    from phasegate.app.analyzers.openapi import contract_findings, diff_revisions, specs_at
+    from phasegate.app.analyzers.security import scan_added_lines
+
+    active = session.active_phase
+    if active is None or base is None:
+        return ReviewFacts()
+    facts = ReviewFacts(base=base, phase=active.slug)
+    facts.diff = git.phase_diff(base)
+    facts.findings = [_finding(f) for f in scan_added_lines(facts.diff)]
+    root = git.root
+    try:
+        before, after = specs_at(root, base), specs_at(root, None)
+        for path in sorted(before.keys() | after.keys()):
+            facts.findings += [_finding(f) for f in contract_findings(before.get(path) or {}, after.get(path) or {}, path)]
+        facts.contract_changes = {
+            path: [c.to_json() for c in changes] for path, changes in diff_revisions(root, base, None).items()
+        }
+    except Exception as exc:  # a broken spec must not block the review; say it instead
+        facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"API contract not compared: {exc}"))
+    try:
+        from phasegate.app.analyzers.schema import diff_schemas, schema_at
+
+        schema = schema_at(root, None)
+        facts.schema_after = schema.to_json()
+        facts.schema_changes = [c.to_json() for c in diff_schemas(schema_at(root, base), schema)]
+    except Exception:  # an unparsable schema file must not block the review
+        facts.schema_changes = []
+    latest: dict[str, int | None] = {}
+    for run in active.commands:  # only the latest run of each command counts: a fixed failure is fixed
+        latest[run.command] = run.exit_code
+    facts.failed_commands = [command for command, code in latest.items() if code not in (0, None)]
+    if active.report:
+        facts.failed_steps = [v.step for v in active.report.verification if not v.passed]
+    return facts
+
+
+def blockers_from(facts: ReviewFacts) -> list[Blocker]:
+    out: list[Blocker] = []
+    for f in facts.findings:
+        if f.severity != "high":
+            continue
+        if f.kind.startswith("breaking_api_change"):
+            rule = "never break an API contract without a versioning strategy"
+        else:
+            rule = "never commit secrets; validate and protect everything"
+        out.append(Blocker("security" if "api" not in f.kind else "api", f"{f.message} ({f.location}) — blocked by the rule: {rule}."))
+    for command in facts.failed_commands:
+        out.append(Blocker("verification", f"`{command}` failed — blocked by the rule: never ignore test failures."))
+    for step in facts.failed_steps:
+        out.append(Blocker("verification", f"Verification step failed: {step} — blocked by the rule: fix failures before proceeding."))
+    return out
+
+
+def final_blockers(final_report: dict[str, Any]) -> list[Blocker]:
+    """What blocks approving the final review: a failed full test run."""
+    tests = final_report.get("final_tests") or {}
+    if tests and not tests.get("passed"):
+        return [Blocker("verification", f"The full test run `{tests.get('command')}` failed — blocked by the rule: never ignore test failures.")]
+    return []

@@ -1,0 +1,219 @@
+"""What the workbench shows: the header, the plan, the gate, the viewer tabs, and the chat replay.
+
+``Views`` renders the controller's session into the widgets. It keeps ONE cache of what is shown
+(``shown``), so a session change re-renders only what changed: a long report re-rendered on every
+ticked task was work on the hot path. It never computes slow facts itself: the App's workers do, and
+hand them here on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.widgets import TabbedContent
+
+from phasegate.widgets.approval_bar import SECURITY_ITEMS, BarAction
+from phasegate.widgets.commands_log import CommandsLog
+from phasegate.widgets.markdown_pane import MarkdownPane
+from phasegate.widgets.schema_view import SchemaView
+
+if TYPE_CHECKING:
+    from phasegate.app.session.controller import Controller
+    from phasegate.app.session.review import Blocker, ReviewFacts
+    from phasegate.app.tui.app import Workbench
+    from phasegate.phases.gates import GateAction
+
+#: The gate's actions (``phases.gates``) as the approval bar's ids and the App's key actions name them.
+BAR_ACTIONS: dict[GateAction, BarAction] = {
+    "approve": "approve", "request_changes": "request-changes", "reject": "reject", "rollback": "rollback",
+}
+
+
+@dataclass(frozen=True)
+class ShownReview:
+    """The review on screen: what Approve commits (``facts.identity``) and what blocks it."""
+
+    facts: ReviewFacts
+    blockers: list[Blocker]
+
+
+class Views:
+    def __init__(self, app: Workbench) -> None:
+        self.app = app
+        # Keys: "research"/"report" (the text shown), "commands" (runs shown), "review_for" (the
+        # phase and history length the review was loaded for), "report_tab_for" (the session whose
+        # final report was brought to the front once).
+        self.shown: dict[str, object] = {}
+
+    @property
+    def controller(self) -> Controller | None:
+        return self.app.controller
+
+    def forget(self, key: str) -> None:
+        self.shown.pop(key, None)
+
+    # ------------------------------------------------------------------ everything
+    def refresh_all(self) -> None:
+        self.refresh_header()
+        self.refresh_plan()
+        self.refresh_gate()
+        self.refresh_viewer()
+
+    def refresh_header(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        s = c.session
+        self.app.header.update_status(
+            repo=str(c.git.root),
+            branch=s.branch or "(detached)",
+            stage=s.stage.value,
+            phase=s.current_phase or "",
+            model=self.app.settings.model if self.app.settings else "…",
+            tokens=s.usage.total_tokens,
+            cost=s.usage.cost,
+        )
+
+    def refresh_plan(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        s = c.session
+        self.app.plan_widget.update_plan(s.plan, s.phases, s.current_phase)
+        self.app.plan_widget.set_versions([(v.version, v.reason) for v in s.plan_versions])
+
+    def refresh_gate(self) -> None:
+        c = self.controller
+        if c is None:
+            self.app.bar.set_gate(None, ())
+            return
+        gate = c.gate()
+        self.app.bar.set_gate(gate.label, [BAR_ACTIONS[a] for a in gate.allowed])
+        self.app.refresh_bindings()
+
+    def refresh_viewer(self) -> None:
+        from phasegate.phases.models import Stage
+
+        c = self.controller
+        if c is None:
+            return
+        s = c.session
+        self.show_research()
+        key = (s.current_phase or "", len(s.history))
+        if s.stage == Stage.PHASE_REVIEW and self.shown.get("review_for") != key:
+            self.shown["review_for"] = key
+            self.app.load_review()
+            self.show_tab("diff-tab")
+        elif s.stage != Stage.PHASE_REVIEW and self.app.bar.checklist_state():
+            self.app.bar.set_security_checklist(None)  # only when one is shown: hiding remounts the box
+        if s.stage in (Stage.FINAL_REVIEW, Stage.DONE):
+            self.app.load_final_report()
+            if self.shown.get("report_tab_for") != s.id:
+                self.shown["report_tab_for"] = s.id  # show it once; the user may switch tabs afterwards
+                self.show_tab("report-tab")
+        self.refresh_commands()
+
+    def show_tab(self, tab: str) -> None:
+        self.app.query_one("#viewer", TabbedContent).active = tab
+
+    # ------------------------------------------------------------------ the viewer's tabs
+    def refresh_commands(self) -> None:
+        c = self.controller
+        if c is None:
+            return
+        runs = [run for p in c.session.phases for run in p.commands]
+        if len(runs) != self.shown.get("commands"):  # runs are only ever appended
+            self.shown["commands"] = len(runs)
+            self.app.query_one("#commands", CommandsLog).set_commands(runs)
+
+    def show_research(self) -> None:
+        """The Research tab: the report (once there is one) and the repository audit."""
+        c = self.controller
+        if c is None:
+            return
+        research = c.session.research.to_markdown() if c.session.research else ""
+        text = "\n\n".join(part for part in (research, c.repo_summary) if part)
+        if text and text != self.shown.get("research"):
+            self.shown["research"] = text
+            self.app.query_one("#research", MarkdownPane).show(text)
+
+    def show_report(self, markdown: str) -> None:
+        """The Report tab, re-rendered only when its text changed."""
+        if markdown != self.shown.get("report"):
+            self.shown["report"] = markdown
+            self.app.query_one("#report", MarkdownPane).show(markdown)
+
+    def show_diff(self, text: str) -> None:
+        if text:
+            self.app.diff_view.set_diff(text)
+        else:
+            self.app.diff_view.show_message("No changes in this phase yet.")
+
+    def show_review(self, facts: ReviewFacts, blockers: list[Blocker]) -> ShownReview:
+        self.show_diff(facts.diff)
+        self.app.bar.set_security_checklist(list(SECURITY_ITEMS), facts.findings)
+        self.app.query_one("#schema", SchemaView).show_schema(facts.schema_after, {"changes": facts.schema_changes})
+        c = self.controller
+        state = c.session.active_phase if c is not None else None
+        if state is not None and state.report:
+            report = state.report.to_markdown(state.slug)
+            if blockers:
+                report += "\n## ⛔ Approval blocked until you override with a reason\n\n" + "\n".join(f"- {b.message}" for b in blockers)
+            self.show_report(report)
+        self.refresh_gate()
+        return ShownReview(facts, blockers)
+
+    # ------------------------------------------------------------------ the chat of a resumed session
+    async def replay_conversation(self) -> None:
+        """Show a resumed session's transcript in the chat."""
+        # Imported here: the agent module pulls in pydantic and the domain models, which the first
+        # frame does not need (bench/bench_startup.py).
+        from phasegate.app.agent.loop import DISPLAY_CAP_CHARS
+
+        c = self.controller
+        assert c is not None
+        chat = self.app.chat
+        for message in c.conversation[-200:]:
+            role, content = message.get("role"), message.get("content")
+            if role == "user" and content:
+                if content.startswith("[phasegate]"):
+                    chat.add_notice(content.removeprefix("[phasegate] "))
+                else:
+                    chat.add_user(content)
+            elif role == "assistant":
+                if content:
+                    handle = chat.begin_assistant()
+                    await handle.append(content[:DISPLAY_CAP_CHARS])
+                    await handle.finish()
+                for call in message.get("tool_calls") or ():
+                    chat.add_tool_call(call["id"], call["function"]["name"], replayed_args(call["function"].get("arguments", "")))
+            elif role == "tool":
+                chat.complete_tool_call(message.get("tool_call_id", ""), not str(content).startswith("Refused"),
+                                        first_line(str(content)))
+
+
+def short_args(arguments: dict[str, Any]) -> str:
+    """A tool call's arguments on one line, as the chat shows them (``key=value``)."""
+    parts = []
+    for key, value in arguments.items():
+        text = str(value).replace("\n", "⏎")
+        parts.append(f"{key}={text[:40]}{'…' if len(text) > 40 else ''}")
+    return ", ".join(parts)[:120]
+
+
+def replayed_args(raw: str) -> str:
+    """A stored call's arguments shown as the live chat shows them."""
+    try:
+        arguments = json.loads(raw or "{}")
+    except ValueError:
+        arguments = None
+    if isinstance(arguments, dict):
+        return short_args(arguments)
+    return raw.replace("\n", " ")[:120]
+
+
+def first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0][:160] if stripped else ""
