@@ -112,3 +112,51 @@ class UserController(private val users: UserService) {
     create = eps[("POST", "/api/users/register")]
     assert (create.request, create.response, create.auth) == ("NewUser", "UserDto",
                                                               "@PreAuthorize(isAuthenticated())")
+
+
+def test_spring_security_request_matchers_give_auth_in_order(make_repo):
+    root = make_repo({
+        BASE + "SecurityConfig.java": """package com.example.shop;
+import static org.springframework.http.HttpMethod.GET;
+import org.springframework.http.HttpMethod;
+@Configuration
+public class SecurityConfig {
+    @Bean
+    SecurityFilterChain chain(HttpSecurity http) throws Exception {
+        http.authorizeHttpRequests(r -> r
+                .requestMatchers(GET, "/books/**").permitAll()
+                .requestMatchers(HttpMethod.DELETE, "/books/*").hasRole("ADMIN")
+                .anyRequest().authenticated());
+        return http.build();
+    }
+    @Bean
+    WebSecurityCustomizer ignore() {
+        return web -> web.ignoring().requestMatchers(HttpMethod.POST, "/login");
+    }
+}
+""",
+        BASE + "BookController.java": """package com.example.shop;
+import org.springframework.web.bind.annotation.*;
+@RestController
+@RequestMapping("/books")
+public class BookController {
+    @GetMapping("/{id}") public Book get(@PathVariable long id) { return null; }
+    @DeleteMapping("/{id}") public void delete(@PathVariable long id) { }
+    @PostMapping public Book create(@RequestBody Book book) { return null; }
+    @PostMapping("/login") public String notTheLogin() { return ""; }
+}
+""",
+        BASE + "LoginController.java": """package com.example.shop;
+import org.springframework.web.bind.annotation.*;
+@RestController
+public class LoginController {
+    @PostMapping("/login") public String login() { return ""; }
+}
+""",
+    })
+    eps, _ = read_endpoints("spring", root)
+    assert eps[("GET", "/books/{id}")].auth is None
+    assert eps[("DELETE", "/books/{id}")].auth == 'security: hasRole("ADMIN")'
+    assert eps[("POST", "/books")].auth == "security: authenticated"
+    assert eps[("POST", "/books/login")].auth == "security: authenticated"
+    assert eps[("POST", "/login")].auth is None  # web.ignoring()

@@ -329,6 +329,103 @@ def _kt_method(node: Node) -> Method:
                   annotations=_kt_annotations(_modifiers(node)), returns=returns, body_param=body_param)
 
 
+# -- Spring Security ------------------------------------------------------------------------------
+
+MATCHERS = {"requestMatchers", "antMatchers", "mvcMatchers", "regexMatchers", "pathMatchers"}
+ANY_MATCHERS = {"anyRequest", "anyExchange"}
+DECISIONS = {"permitAll", "authenticated", "fullyAuthenticated", "hasRole", "hasAnyRole", "hasAuthority",
+             "hasAnyAuthority", "denyAll", "access", "anonymous", "rememberMe", "hasIpAddress"}
+OPEN_DECISIONS = {"permitAll", "anonymous", "ignored"}
+HTTP_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
+
+SecurityRule = tuple[list[str], list[str], str, int]  # methods ([] = any), Ant patterns ([] = any), decision, line
+
+
+def _java_security_rules(root: Node) -> list[SecurityRule]:
+    """``http.authorizeHttpRequests(r -> r.requestMatchers(GET, "/a/**").permitAll().anyRequest()
+    .authenticated())`` (and ``authorizeRequests``/``authorizeExchange``, ``antMatchers``…, and
+    ``web.ignoring().requestMatchers(...)``) as ordered rules: the first rule that matches decides."""
+    rules: list[SecurityRule] = []
+    ignored: list[SecurityRule] = []
+    every: list[Node] = []
+    stack = [root]
+    while stack:  # every invocation, also those inside another's arguments (the lambda of authorize…)
+        current_node = stack.pop()
+        if current_node.type == "method_invocation":
+            every.append(current_node)
+        stack.extend(reversed(current_node.named_children))
+    for node in every:
+        parent = node.parent
+        receiver = parent.child_by_field_name("object") if parent is not None else None
+        if parent is not None and parent.type == "method_invocation" and receiver is not None and \
+                receiver.id == node.id:
+            continue  # only whole chains
+        links: list[tuple[str, Node | None, int]] = []
+        current: Node | None = node
+        while current is not None and current.type == "method_invocation":
+            links.append((text(current.child_by_field_name("name")), current.child_by_field_name("arguments"),
+                          line(current)))
+            current = current.child_by_field_name("object")
+        links.reverse()
+        names = [n for n, _, _ in links]
+        if not (set(names) & (MATCHERS | ANY_MATCHERS)):
+            continue
+        into = ignored if "ignoring" in names else rules
+        pending: tuple[list[str], list[str]] | None = None
+        for name, args, at in links:
+            if name in MATCHERS and args is not None:
+                methods: list[str] = []
+                patterns: list[str] = []
+                for arg in args.named_children:
+                    raw = text(arg).rsplit(".", 1)[-1]
+                    if arg.type == "string_literal":
+                        patterns.append(string_value(arg) or "")
+                    elif raw in HTTP_METHODS:
+                        methods.append(raw)
+                pending = (methods, patterns)
+                if into is ignored:
+                    into.append((methods, patterns, "ignored", at))
+            elif name in ANY_MATCHERS:
+                pending = ([], [])
+            elif name in DECISIONS and pending is not None:
+                arg_text = text(args)[1:-1] if args is not None else ""
+                decision = f"{name}({arg_text})" if arg_text else name
+                into.append((pending[0], pending[1], decision, at))
+                pending = None
+    return ignored + rules
+
+
+def _ant_match(pattern: str, path: str) -> bool:
+    """Spring's Ant path matching: ``**`` any number of segments, ``*`` and ``{x}`` one segment."""
+    pat = [p for p in pattern.split("/") if p]
+    segs = [p for p in path.split("/") if p]
+
+    def match(i: int, j: int) -> bool:
+        if i == len(pat):
+            return j == len(segs)
+        if pat[i] == "**":
+            return any(match(i + 1, k) for k in range(j, len(segs) + 1))
+        if j == len(segs):
+            return False
+        p, seg = pat[i], segs[j]
+        ok = p == seg or p == "*" or (p.startswith("{") and p.endswith("}")) or (
+            "*" in p and seg.startswith(p.split("*", 1)[0]) and seg.endswith(p.rsplit("*", 1)[-1]))
+        return ok and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+def _security_auth(rules: list[SecurityRule], method: str, path: str) -> tuple[bool, str | None]:
+    """(a rule matched, the auth it states) for an endpoint's method and path inside the application."""
+    for methods, patterns, decision, _ in rules:
+        if methods and method not in methods and method != "ANY":
+            continue
+        if patterns and not any(_ant_match(p, path) for p in patterns):
+            continue
+        return True, None if decision in OPEN_DECISIONS else f"security: {decision}"
+    return False, None
+
+
 # -- settings --------------------------------------------------------------------------------------
 
 def _settings_prefix(path: str, source: str) -> dict[str, str]:
@@ -378,17 +475,20 @@ def _parse(path: str, source: str) -> Any:
     if not path.endswith((".java", ".kt")):
         prefix = _settings_prefix(path, source)
         return ("settings", prefix) if prefix else None
-    if not any(mark in source for mark in ("Mapping", "Controller", "final String", "const val")):
-        return None  # neither a controller nor a class of String constants a mapping may use
+    if not any(mark in source for mark in ("Mapping", "Controller", "final String", "const val", "Matchers(")):
+        return None  # neither a controller, a class of String constants a mapping may use, nor security rules
+    rules: list[SecurityRule] = []
     if path.endswith(".java"):
         tree = parse("java", source)
         classes = _java_classes(tree.root_node)
+        if "Matchers(" in source or "anyRequest" in source or "anyExchange" in source:
+            rules = _java_security_rules(tree.root_node)
     else:
         tree = parse("kotlin", source)
         classes = _kt_classes(tree.root_node)
-    if not classes:
+    if not classes and not rules:
         return None
-    return ("code", classes, tree.root_node.has_error)
+    return ("code", classes, tree.root_node.has_error, rules)
 
 
 def _unwrap(type_text: str | None) -> str | None:
@@ -473,6 +573,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     prefix = ""
     warnings: list[SourceWarning] = []
     classes: list[tuple[str, ClassInfo]] = []
+    security: list[SecurityRule] = []
     settings = sorted((p, v[1]) for p, v in parsed.items() if v[0] == "settings")
     for _path, found in sorted(settings, key=lambda pv: (pv[0].count("/"), pv[0])):
         for key in PREFIX_KEYS[:2]:
@@ -486,6 +587,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
         if value[2]:
             warnings.append(SourceWarning(path=path, reason="spring: syntax errors, some mappings may be missing"))
         classes.extend((path, info) for info in value[1])
+        security.extend(value[3])
     resolver = _Resolver(classes)
     implementers: dict[str, list[tuple[str, ClassInfo]]] = {}
     for path, info in classes:
@@ -520,13 +622,17 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
         for http_method in resolver.methods(mapping):
             for cp in class_paths:
                 for mp in method_paths:
-                    full = join(prefix, brace_params(cp), brace_params(mp))
+                    inner = join(brace_params(cp), brace_params(mp))
+                    full = join(prefix, inner)
+                    endpoint_auth = auth_text
+                    if endpoint_auth is None and security:
+                        endpoint_auth = _security_auth(security, http_method, inner)[1]
                     endpoints.append(ApiEndpoint(
                         method=http_method, path=full, params=params_of(full), file=path, line=mapping.line,
                         handler=f"{owner_info.name}.{method.name}", handler_file=own_path,
                         handler_line=next((m.line for m in owner_info.methods if m.name == method.name),
                                           method.line),
-                        framework="spring", auth=auth_text, request=method.body_param, response=response,
+                        framework="spring", auth=endpoint_auth, request=method.body_param, response=response,
                         dead=dead))
 
     for path, info in classes:
@@ -562,5 +668,5 @@ def _all_implementers(name: str, implementers: dict[str, list[tuple[str, ClassIn
     return out
 
 
-SPRING_READER: Reader[Any, ApiPart] = Reader(name="spring", wants=_wants, parse=_parse, build=_build)
+SPRING_READER: Reader[Any, ApiPart] = Reader(name="spring", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [SPRING_READER]
