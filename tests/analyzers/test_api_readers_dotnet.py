@@ -99,3 +99,58 @@ static IResult Login() => Results.Ok();
     assert (archive.handler, archive.handler_file) == ("Archive", "Todos/TodoEndpoints.cs")
     assert eps[("POST", "/login")].auth is None and eps[("GET", "/")].auth is None
     assert eps[("DELETE", "/legacy/{id}")].dead
+
+
+def test_aspnet_slugified_tokens_endpoint_classes_and_interface_registered_routes(make_repo):
+    root = make_repo({
+        "Web/Program.cs": """var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddMvc(options =>
+{
+    options.Conventions.Add(new RouteTokenTransformerConvention(new SlugifyParameterTransformer()));
+});
+var app = builder.Build();
+app.MapEndpoints();
+app.Run();
+""",
+        "Web/SlugifyParameterTransformer.cs": """using System.Text.RegularExpressions;
+public class SlugifyParameterTransformer : IOutboundParameterTransformer
+{
+    public string? TransformOutbound(object? value)
+    {
+        if (value == null) { return null; }
+        return Regex.Replace(value.ToString()!, "([a-z])([A-Z])", "$1-$2").ToLower();
+    }
+}
+""",
+        "Web/Controllers/AccountSettingsController.cs": """using Microsoft.AspNetCore.Mvc;
+[Route("[controller]/[action]")]
+public class AccountSettingsController : Controller
+{
+    [HttpGet]
+    public IActionResult ChangePassword() => View();
+}
+""",
+        "Web/Endpoints/AuthenticateEndpoint.cs": """using Ardalis.ApiEndpoints;
+public class AuthenticateEndpoint : EndpointBaseAsync
+    .WithRequest<AuthenticateRequest>
+    .WithActionResult<AuthenticateResponse>
+{
+    [HttpPost("api/authenticate")]
+    public override async Task<ActionResult<AuthenticateResponse>> HandleAsync(AuthenticateRequest request) => null;
+}
+""",
+        "Web/Endpoints/ListBrandsEndpoint.cs": """public class ListBrandsEndpoint : IEndpoint<IResult>
+{
+    public void AddRoute(IEndpointRouteBuilder app)
+    {
+        app.MapGet("api/brands", async () => Results.Ok());
+    }
+}
+""",
+    })
+    eps, warnings = read_endpoints("aspnet", root)
+    assert set(eps) == {("GET", "/account-settings/change-password"), ("POST", "/api/authenticate"),
+                        ("GET", "/api/brands")}
+    assert eps[("POST", "/api/authenticate")].response == "AuthenticateResponse"
+    assert not eps[("GET", "/api/brands")].dead  # AddRoute is called through IEndpoint by MapEndpoints()
+    assert warnings == []

@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 HTTP_ATTRS = {"HttpGet": "GET", "HttpPost": "POST", "HttpPut": "PUT", "HttpDelete": "DELETE", "HttpPatch": "PATCH",
               "HttpHead": "HEAD", "HttpOptions": "OPTIONS"}
 MAP_VERBS = {"MapGet": "GET", "MapPost": "POST", "MapPut": "PUT", "MapDelete": "DELETE", "MapPatch": "PATCH"}
-CONTROLLER_BASES = {"Controller", "ControllerBase", "ApiController", "ODataController"}
+# ControllerBase and its kin; Ardalis.ApiEndpoints' EndpointBase* derive from ControllerBase
+CONTROLLER_BASES = {"Controller", "ControllerBase", "ApiController", "ODataController", "EndpointBaseAsync",
+                    "EndpointBaseSync", "EndpointBase"}
+ROUTE_BUILDER_TYPES = {"IEndpointRouteBuilder", "RouteGroupBuilder", "WebApplication"}
 # ASP.NET Core Identity's MapIdentityApi<TUser>() endpoint set (.NET 8): method, path, needs authorization
 IDENTITY_API = [("POST", "/register", False), ("POST", "/login", False), ("POST", "/refresh", False),
                 ("GET", "/confirmEmail", False), ("POST", "/resendConfirmationEmail", False),
@@ -125,7 +128,9 @@ def _class(node: Node) -> ControllerClass:
     for child in node.named_children:
         if child.type == "base_list":
             for base in child.named_children:
-                bases.append(text(base).split("<", 1)[0].rsplit(".", 1)[-1])
+                head = text(base).split("<", 1)[0]
+                bases.append(head.rsplit(".", 1)[-1])
+                bases.append(head.split(".", 1)[0].strip())  # EndpointBaseAsync.WithRequest<…>
     modifiers = {text(c) for c in node.named_children if c.type == "modifier"}
     actions: list[Action] = []
     body = node.child_by_field_name("body")
@@ -159,9 +164,46 @@ def _unwrap(type_text: str) -> str | None:
     return current
 
 
-def _template(raw: str, cls: ControllerClass, action: Action, area: str | None) -> str:
+def kebab(value: str) -> str:
+    """ASP.NET Core docs' slugify transformer: ``Regex.Replace(s, "([a-z])([A-Z])", "$1-$2").ToLower()``."""
+    out = []
+    for i, ch in enumerate(value):
+        if i and ch.isupper() and value[i - 1].islower():
+            out.append("-")
+        out.append(ch)
+    return "".join(out).lower()
+
+
+def _token_conventions(root: Node) -> tuple[list[str], set[str]]:
+    """Route token transformers the code installs (``new RouteTokenTransformerConvention(new X())``: the
+    class names X) and the classes whose ``TransformOutbound`` is the docs' kebab-case slugify."""
+    installed: list[str] = []
+    kebab_classes: set[str] = set()
+    for node in _descend(root, {"object_creation_expression"}):
+        if text(node.child_by_field_name("type")).rsplit(".", 1)[-1] == "RouteTokenTransformerConvention":
+            inner = _descend(node.child_by_field_name("arguments") or node, {"object_creation_expression"})
+            if inner:
+                installed.append(text(inner[0].child_by_field_name("type")).rsplit(".", 1)[-1])
+    for method in _descend(root, {"method_declaration"}):
+        if text(method.child_by_field_name("name")) != "TransformOutbound":
+            continue
+        strings = {string_value(n) for n in _descend(method, {"string_literal", "verbatim_string_literal"})}
+        lowers = any(text(n.child_by_field_name("name")) in {"ToLower", "ToLowerInvariant"}
+                     for n in _descend(method, {"member_access_expression"}))
+        if {"([a-z])([A-Z])", "$1-$2"} <= strings and lowers:
+            owner = method.parent
+            while owner is not None and owner.type != "class_declaration":
+                owner = owner.parent
+            if owner is not None:
+                kebab_classes.add(text(owner.child_by_field_name("name")))
+    return installed, kebab_classes
+
+
+def _template(raw: str, cls: ControllerClass, action: Action, area: str | None, slugify: bool = False) -> str:
     controller = cls.name.removesuffix("Controller")
     name = action.name.removesuffix("Async")
+    if slugify:
+        controller, name = kebab(controller), kebab(name)
     out = raw.replace("[controller]", controller).replace("[action]", name)
     if area:
         out = out.replace("[area]", area)
@@ -199,6 +241,8 @@ class Method:
     node: Node
     extension: bool
     params: list[str]
+    param_types: list[str] = field(default_factory=list)
+    owner_bases: list[str] = field(default_factory=list)
 
 
 class Minimal:
@@ -217,8 +261,14 @@ class Minimal:
                 extension = bool(plist) and any(text(c) == "this" for c in plist[0].named_children
                                                 if c.type == "modifier")
                 name = text(node.child_by_field_name("name"))
-                self.methods.setdefault(name, []).append(Method(name, path, node, extension,
-                                                                [text(p.child_by_field_name("name")) for p in plist]))
+                owner = node.parent
+                while owner is not None and owner.type != "class_declaration":
+                    owner = owner.parent
+                owner_bases = [text(b).split("<", 1)[0].strip() for c in (owner.named_children if owner else [])
+                               if c.type == "base_list" for b in c.named_children]
+                self.methods.setdefault(name, []).append(Method(
+                    name, path, node, extension, [text(p.child_by_field_name("name")) for p in plist],
+                    [text(p.child_by_field_name("type")).rsplit(".", 1)[-1] for p in plist], owner_bases))
 
     def run_block(self, node: Node | None, env: dict[str, Any], path: str, live: bool) -> Any:
         if node is None:
@@ -420,16 +470,26 @@ def _wants(path: str) -> bool:
 
 
 def _parse(path: str, source: str) -> Any:
-    if "Controller" not in source and "Map" not in source and "[Route" not in source:
+    if not any(mark in source for mark in ("Controller", "Map", "[Route", "[Http", "TransformOutbound")):
         return None
     tree = parse("csharp", source)
-    return (_classes(tree.root_node), tree, "Map" in source)
+    conventions = _token_conventions(tree.root_node) if "TransformOutbound" in source or \
+        "RouteTokenTransformerConvention" in source else ([], set())
+    return (_classes(tree.root_node), tree, "Map" in source, conventions)
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
     warnings: list[SourceWarning] = []
     endpoints: list[ApiEndpoint] = []
     classes = {c.name: (path, c) for path, v in parsed.items() for c in v[0]}
+    installed = [name for v in parsed.values() for name in v[3][0]]
+    kebab_classes = {name for v in parsed.values() for name in v[3][1]}
+    slugify = bool(installed) and all(name in kebab_classes for name in installed)
+    for name in installed:
+        if name not in kebab_classes:
+            warnings.append(SourceWarning(path=next(p for p, v in parsed.items() if name in v[3][0]), reason=(
+                f"aspnet: route token transformer {name} is not the kebab-case slugify phasegate knows; "
+                "[controller]/[action] are shown untransformed")))
 
     def ancestry(cls: ControllerClass) -> list[ControllerClass]:
         chain = [cls]
@@ -490,7 +550,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
                         full_raw = raw.lstrip("~")
                     else:
                         full_raw = join(class_template, raw)
-                    full = join(brace_params(_template(full_raw, cls, action, area)))
+                    full = join(brace_params(_template(full_raw, cls, action, area, slugify)))
                     owner = next(c for c in chain if action in c.actions)
                     endpoints.append(ApiEndpoint(
                         method=method, path=full, params=params_of(full), file=classes[owner.name][0],
@@ -515,7 +575,11 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
         for candidates in minimal.methods.values():
             for candidate in candidates:
                 if id(candidate.node) not in minimal.called:
-                    minimal.call_method(candidate, [], candidate.name in referenced)
+                    # a method taking the route builder in a class that implements an interface
+                    # (``IEndpoint.AddRoute(app)``) is called through it, by a library's MapEndpoints()
+                    by_interface = any(t in ROUTE_BUILDER_TYPES for t in candidate.param_types) and any(
+                        b[:1] == "I" and b[1:2].isupper() for b in candidate.owner_bases)
+                    minimal.call_method(candidate, [], candidate.name in referenced or by_interface)
         for route in minimal.routes:
             prefix_parts: list[str] = []
             route_auth = list(route.auth)
@@ -543,5 +607,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="aspnet", endpoints=endpoints, warnings=warnings)
 
 
-ASPNET_READER: Reader[Any, ApiPart] = Reader(name="aspnet", wants=_wants, parse=_parse, build=_build)
+ASPNET_READER: Reader[Any, ApiPart] = Reader(name="aspnet", wants=_wants, parse=_parse, build=_build, version=3)
 READERS = [ASPNET_READER]
