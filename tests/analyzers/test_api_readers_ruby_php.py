@@ -117,3 +117,16 @@ class PostController extends Controller
     assert eps[("DELETE", "/api/v1/me/posts/{post}")].auth == "auth:sanctum"
     assert eps[("DELETE", "/api/v1/me/posts/{post}")].handler == "PostController@destroy"
     assert eps[("GET", "/old")].dead
+
+
+def test_rails_optional_segments_and_redirects(make_repo):
+    root = make_repo({"config/routes.rb": """Rails.application.routes.draw do
+  get "/top(/:length(/page/:page))" => "home#top"
+  get "/comments/rss", to: redirect("/comments.rss")
+end
+"""})
+    eps, _ = read_endpoints("rails", root)
+    assert set(eps) == {("GET", "/top"), ("GET", "/top/{length}"), ("GET", "/top/{length}/page/{page}"),
+                        ("GET", "/comments/rss")}
+    assert eps[("GET", "/top/{length}/page/{page}")].handler == "home#top"
+    assert eps[("GET", "/comments/rss")].handler == "redirect or Rack endpoint"

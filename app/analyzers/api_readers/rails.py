@@ -170,10 +170,11 @@ class Walker:
         self.depth -= 1
 
     def route(self, method: str, path: str, controller: str | None, action: str | None, ctx: Ctx, at: int) -> None:
-        full = join(colon_params(path.replace("(.:format)", "")))
         if controller and ctx.module and "/" not in controller:
             controller = f"{ctx.module}/{controller}"
-        self.routes.append(Route(method, full, controller, action, ctx.file, at))
+        for variant in optional_variants(path.replace("(.:format)", "")):
+            full = join(colon_params(variant))
+            self.routes.append(Route(method, full, controller, action, ctx.file, at))
 
     def one(self, call: Call, ctx: Ctx) -> None:
         name, opts = call.method, call.options
@@ -278,6 +279,13 @@ class Walker:
             action = tail.lstrip(":") if tail else None
             if controller is None and "/" in segment:
                 controller = segment.split("/")[0]
+        if "to" in call.options and call.options["to"] is None:  # to: redirect("/s/%{id}"), a Rack app
+            before = len(self.routes)
+            for method in methods:
+                self.route(method, join(base or "", segment), None, None, ctx, call.line)
+            for route in self.routes[before:]:
+                route.handler = "redirect or Rack endpoint"
+            return
         for method in methods:
             self.route(method, join(base or "", segment), controller, action, ctx, call.line)
 
@@ -351,6 +359,32 @@ class Walker:
             controller = str(controllers.get(group, f"devise/{group}"))
             for method, path, action in routes:
                 self.route(method, join(base, str(path)), controller, action, ctx, at)
+
+
+def optional_variants(path: str) -> list[str]:
+    """Rails' optional segments: ``/top(/:length(/page/:page))`` is ``/top``, ``/top/:length`` and
+    ``/top/:length/page/:page``, shortest first."""
+    start = path.find("(")
+    if start < 0:
+        return [path]
+    depth, end = 0, -1
+    for i in range(start, len(path)):
+        if path[i] == "(":
+            depth += 1
+        elif path[i] == ")":
+            depth -= 1
+            if depth == 0:
+                end = i
+                break
+    if end < 0:
+        return [path.replace("(", "").replace(")", "")]
+    head, inner, tail = path[:start], path[start + 1 : end], path[end + 1 :]
+    out: list[str] = []
+    for rest in optional_variants(tail):
+        out.append(head + rest)
+        for middle in optional_variants(inner):
+            out.append(head + middle + rest)
+    return list(dict.fromkeys(out))
 
 
 def _split_to(to: Any) -> tuple[str | None, str | None]:
@@ -484,5 +518,5 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="rails", endpoints=endpoints, warnings=warnings + walker.warnings)
 
 
-RAILS_READER: Reader[Any, ApiPart] = Reader(name="rails", wants=_wants, parse=_parse, build=_build)
+RAILS_READER: Reader[Any, ApiPart] = Reader(name="rails", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [RAILS_READER]
