@@ -130,3 +130,24 @@ end
                         ("GET", "/comments/rss")}
     assert eps[("GET", "/top/{length}/page/{page}")].handler == "home#top"
     assert eps[("GET", "/comments/rss")].handler == "redirect or Rack endpoint"
+
+
+def test_rails_and_laravel_routes_in_loops_are_read_or_warned(make_repo):
+    rails = make_repo({"config/routes.rb": """Rails.application.routes.draw do
+  %w[about privacy].each do |page|
+    get page, to: "pages#show"
+    get "/static/help", to: "pages#help"
+  end
+end
+"""})
+    eps, warnings = read_endpoints("rails", rails)
+    assert set(eps) == {("GET", "/static/help")}
+    assert [w.reason for w in warnings] == ["rails: route path is not a literal"]
+    laravel = make_repo({"routes/api.php": """<?php
+use Illuminate\\Support\\Facades\\Route;
+foreach (['a', 'b'] as $name) {
+    Route::get("{$name}/x", 'XController@show');
+}
+"""})
+    eps, warnings = read_endpoints("laravel", laravel)
+    assert eps == {} and [(w.path, w.line) for w in warnings] == [("routes/api.php", 4)]

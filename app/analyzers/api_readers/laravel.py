@@ -153,6 +153,7 @@ class Walker:
         self.files = files
         self.routes: list[Route] = []
         self.includes: list[tuple[str, Ctx]] = []
+        self.dynamic: list[tuple[str, int]] = []  # group(<a file name computed at run time>)
         self.warnings: list[SourceWarning] = []
         self.depth = 0
 
@@ -163,7 +164,9 @@ class Walker:
         for child in node.named_children:
             if child.type == "expression_statement" and child.named_children:
                 self.expr(child.named_children[0], ctx)
-            elif child.type in {"compound_statement", "if_statement", "else_clause", "else_if_clause"}:
+            elif child.type in {"compound_statement", "if_statement", "else_clause", "else_if_clause",
+                                "foreach_statement", "for_statement", "while_statement"}:
+                # a loop's routes are read once each: a URI built from the loop variable is a warning
                 self.walk(child, ctx)
             elif child.type == "return_statement" and child.named_children:
                 self.expr(child.named_children[0], ctx)
@@ -210,6 +213,8 @@ class Walker:
                     target = next((v for v in values if isinstance(v, str) and v.endswith(".php")), None)
                     if target:
                         self.includes.append((target.lstrip("/"), attrs))
+                    elif any(v is None or (isinstance(v, tuple) and v[0] == "concat") for v in values):
+                        self.dynamic.append((ctx.file, at))
                     return
                 if closure[0] == "file":
                     self.includes.append((closure[1], attrs))
@@ -434,36 +439,39 @@ def _parse(path: str, source: str) -> Any:
     return ("php", tree, _uses(root), root.has_error)
 
 
-def _provider_contexts(parsed: dict[str, Any]) -> dict[str, Ctx]:
-    """The context each route file is loaded in, as the provider or bootstrap file states it."""
+def _provider_contexts(parsed: dict[str, Any]) -> tuple[dict[str, Ctx], list[tuple[str, int]], list[Route]]:
+    """The context each route file is loaded in, as the provider or bootstrap file states it; where a file
+    is loaded under a name computed at run time; the framework's own routes (``withRouting(health:)``)."""
     found: dict[str, Ctx] = {}
+    dynamic: list[tuple[str, int]] = []
+    framework_routes: list[Route] = []
     provider = parsed.get("app/Providers/RouteServiceProvider.php")
+    boot = parsed.get("bootstrap/app.php")
     namespace_default = ""
     if provider is not None:
-        root = provider[1].root_node
-        for prop in _descend(root, {"property_declaration"}):
+        for prop in _descend(provider[1].root_node, {"property_declaration"}):
             if "$namespace" in text(prop):
                 strings = _descend(prop, {"string", "encapsed_string"})
                 if strings:
                     namespace_default = str(_value(strings[0], Ctx()) or "")
+    for path, entry in (("app/Providers/RouteServiceProvider.php", provider), ("bootstrap/app.php", boot)):
+        if entry is None:
+            continue
         walker = Walker({})
-        base = Ctx(file="app/Providers/RouteServiceProvider.php", uses=provider[2])
-        for call in _descend(root, {"member_call_expression"}):
+        base = Ctx(file=path, uses=entry[2])
+        for call in _descend(entry[1].root_node, {"member_call_expression", "scoped_call_expression"}):
             chain = _chain(call)
             if chain is None or chain[-1][0] != "group" or call.parent is None or \
                     call.parent.type == "member_call_expression":
                 continue
-            # ``->namespace($this->namespace)``: the provider's default controller namespace
-            fixed = []
-            for name, args, at in chain:
-                fixed.append((name, args, at))
-            walker.chain(fixed, base)
+            walker.chain(chain, base)
             for target, ctx in walker.includes:
+                # ``->namespace($this->namespace)``: the provider's default controller namespace
                 if any(name == "namespace" for name, _, _ in chain) and not ctx.namespace:
                     ctx.namespace = namespace_default
                 found[target] = ctx
             walker.includes.clear()
-    boot = parsed.get("bootstrap/app.php")
+        dynamic.extend(walker.dynamic)
     if boot is not None:
         for call in _descend(boot[1].root_node, {"member_call_expression"}):
             if text(call.child_by_field_name("name")) != "withRouting":
@@ -478,14 +486,17 @@ def _provider_contexts(parsed: dict[str, Any]) -> dict[str, Ctx]:
             api_prefix = named.get("apiPrefix", "api")
             for key, prefix in (("api", api_prefix if isinstance(api_prefix, str) else "api"), ("web", "")):
                 routed = named.get(key)
-                if isinstance(routed, tuple) and target[0] == "concat" and isinstance(routed[2], str):
+                if isinstance(routed, tuple) and routed[0] == "concat" and isinstance(routed[2], str):
                     found[_normpath("bootstrap/" + routed[2].lstrip("/"))] = Ctx(
                         prefix=join(prefix) if prefix else "", middleware=[key])
+            if isinstance(named.get("health"), str):
+                framework_routes.append(Route("GET", join(named["health"]), None, None, [], "bootstrap/app.php",
+                                              line(call), "Laravel health route"))
     for default, prefix in (("routes/api.php", "api"), ("routes/web.php", "")):
-        if default not in found and provider is None:
+        if default not in found and provider is None and boot is None:
             found[default] = Ctx(prefix=join(prefix) if prefix else "", middleware=[default[7:-4]],
                                  namespace=namespace_default)
-    return found
+    return found, dynamic, framework_routes
 
 
 def _build(parsed: dict[str, Any]) -> ApiPart:
@@ -495,11 +506,17 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     psr4 = next((v[1] for p, v in parsed.items() if v[0] == "composer"), None) or {"App\\": "app/"}
     controllers = {v[1][0]: (p, v[1][1], v[1][2]) for p, v in parsed.items() if v[0] == "controller"}
     warnings: list[SourceWarning] = []
-    contexts = _provider_contexts(parsed)
+    contexts, dynamic, framework_routes = _provider_contexts(parsed)
     walker = Walker(route_files)
+    walker.routes.extend(framework_routes)
     done: set[str] = set()
     queue = [(p, c, True) for p, c in sorted(contexts.items()) if p in route_files]
-    queue += [(p, Ctx(), False) for p in sorted(route_files) if p not in contexts]
+    # route files no literal load names: dead, unless some file is loaded under a computed name
+    queue += [(p, Ctx(), bool(dynamic)) for p in sorted(route_files) if p not in contexts]
+    for where, at in dynamic:
+        warnings.append(SourceWarning(path=where, line=at, reason=(
+            "laravel: a route file is loaded under a name computed at run time; route files nothing else "
+            "loads are listed as live, with the prefixes their own groups give")))
     live_files: dict[str, bool] = {}
     while queue:
         path, ctx, live = queue.pop(0)
@@ -537,7 +554,7 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
                                      file=route.file, line=route.line, handler=handler, handler_file=hfile,
                                      handler_line=hline, framework="laravel",
                                      auth=", ".join(dict.fromkeys(auth)) or None,
-                                     dead=not live_files.get(route.file, False)))
+                                     dead=not live_files.get(route.file, route.file == "bootstrap/app.php")))
     return ApiPart(reader="laravel", endpoints=endpoints, warnings=warnings + walker.warnings)
 
 
@@ -549,5 +566,5 @@ def _psr4_file(fqcn: str, psr4: dict[str, str]) -> str | None:
     return None
 
 
-LARAVEL_READER: Reader[Any, ApiPart] = Reader(name="laravel", wants=_wants, parse=_parse, build=_build)
+LARAVEL_READER: Reader[Any, ApiPart] = Reader(name="laravel", wants=_wants, parse=_parse, build=_build, version=2)
 READERS = [LARAVEL_READER]

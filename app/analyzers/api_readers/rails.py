@@ -48,7 +48,7 @@ def value_of(node: Node | None) -> Any:
     kind = node.type
     if kind == "simple_symbol":
         return text(node)[1:]
-    if kind in {"hash_key_symbol", "identifier"}:
+    if kind == "hash_key_symbol":
         return text(node)
     if kind == "string":
         if any(c.type == "interpolation" for c in node.named_children):
@@ -95,6 +95,10 @@ def _calls(body: Node | None) -> list[Call]:
     for node in body.named_children:
         if node.type == "call" and node.child_by_field_name("receiver") is None:
             out.append(_call(node))
+        elif node.type == "call" and node.child_by_field_name("block") is not None:
+            # ``%w[a b].each do |name| get name end``: the routes inside are read (a path built from the
+            # block variable is a warning), not dropped
+            out.extend(_calls(_call(node).block))
         elif node.type == "identifier":
             out.append(Call(text(node), [], {}, None, line(node)))
         elif node.type in {"if", "unless", "begin"}:
