@@ -151,13 +151,27 @@ class RevTree(Tree):
             raise PhasegateError(f"unknown revision {rev!r} in {root}")
         self.commit = proc.stdout.decode().strip()
         self._paths: list[str] | None = None
+        self._blobs: dict[str, str] | None = None
         self._cat: subprocess.Popen[bytes] | None = None
 
     def paths(self) -> list[str]:
         if self._paths is None:
-            out = _git(self.root, "ls-tree", "-r", "-z", "--name-only", self.commit).stdout
-            self._paths = _split_z(out)
+            self._paths = list(self.blob_ids())
         return self._paths
+
+    def blob_ids(self) -> dict[str, str]:
+        """Path -> blob id of every file, from the same ``ls-tree`` that lists them: a reader's parse
+        cached by blob id is reused without reading the file again."""
+        if self._blobs is None:
+            out = _git(self.root, "ls-tree", "-r", "-z", self.commit).stdout
+            blobs: dict[str, str] = {}
+            for entry in _split_z(out):
+                meta, _, path = entry.partition("\t")
+                parts = meta.split()
+                if len(parts) == 3 and parts[1] == "blob":
+                    blobs[path] = parts[2]
+            self._blobs = blobs
+        return self._blobs
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         if self._cat is None:
