@@ -99,7 +99,7 @@ def regex_to_path(regex: str) -> str:
                 out.append(group)
             else:
                 unnamed += 1
-                out.append("{arg%d}" % unnamed)
+                out.append(f"{{arg{unnamed}}}")
             i = j
             continue
         if ch == "$" and i == n - 1:
