@@ -258,7 +258,7 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                 elif name == "require_POST":
                     methods = ["POST"]
                 elif name == "permission_classes" and isinstance(dec, ast.Call) and dec.args:
-                    auth = _perm_text(dec.args[0]) or None
+                    auth = _perm_text(dec.args[0])  # "" for AllowAny: stated, and open
                 elif looks_like_auth(name):
                     auth = "@" + ast.unparse(dec)
             facts["functions"][node.name] = {"line": node.lineno, "methods": methods, "auth": auth, "drf": drf}
@@ -377,8 +377,9 @@ class _Build:
                 fn = self.facts[where[0]]["functions"][where[1]] if where else None
                 wrapped = next((w for w in view["wraps"] if looks_like_auth(w)), None)
                 auth = (f"{wrapped}()" if wrapped else None) or (fn["auth"] if fn else None)
-                if fn and fn["drf"] and not auth:
+                if fn and fn["drf"] and auth is None:
                     auth = self.default_perm
+                auth = auth or None
                 for method in (fn["methods"] if fn and fn["methods"] else ["ANY"]):
                     self.add(method, full, path, entry["line"], view["ref"], where[0] if where else None,
                              fn["line"] if fn else None, "drf" if fn and fn["drf"] else "django", auth, dead)
@@ -398,7 +399,7 @@ class _Build:
         else:
             methods = sorted(h.upper() for h in info["handlers"]) or ["ANY"]
         for method in methods:
-            self.add(method, full, path, entry["line"], view["ref"], info["file"], info["line"],
+            self.add(method, full, path, entry["line"], last_name(view["ref"]), info["file"], info["line"],
                      "drf" if info["drf"] else "django", auth, dead)
 
     def router(self, path: str, ref: str, prefix: str, dead: bool, line: int) -> None:
@@ -424,11 +425,11 @@ class _Build:
             auth = self.auth_of(info)
             for action in sorted(info["actions"], key=list(_ACTIONS).index):
                 self.add(_ACTIONS[action], base if action in _LIST_ACTIONS else detail, rpath, reg["line"],
-                         f"{reg['viewset']}.{action}", info["file"], info["line"], "drf", auth, dead)
+                         f"{last_name(reg['viewset'])}.{action}", info["file"], info["line"], "drf", auth, dead)
             for extra in info["extra"]:
                 for method in extra["methods"]:
                     self.add(method, join(detail if extra["detail"] else base, extra["url_path"]), rpath,
-                             reg["line"], f"{reg['viewset']}.{extra['name']}", info["file"], extra["line"], "drf",
+                             reg["line"], f"{last_name(reg['viewset'])}.{extra['name']}", info["file"], extra["line"], "drf",
                              auth, dead)
 
 

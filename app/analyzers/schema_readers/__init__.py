@@ -10,8 +10,8 @@ import importlib
 import pkgutil
 from typing import Any
 
-from phasegate.app.analyzers.schema_model import SchemaPart
 from phasegate.app.analyzers.readers import Reader
+from phasegate.app.analyzers.schema_model import SchemaPart
 
 
 @functools.cache
