@@ -260,7 +260,8 @@ class _Walker:
         line = node.start_point[0] + 1
         name_node = node.child_by_field_name("name")
         pid = f"@fn{line}"
-        self.facts["plugins"][pid] = {"name": _t(name_node) if name_node is not None else None, "line": line}
+        self.facts["plugins"][pid] = {"name": _t(name_node) if name_node is not None else None, "line": line,
+                                      "registers": f"{pname}.register(" in body}
         if name_node is not None:
             self.facts["plugins"][pid]["name"] = _t(name_node)
         self.plugin_stack.append((pname, pid))
@@ -537,8 +538,7 @@ def parse_js(path: str, text: str) -> dict[str, Any] | None:
     walker = _Walker(path)
     walker.walk(tree.root_node)
     f = walker.facts
-    if tree.root_node.has_error:
-        f["error"] = True
+    f["fastify"] = "fastify" in text.lower()
     return f
 
 
@@ -562,6 +562,7 @@ class JsGraph:
         self.facts = facts
         self.framework = framework
         self.kinds = kinds
+        self.roots = tuple(k for k in kinds if k in ("express-app", "fastify", "hono"))
         self.known = set(facts) | (all_paths or set())
         self.part = ApiPart(reader=framework)
 
@@ -675,6 +676,8 @@ class JsGraph:
                 if obj["kind"] in self.kinds:
                     objects[(path, var)] = obj
             for pid, plugin in f["plugins"].items():
+                if self.framework == "express" and (f.get("fastify") or plugin.get("registers")):
+                    continue  # a Fastify plugin, not an Express router factory
                 objects.setdefault((path, pid), {"kind": "plugin", "line": plugin["line"], "prefix": None})
         routes: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
         for path, f in self.facts.items():
@@ -717,8 +720,7 @@ class JsGraph:
                 if key in objects:
                     served.add(key)
         included = {c for es in edges.values() for c, _, _ in es}
-        roots = [k for k, o in objects.items() if k not in included and (
-            o["kind"] in ("express-app", "fastify", "hono") or k in served)]
+        roots = [k for k, o in objects.items() if k not in included and o["kind"] in self.roots]
         reached: set[tuple[str, str]] = set()
 
         def emit(key: tuple[str, str], prefix: str, auth: str | None, dev: bool, dead: bool,
@@ -742,13 +744,12 @@ class JsGraph:
                     handler_file=hfile, handler_line=hline, framework=self.framework, auth=r_auth or auth,
                     dead=dead, dev_only=dev or r["dev"]))
             for child, child_prefix, child_dev in edges.get(key, []):
-                c_auth = auth or next((t for p, t in mws if not p or child_prefix.startswith(p.rstrip("*"))), None)
+                c_auth = auth or next((t for p, t in mws if not p or child_prefix.startswith(
+                    p.rstrip("*").rstrip("/"))), None)
                 emit(child, _join(prefix, child_prefix), c_auth, dev or child_dev, dead, trail | {key})
 
         for key in roots:
-            obj = objects[key]
-            live = key in served or obj["kind"] == "hono" and key in served
-            emit(key, "", None, False, not live, frozenset())
+            emit(key, "", None, False, key not in served, frozenset())
         for key in objects:
             if key not in reached and key not in included:
                 emit(key, "", None, False, True, frozenset())
