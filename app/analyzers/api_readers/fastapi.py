@@ -170,6 +170,7 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                     "handler": node.name, "handler_line": node.lineno, "line": dec.lineno,
                     "response": response, "returns": _model_name(node.returns),
                     "auth": _auth_of(_deps_list(keyword(dec, "dependencies")) + auth), "body": body, "dev": dev})
+    facts["mentions"] = "fastapi" in text  # a route on an unknown object is a warning only in a fastapi file
     if not (facts["objects"] or facts["routes"] or facts["includes"] or facts["settings"] or facts["classes"]
             or facts["consts"]):
         return None
@@ -243,6 +244,8 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
         for route in f["routes"]:
             key = obj_key(path, route["obj"])
             if key is None:
+                if not f.get("mentions"):
+                    continue  # another framework's route (``@app.get`` of FastAPI in a Flask reader…)
                 part.warnings.append(SourceWarning(path=path, line=route["line"], reason=(
                     f"fastapi: route on {route['obj']!r}, which is no FastAPI app or APIRouter found in the repository")))
                 continue

@@ -122,6 +122,7 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                                         "methods": [m.upper() for m in methods], "handler": node.name, "view": None,
                                         "line": dec.lineno, "handler_line": node.lineno,
                                         "auth": _auth_decorator(node), "dev": dev})
+    facts["mentions"] = "flask" in text  # a route on an unknown object is a warning only in a flask file
     if not (facts["objects"] or facts["routes"] or facts["registers"] or facts["consts"]):
         return None
     return facts
@@ -173,6 +174,8 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
         for route in f["routes"]:
             key = resolve(path, route["obj"], objects)
             if key is None:
+                if not f.get("mentions"):
+                    continue  # another framework's route (``@app.get`` of FastAPI in a Flask reader…)
                 part.warnings.append(SourceWarning(path=path, line=route["line"], reason=(
                     f"flask: route on {route['obj']!r}, which is no Flask app or Blueprint found in the repository")))
                 continue
