@@ -48,10 +48,11 @@ def add_route_files(root: Path, count: int = ROUTE_FILES) -> None:
     includes = []
     for i in range(half - 1):
         (py / "routes" / f"r{i}.py").write_text(
-            "from fastapi import APIRouter, Depends\n\nrouter = APIRouter(prefix='/r%d')\n\n"
+            f"from fastapi import APIRouter, Depends\n\nrouter = APIRouter(prefix='/r{i}')\n\n"
             "def get_current_user():\n    return 1\n\n"
-            "@router.get('/{item_id}')\nasync def read_%d(item_id: int, user=Depends(get_current_user)):\n    return {}\n\n"
-            "@router.post('')\nasync def create_%d():\n    return {}\n" % (i, i, i))
+            f"@router.get('/{{item_id}}')\nasync def read_{i}(item_id: int, user=Depends(get_current_user)):\n"
+            "    return {}\n\n"
+            f"@router.post('')\nasync def create_{i}():\n    return {{}}\n")
         includes.append(f"from apps.pyapi.routes import r{i}\napp.include_router(r{i}.router, prefix='/api')\n")
     (py / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n" + "".join(includes))
     mounts = []

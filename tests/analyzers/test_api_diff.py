@@ -8,9 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.analyzers.conftest import commit_all, write_files
-
 from phasegate.app.analyzers.api import diff_inventories, inventory_at, normalize_path
+from tests.analyzers.conftest import commit_all, write_files
 
 HEAD = (
     "from fastapi import APIRouter, Depends, FastAPI\nfrom pydantic import BaseModel\n\n"

@@ -124,7 +124,8 @@ class _Walker:
             fn_text = _t(fn)
             member = _member(fn) if fn is not None else None
             if member and member[1] == "basePath":  # ``new Hono().basePath('/api')``
-                inner = self.creation(fn.child_by_field_name("object")) if fn is not None else None
+                obj_node = fn.child_by_field_name("object") if fn is not None else None
+                inner = self.creation(obj_node) if obj_node is not None else None
                 if inner:
                     args = _args(node)
                     inner["prefix"] = encode(args[0]) if args else None
@@ -484,9 +485,10 @@ class _Walker:
                 return member[0], encode(args[0]) if args else None
             if member[1] not in VERBS:
                 return None
-            node = fn.child_by_field_name("object")
-            if node is None:
+            below = fn.child_by_field_name("object")
+            if below is None:
                 return None
+            node = below
         return None
 
     def add_route(self, owner: str, verb: str, path: list[Any] | None, args: list[Node], line: int, dev: bool,

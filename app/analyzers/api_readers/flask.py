@@ -172,14 +172,14 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     routes_of: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
     for path, f in facts.items():
         for route in f["routes"]:
-            key = resolve(path, route["obj"], objects)
-            if key is None:
+            route_key = resolve(path, route["obj"], objects)
+            if route_key is None:
                 if not f.get("mentions"):
                     continue  # another framework's route (``@app.get`` of FastAPI in a Flask reader…)
                 part.warnings.append(SourceWarning(path=path, line=route["line"], reason=(
                     f"flask: route on {route['obj']!r}, which is no Flask app or Blueprint found in the repository")))
                 continue
-            routes_of.setdefault(key, []).append((path, route))
+            routes_of.setdefault(route_key, []).append((path, route))
     included = {c[0] for edges in children.values() for c in edges}
 
     def emit(key: tuple[str, str], prefix: str, dev: bool, dead: bool, trail: frozenset[Any]) -> None:

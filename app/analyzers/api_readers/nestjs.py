@@ -121,9 +121,9 @@ def _controller(cls: Node, decorators: list[Node], rc: bool) -> dict[str, Any] |
         for p in params.named_children if params is not None else []:
             if any(_decorator_call(d)[0] == "Body" for d in p.named_children if d.type == "decorator"):
                 body_type = _type_name(p.child_by_field_name("type"))
-        name = member.child_by_field_name("name")
+        name_node = member.child_by_field_name("name")
         for verb, paths in verbs:
-            ctrl["methods"].append({"verb": verb, "paths": paths, "name": _t(name), "line": member.start_point[0] + 1,
+            ctrl["methods"].append({"verb": verb, "paths": paths, "name": _t(name_node), "line": member.start_point[0] + 1,
                                     "decl_line": decs[0].start_point[0] + 1 if decs else member.start_point[0] + 1,
                                     "guards": m_guards, "version": version, "body": body_type,
                                     "returns": _type_name(member.child_by_field_name("return_type"))})
