@@ -173,6 +173,22 @@ class RevTree(Tree):
             self._blobs = blobs
         return self._blobs
 
+    def changed_paths(self, since: str) -> dict[str, str | None] | None:
+        """Path -> new blob id (None: deleted) of every file that differs between commit ``since`` and
+        this revision, from ``git diff-tree`` (which walks only the trees that differ); None when git
+        cannot tell (an unknown commit)."""
+        proc = _git(self.root, "diff-tree", "-r", "-z", "--no-renames", since, self.commit, check=False)
+        if proc.returncode != 0:
+            return None
+        fields = _split_z(proc.stdout)
+        out: dict[str, str | None] = {}
+        for meta, path in zip(fields[::2], fields[1::2], strict=False):
+            parts = meta.split()
+            if len(parts) < 5:
+                return None
+            out[path] = None if parts[4].startswith("D") or set(parts[3]) == {"0"} else parts[3]
+        return out
+
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         if self._cat is None:
             self._cat = subprocess.Popen(

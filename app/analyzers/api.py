@@ -11,7 +11,7 @@ removed, method changed, path parameter changed, auth dropped, request or respon
 each marked ``breaking`` when a client written against ``a`` can fail against ``b``.
 
 Every file is read once and its blob id computed once; each reader's parse of it is cached by that
-blob id (``readers.CACHE``), so a re-read after a phase's write parses only the changed files. For a
+blob id (``API_CACHE``, a ``readers.ParseCache``), so a re-read after a phase's write parses only the changed files. For a
 revision the blob ids come with the listing, so unchanged files are not even read.
 """
 
@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 from phasegate.app.analyzers._files import Tree, is_generated_or_fixture, is_test_path, is_vendored, open_tree
 from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory, ApiPart
-from phasegate.app.analyzers.readers import CACHE, MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
+from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
 
 __all__ = ["ApiChange", "ApiDrift", "ApiEndpoint", "ApiInventory", "diff_inventories", "inventory_at",
            "inventory_from_tree", "normalize_path", "path_params"]
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+# Parses by (reader, version, path, blob id). Its own, larger than the schema's: every source file of a
+# large repository has an entry per reader that wants it (most of them "not of this stack").
+API_CACHE = ParseCache(size=500_000)
 _SPEC_READER = "openapi-spec"
 _SPEC_VERSION = 1
 
@@ -49,6 +53,9 @@ _PARAM = re.compile(r"\{([^{}]+)\}")
 def normalize_path(path: str) -> str:
     """``path`` as a client calls it: ``{name}`` parameters, one leading slash, no trailing slash."""
     path = path.strip()
+    if (path.startswith("/") and not path.endswith("/") and "//" not in path
+            and not any(c in path for c in ":<{")):
+        return path  # already as a client writes it (most paths)
     segments = []
     for seg in path.split("/"):
         if not seg:
@@ -105,104 +112,200 @@ def _known_blob_ids(tree: Tree) -> dict[str, str] | None:
     return ids() if callable(ids) else None
 
 
-def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache,
-              warnings: list[SourceWarning]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+@dataclass
+class _Read:
+    """Everything read from a tree's files, kept per path so that a few changed files update it."""
+
+    parsed: dict[str, dict[str, Any]]  # reader name -> path -> facts
+    specs: dict[str, Any] = field(default_factory=dict)  # spec path -> endpoints
+    warnings: dict[str, list[SourceWarning]] = field(default_factory=dict)  # path -> read warnings
+
+
+@dataclass
+class _Snapshot:
+    """The last inventory of a revision of one repository, to update incrementally."""
+
+    commit: str
+    readers: tuple[Reader[Any, ApiPart], ...]
+    read: _Read
+    parts: dict[str, tuple[list[ApiEndpoint], list[SourceWarning]]]  # reader name -> finished part
+    result: ApiInventory
+
+
+_SNAPSHOTS: dict[str, _Snapshot] = {}  # repository root -> its last revision's inventory
+_MAX_INCREMENTAL = 200  # more changed files than this: read the tree as a whole
+
+
+def _read_path(tree: Tree, path: str, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache,
+               known: dict[str, str] | None, read: _Read) -> set[str]:
+    """Read ``path`` into ``read`` (it must hold nothing of that path); the reader names it touched."""
+    wanting = [r for r in readers if r.wants(path)]
+    is_spec = _spec_wants(path)
+    if not (wanting or is_spec) or not _own(path):
+        return set()
+    jobs: list[tuple[str, int, Any]] = [(r.name, r.version, r) for r in wanting]
+    if is_spec:
+        jobs.append((_SPEC_READER, _SPEC_VERSION, None))
+    touched: set[str] = set()
+    blob = known.get(path) if known is not None else None
+    pending = []
+    for name, version, reader in jobs:
+        if blob is not None:
+            hit, facts = cache.get((name, version, path, blob))
+            if hit:
+                if facts is not None:
+                    (read.specs if reader is None else read.parsed[name])[path] = facts
+                    touched.add(name)
+                continue
+        pending.append((name, version, reader))
+    if not pending:
+        return touched
+    data = tree.read(path, MAX_SOURCE + 1)
+    if data is None:
+        return touched
+    if len(data) > MAX_SOURCE:
+        read.warnings.setdefault(path, []).append(
+            SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
+        return touched
+    blob = blob or blob_id(data)
+    text = data.decode("utf-8", "replace")
+    for name, version, reader in pending:
+        key = (name, version, path, blob)
+        hit, facts = cache.get(key)
+        if not hit:
+            try:
+                facts = reader.parse(path, text) if reader is not None else _spec_parse(path, text)
+            except (RecursionError, ValueError, SyntaxError) as exc:
+                read.warnings.setdefault(path, []).append(
+                    SourceWarning(path=path, reason=f"{name}: could not parse ({exc})"))
+                facts = None
+            except Exception as exc:  # a YAML error, a grammar surprise: one file, never the inventory
+                read.warnings.setdefault(path, []).append(
+                    SourceWarning(path=path, reason=f"{name}: could not read ({exc})"))
+                facts = None
+            cache.put(key, facts)
+        if facts is not None:
+            (read.specs if reader is None else read.parsed[name])[path] = facts
+            touched.add(name)
+    return touched
+
+
+def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache) -> _Read:
     """Parsed facts per reader name, and per spec path; each file read once, each parse cached."""
-    parsed: dict[str, dict[str, Any]] = {r.name: {} for r in readers}
-    specs: dict[str, Any] = {}
+    read = _Read(parsed={r.name: {} for r in readers})
     known = _known_blob_ids(tree)
     for path in tree.paths():
-        wanting = [r for r in readers if r.wants(path)]
-        is_spec = _spec_wants(path)
-        if not (wanting or is_spec) or not _own(path):
-            continue
-        jobs: list[tuple[str, int, Any]] = [(r.name, r.version, r) for r in wanting]
-        if is_spec:
-            jobs.append((_SPEC_READER, _SPEC_VERSION, None))
-        blob = known.get(path) if known is not None else None
-        pending = []
-        for name, version, reader in jobs:
-            if blob is not None:
-                hit, facts = cache.get((name, version, path, blob))
-                if hit:
-                    if facts is not None:
-                        (specs if reader is None else parsed[name])[path] = facts
-                    continue
-            pending.append((name, version, reader))
-        if not pending:
-            continue
-        data = tree.read(path, MAX_SOURCE + 1)
-        if data is None:
-            continue
-        if len(data) > MAX_SOURCE:
-            warnings.append(SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
-            continue
-        blob = blob or blob_id(data)
-        text = data.decode("utf-8", "replace")
-        for name, version, reader in pending:
-            key = (name, version, path, blob)
-            hit, facts = cache.get(key)
-            if not hit:
-                try:
-                    facts = reader.parse(path, text) if reader is not None else _spec_parse(path, text)
-                except (RecursionError, ValueError, SyntaxError) as exc:
-                    warnings.append(SourceWarning(path=path, reason=f"{name}: could not parse ({exc})"))
-                    facts = None
-                except Exception as exc:  # a YAML error, a grammar surprise: one file, never the inventory
-                    warnings.append(SourceWarning(path=path, reason=f"{name}: could not read ({exc})"))
-                    facts = None
-                cache.put(key, facts)
-            if facts is not None:
-                (specs if reader is None else parsed[name])[path] = facts
-    return parsed, specs
+        _read_path(tree, path, readers, cache, known, read)
+    return read
+
+
+def _build(reader: Reader[Any, ApiPart], facts: dict[str, Any]) -> tuple[list[ApiEndpoint], list[SourceWarning]]:
+    if not facts:
+        return [], []
+    try:
+        part = reader.build(facts)
+    except (RecursionError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [], [SourceWarning(path=".", reason=f"{reader.name}: could not combine its files ({exc})")]
+    return [_finish(ep) for ep in part.endpoints], list(part.warnings)
 
 
 def _finish(ep: ApiEndpoint) -> ApiEndpoint:
-    path = normalize_path(ep.path)
-    return ep.model_copy(update={"path": path, "params": path_params(path), "method": ep.method.upper()})
+    """Normalise in place: the endpoint comes fresh from a reader's ``build``."""
+    ep.path = normalize_path(ep.path)
+    ep.params = path_params(ep.path)
+    ep.method = ep.method.upper()
+    return ep
 
 
 def _sort_key(ep: ApiEndpoint) -> tuple[Any, ...]:
     return (ep.source != "code", ep.path, ep.method, ep.dead, ep.file, ep.line)
 
 
-def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | None = None,
-                        cache: ParseCache = CACHE) -> ApiInventory:
-    """The endpoints declared by the files of ``tree`` and by its committed OpenAPI specs."""
-    if readers is None:
-        from phasegate.app.analyzers.api_readers import all_readers
-
-        readers = all_readers()
-    readers = list(readers)
-    warnings: list[SourceWarning] = []
-    parsed, spec_facts = _read_all(tree, readers, cache, warnings)
+def _assemble(readers: Sequence[Reader[Any, ApiPart]], read: _Read,
+              parts: dict[str, tuple[list[ApiEndpoint], list[SourceWarning]]]) -> ApiInventory:
+    warnings = [w for ws in read.warnings.values() for w in ws]
     endpoints: list[ApiEndpoint] = []
     seen: set[tuple[Any, ...]] = set()
     for reader in readers:
-        if not parsed[reader.name]:
-            continue
-        try:
-            part = reader.build(parsed[reader.name])
-        except (RecursionError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            warnings.append(SourceWarning(path=".", reason=f"{reader.name}: could not combine its files ({exc})"))
-            continue
-        warnings.extend(part.warnings)
-        for ep in part.endpoints:
-            ep = _finish(ep)
+        eps, part_warnings = parts[reader.name]
+        warnings.extend(part_warnings)
+        for ep in eps:
             key = (ep.method, ep.path, ep.file, ep.line, ep.dead)
             if key not in seen:
                 seen.add(key)
                 endpoints.append(ep)
-    for spec_path, items in sorted(spec_facts.items()):
+    for spec_path, items in sorted(read.specs.items()):
         for item in items:
             endpoints.append(_finish(ApiEndpoint(
                 method=item["method"], path=item["path"], file=spec_path, line=item["line"],
                 framework="openapi", source="spec", request=item["request"], response=item["response"])))
     endpoints.sort(key=_sort_key)
     warnings.sort(key=lambda w: (w.path, w.line or 0, w.reason))
-    inv = ApiInventory(endpoints=endpoints, warnings=warnings, specs=sorted(spec_facts))
-    if spec_facts:
+    inv = ApiInventory(endpoints=endpoints, warnings=warnings, specs=sorted(read.specs))
+    if read.specs:
         inv.drift = _drift(inv.endpoints)
+    return inv
+
+
+def _copy(inv: ApiInventory) -> ApiInventory:
+    """A copy with its own lists; the endpoints themselves are shared (inventories are read-only)."""
+    return ApiInventory.model_construct(endpoints=list(inv.endpoints), warnings=list(inv.warnings),
+                                        specs=list(inv.specs), drift=list(inv.drift))
+
+
+def _incremental(tree: Tree, snap: _Snapshot, cache: ParseCache) -> ApiInventory | None:
+    """The inventory of ``tree``'s revision from the snapshot of another one, reading only the files
+    that differ; None when that is not possible (too many changes, git could not say)."""
+    changed_paths = getattr(tree, "changed_paths", None)
+    commit = getattr(tree, "commit", None)
+    if commit == snap.commit:
+        return _copy(snap.result)
+    changes = changed_paths(snap.commit) if callable(changed_paths) else None
+    if changes is None or len(changes) > _MAX_INCREMENTAL:
+        return None
+    read = snap.read
+    dirty: set[str] = set()
+    for path, blob in changes.items():
+        for name, facts in read.parsed.items():
+            if facts.pop(path, None) is not None:
+                dirty.add(name)
+        read.specs.pop(path, None)
+        read.warnings.pop(path, None)
+        if blob is not None:
+            dirty |= _read_path(tree, path, snap.readers, cache, {path: blob}, read)
+    for reader in snap.readers:
+        if reader.name in dirty:
+            snap.parts[reader.name] = _build(reader, read.parsed[reader.name])
+    snap.result = _assemble(snap.readers, read, snap.parts)
+    snap.commit = str(commit)
+    return _copy(snap.result)
+
+
+def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | None = None,
+                        cache: ParseCache = API_CACHE) -> ApiInventory:
+    """The endpoints declared by the files of ``tree`` and by its committed OpenAPI specs.
+
+    A revision's inventory is kept per repository: the next revision asked for is read from it and
+    the files git says changed in between, and only the readers of those files combine again.
+    """
+    if readers is None:
+        from phasegate.app.analyzers.api_readers import all_readers
+
+        readers = all_readers()
+    chosen = tuple(readers)
+    commit = getattr(tree, "commit", None)
+    root = str(tree.root)
+    snap = _SNAPSHOTS.get(root)
+    if commit is not None and snap is not None and snap.readers == chosen and cache is API_CACHE:
+        inv = _incremental(tree, snap, cache)
+        if inv is not None:
+            return inv
+    read = _read_all(tree, chosen, cache)
+    parts = {r.name: _build(r, read.parsed[r.name]) for r in chosen}
+    inv = _assemble(chosen, read, parts)
+    if commit is not None and cache is API_CACHE:
+        _SNAPSHOTS[root] = _Snapshot(commit=str(commit), readers=chosen, read=read, parts=parts,
+                                     result=_copy(inv))
     return inv
 
 

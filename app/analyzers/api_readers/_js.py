@@ -23,6 +23,11 @@ VERBS = ("get", "post", "put", "patch", "delete", "options", "head", "all")
 AUTH_WORDS = ("auth", "passport", "jwt", "guard", "protect", "login", "token", "verify", "permission", "session",
               "role", "admin", "bearer", "apikey", "api_key", "requireuser", "ensure", "authorize")
 _DEV_WORDS = ("node_env", "development", "debug", "dev", "env", "production", "local")
+# Nodes with nothing inside that a route, mount or export could be: not walked into.
+_LEAVES = frozenset({"identifier", "property_identifier", "shorthand_property_identifier", "string", "number",
+                     "comment", "this", "true", "false", "null", "undefined", "regex", "type_identifier",
+                     "predefined_type", "statement_identifier", "string_fragment", "escape_sequence",
+                     "type_annotation", "jsx_text"})
 _FUNCTIONS = ("function_declaration", "function_expression", "arrow_function", "function", "generator_function",
               "generator_function_declaration", "method_definition")
 
@@ -112,6 +117,7 @@ class _Walker:
                                       "tables": {}, "loops": [], "served": [], "decls": {}, "consts": {},
                                       "middleware": [], "plugins": {}}
         self.plugin_stack: list[tuple[str, str]] = []  # (param name, plugin id)
+        self.max_depth = 200
 
     # --- objects and imports -----------------------------------------------------------------
     def creation(self, value: Node) -> dict[str, Any] | None:
@@ -212,7 +218,7 @@ class _Walker:
 
     # --- the walk ------------------------------------------------------------------------------
     def walk(self, node: Node, dev: bool = False, depth: int = 0) -> None:
-        if depth > 200:
+        if depth > self.max_depth:
             return
         kind = node.type
         pushed = False
@@ -221,7 +227,7 @@ class _Walker:
         if kind == "if_statement":
             cond = node.child_by_field_name("condition")
             body_dev = dev or (cond is not None and _is_dev_test(cond))
-            for c in node.children:
+            for c in node.named_children:
                 self.walk(c, body_dev if c.type != "else_clause" else dev, depth + 1)
             return
         if kind == "import_statement":
@@ -238,8 +244,9 @@ class _Walker:
                 self.facts["decls"][_t(name)] = node.start_point[0] + 1
         elif kind == "call_expression":
             self.call(node, dev)
-        for c in node.children:
-            self.walk(c, dev, depth + 1)
+        for c in node.named_children:
+            if c.type not in _LEAVES:
+                self.walk(c, dev, depth + 1)
         if pushed:
             self.plugin_stack.pop()
 
@@ -533,11 +540,34 @@ class _Walker:
             stack.extend(n.children)
 
 
-def parse_js(path: str, text: str) -> dict[str, Any] | None:
+_CREATIONS = ("express(", "Router(", "fastify(", "Fastify(", "new Hono", "Controller(")
+
+
+_LAST_WORTH: list[Any] = [None, False]  # the last text tested (every JS reader tests the same file in turn)
+
+
+def worth_parsing(text: str) -> bool:
+    """A file that imports and exports nothing and creates no app or router declares no route or
+    handler another file could use."""
+    if _LAST_WORTH[0] is text:
+        return bool(_LAST_WORTH[1])
+    worth = ("require(" in text or "import" in text or "exports" in text or "export " in text
+             or any(c in text for c in _CREATIONS))
+    _LAST_WORTH[0], _LAST_WORTH[1] = text, worth
+    return worth
+
+
+def parse_js(path: str, text: str, shallow: bool = False) -> dict[str, Any] | None:
+    """The facts of one file; ``shallow`` reads only its top-level declarations and exports (a file of
+    handlers, where a route's handler is declared), which is all such a file is asked about."""
     from phasegate.app.analyzers.treesitter import parse
 
+    if not worth_parsing(text):
+        return None
     tree = parse(_lang(path), text)
     walker = _Walker(path)
+    if shallow:
+        walker.max_depth = 3
     walker.walk(tree.root_node)
     f = walker.facts
     f["fastify"] = "fastify" in text.lower()

@@ -53,10 +53,33 @@ def absolute_module(path: str, module: str | None, level: int) -> str:
     return ".".join([*parts, *([module] if module else [])])
 
 
-def imports_of(tree: ast.AST, path: str) -> dict[str, list[Any]]:
+_LAST: list[Any] = [None]  # the last file parsed: (path, text, module, nodes with their dev flag)
+
+
+def parsed(path: str, text: str) -> tuple[ast.Module, list[tuple[ast.AST, bool]]]:
+    """The module of ``text`` and all its nodes (with ``walk_with_dev``'s flag), walked once.
+
+    The FastAPI, Flask and Django readers parse the same file one after the other (``api._read_all``
+    hands each file to every reader that wants it in turn), so the last result is kept and shared.
+    """
+    last = _LAST[0]
+    if last is not None and last[0] == path and last[1] == text:
+        return last[2], last[3]
+    tree = ast.parse(text, filename=path)
+    nodes = list(walk_with_dev(tree))
+    _LAST[0] = (path, text, tree, nodes)
+    return tree, nodes
+
+
+def worth_parsing(text: str) -> bool:
+    """A file that imports nothing can declare no route, router, view or settings class."""
+    return "import" in text
+
+
+def imports_of(nodes: list[tuple[ast.AST, bool]], path: str) -> dict[str, list[Any]]:
     """Local name -> [absolute module, attribute or None] for every import in the file (any scope)."""
     out: dict[str, list[Any]] = {}
-    for node in ast.walk(tree):
+    for node, _ in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -179,10 +202,10 @@ def module_constants(tree: ast.Module) -> dict[str, Expr]:
     return out
 
 
-def settings_defaults(tree: ast.Module) -> dict[str, str]:
+def settings_defaults(nodes: list[tuple[ast.AST, bool]]) -> dict[str, str]:
     """``attr -> default`` for string attributes declared with a default in any class of the file."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node, _ in nodes:
         if not isinstance(node, ast.ClassDef):
             continue
         for stmt in node.body:

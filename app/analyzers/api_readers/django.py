@@ -36,7 +36,9 @@ from phasegate.app.analyzers.api_readers._py import (
     last_name,
     looks_like_auth,
     module_constants,
+    parsed,
     string_list,
+    worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
@@ -196,10 +198,10 @@ def _perm_text(node: ast.AST) -> str:
 
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not any(w in text for w in ("urlpatterns", "django", "rest_framework", "ROOT_URLCONF", "REST_FRAMEWORK")):
+    if not (worth_parsing(text) or "ROOT_URLCONF" in text or "REST_FRAMEWORK" in text) or not any(w in text for w in ("urlpatterns", "django", "rest_framework", "ROOT_URLCONF", "REST_FRAMEWORK")):
         return None
-    tree = ast.parse(text, filename=path)
-    facts: dict[str, Any] = {"imports": imports_of(tree, path), "consts": module_constants(tree), "settings": {},
+    tree, nodes = parsed(path, text)
+    facts: dict[str, Any] = {"imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": {},
                              "root_urlconf": None, "default_perm": None, "patterns": {}, "routers": {},
                              "classes": {}, "functions": {}}
     for stmt in tree.body:
@@ -240,7 +242,7 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                 entries = _patterns(call.args[0] if last_name(callee(call)) == "extend" else ast.List(
                     elts=[call.args[0]], ctx=ast.Load()))
                 facts["patterns"][dotted(call.func.value)].extend(entries or [])
-    for node in ast.walk(tree):
+    for node, _ in nodes:
         if isinstance(node, ast.ClassDef):
             facts["classes"][node.name] = _class_facts(node)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.col_offset == 0:

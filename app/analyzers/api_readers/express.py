@@ -14,17 +14,27 @@ from __future__ import annotations
 from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
-from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js
+from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js, worth_parsing
 from phasegate.app.analyzers.readers import Reader
 
 
+_HANDLER_WORDS = ("req", "res)", "ctx", "reply", "(c)", "Request", "Response")  # a handler's parameters
+_CALLS = (".get(", ".post(", ".put(", ".patch(", ".delete(", ".use(", ".route(", ".all(")
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not any(w in text for w in ("express", "Router(", ".use(", ".route(", "module.exports", "export ")):
+    if not worth_parsing(text):
         return None
-    if "express" not in text and ".get(" not in text and ".post(" not in text and ".use(" not in text \
-            and "Controller" not in text and "controller" not in path.lower():
-        return None
-    return parse_js(path, text)
+    if "express" in text or "Router(" in text:
+        return parse_js(path, text)
+    imports = "require(" in text or "import" in text
+    if imports and any(c in text for c in _CALLS):
+        return parse_js(path, text)  # routes on a router or app imported from elsewhere
+    low = path.lower()
+    if (("controller" in low or "handler" in low or "Controller" in text) and "export" in text
+            and any(w in text for w in _HANDLER_WORDS)):
+        return parse_js(path, text, shallow=True)  # handlers: where a route's handler is declared
+    return None
 
 
 def build(facts: dict[str, dict[str, Any]]) -> ApiPart:

@@ -31,9 +31,10 @@ from phasegate.app.analyzers.api_readers._py import (
     last_name,
     looks_like_auth,
     module_constants,
+    parsed,
     settings_defaults,
     string_list,
-    walk_with_dev,
+    worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
@@ -113,12 +114,12 @@ def _handler_params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[st
 
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not (any(word in text for word in ("fastapi", "APIRouter", "BaseModel", "Settings", "SQLModel"))
+    if not worth_parsing(text) or not (any(word in text for word in ("fastapi", "APIRouter", "BaseModel", "Settings", "SQLModel"))
             or has_route_decorator(text)):
         return None
-    tree = ast.parse(text, filename=path)
+    tree, nodes = parsed(path, text)
     facts: dict[str, Any] = {
-        "imports": imports_of(tree, path), "consts": module_constants(tree), "settings": settings_defaults(tree),
+        "imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": settings_defaults(nodes),
         "classes": {}, "aliases": {}, "objects": {}, "routes": [], "includes": [], "warnings": [],
     }
     for stmt in tree.body:  # ``CurrentUser = Annotated[User, Depends(get_current_user)]``
@@ -126,7 +127,7 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
             dep = _annotation_dep(stmt.value)
             if dep:
                 facts["aliases"][stmt.targets[0].id] = dep
-    for node, dev in walk_with_dev(tree):
+    for node, dev in nodes:
         if isinstance(node, ast.ClassDef):
             facts["classes"][node.name] = [last_name(dotted(b)) for b in node.bases]
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):

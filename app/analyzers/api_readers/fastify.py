@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
-from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js
+from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js, worth_parsing
 from phasegate.app.analyzers.readers import Reader
 
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if "fastify" not in text.lower() and ".register(" not in text:
+    if not worth_parsing(text):
+        return None
+    if "fastify" not in text and "Fastify" not in text and ".register(" not in text:
         return None
     return parse_js(path, text)
 

@@ -29,8 +29,9 @@ from phasegate.app.analyzers.api_readers._py import (
     last_name,
     looks_like_auth,
     module_constants,
+    parsed,
     string_list,
-    walk_with_dev,
+    worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
@@ -52,13 +53,13 @@ def _auth_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -
 
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not (any(w in text for w in ("flask", "Blueprint", "add_url_rule", "add_resource", "register_blueprint"))
+    if not worth_parsing(text) or not (any(w in text for w in ("flask", "Blueprint", "add_url_rule", "add_resource", "register_blueprint"))
             or has_route_decorator(text)):
         return None
-    tree = ast.parse(text, filename=path)
-    facts: dict[str, Any] = {"imports": imports_of(tree, path), "consts": module_constants(tree), "settings": {},
+    tree, nodes = parsed(path, text)
+    facts: dict[str, Any] = {"imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": {},
                              "objects": {}, "routes": [], "registers": [], "views": {}}
-    for node, dev in walk_with_dev(tree):
+    for node, dev in nodes:
         if isinstance(node, ast.ClassDef):
             methods = [s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
                        and s.name in _VIEW_METHODS]

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
-from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js
+from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js, worth_parsing
 from phasegate.app.analyzers.readers import Reader
 
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if "hono" not in text.lower():
+    if not worth_parsing(text):
+        return None
+    if "hono" not in text and "Hono" not in text:
         return None
     return parse_js(path, text)
 

@@ -18,7 +18,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
-from phasegate.app.analyzers.api_readers._js import _args, _join, _str, _t, encode, looks_like_auth, wants_js
+from phasegate.app.analyzers.api_readers._js import (
+    _args,
+    _join,
+    _str,
+    _t,
+    encode,
+    looks_like_auth,
+    wants_js,
+    worth_parsing,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 if TYPE_CHECKING:
@@ -131,6 +140,8 @@ def _controller(cls: Node, decorators: list[Node], rc: bool) -> dict[str, Any] |
 
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
+    if not worth_parsing(text):
+        return None
     if not any(w in text for w in ("@nestjs", "routing-controllers", "setGlobalPrefix", "@Module", "Controller(")):
         return None
     from phasegate.app.analyzers.treesitter import parse as ts_parse
