@@ -23,9 +23,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from phasegate.app.analyzers._files import Tree, is_generated_or_fixture, is_test_path, is_vendored, open_tree
+from phasegate.app.analyzers._files import (
+    RevTree,
+    Tree,
+    is_generated_or_fixture,
+    is_git_worktree,
+    is_test_path,
+    is_vendored,
+    open_tree,
+    resolve_root,
+)
 from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory, ApiPart
 from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
+from phasegate.app.errors import PhasegateError
 
 __all__ = ["ApiChange", "ApiDrift", "ApiEndpoint", "ApiInventory", "diff_inventories", "inventory_at",
            "inventory_from_tree", "normalize_path", "path_params"]
@@ -311,7 +321,18 @@ def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | No
 
 def inventory_at(root_or_repo: object, rev: str | None = None) -> ApiInventory:
     """The endpoint inventory of a repository's working tree (``rev=None``) or of any revision."""
-    tree = open_tree(root_or_repo, rev)
+    if rev is None:
+        tree: Tree = open_tree(root_or_repo)
+    else:
+        # A revision straight away: re-reading one after a phase's commit is a few milliseconds, and
+        # ``open_tree``'s separate "is this a repository" check would be one more git process.
+        root = resolve_root(root_or_repo)
+        try:
+            tree = RevTree(root, rev)
+        except PhasegateError:
+            if not is_git_worktree(root):
+                raise PhasegateError(f"{root} is not a git repository, so revision {rev!r} cannot be read") from None
+            raise
     try:
         return inventory_from_tree(tree)
     finally:

@@ -110,6 +110,18 @@ def _is_dev_test(node: Node) -> bool:
     return any(w in low for w in _DEV_WORDS)
 
 
+def _returned_identifier(fn: Node) -> str | None:
+    """``() => { const app = Router(); …; return app }``: the name a parameterless factory returns."""
+    params = fn.child_by_field_name("parameters")
+    if params is not None and params.named_children:
+        return None
+    body = fn.child_by_field_name("body")
+    for stmt in body.named_children if body is not None and body.type == "statement_block" else []:
+        if stmt.type == "return_statement" and stmt.named_children and stmt.named_children[0].type == "identifier":
+            return _t(stmt.named_children[0])
+    return None
+
+
 class _Walker:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -212,7 +224,8 @@ class _Walker:
                     if k is not None and v is not None:
                         self.export_value(_t(k), v)
         elif value.type in _FUNCTIONS:
-            exports[key] = ["n", f"@fn{value.start_point[0] + 1}"]
+            returned = _returned_identifier(value)
+            exports[key] = ["n", returned or f"@fn{value.start_point[0] + 1}"]
         if value.type == "identifier" and key == "default":
             self.facts["served"].append(_t(value))
 
@@ -385,6 +398,10 @@ class _Walker:
                 target = args[0]
                 self.facts["served"].append(_t(target.child_by_field_name("object") or target)
                                             if target.type == "member_expression" else _t(target))
+            elif fn.type == "identifier" and len(args) == 1 and args[0].type == "identifier":
+                # ``auth(app)``: a router factory handed the router it adds its routes to
+                self.facts["mounts"].append({"parent": self.obj_ref(_t(args[0])), "prefix": None,
+                                             "child": ["n", _t(fn)], "line": line, "dev": dev, "via": "call"})
             return
         obj_text, prop = member
         obj_node = fn.child_by_field_name("object")
@@ -462,6 +479,9 @@ class _Walker:
                 return ["r", _str(args[0])]
             if fn_text == "import" and args and _str(args[0]):
                 return ["r", _str(args[0])]
+            callee_node = node.child_by_field_name("function")
+            if not args and callee_node is not None and callee_node.type == "identifier":
+                return ["n", fn_text]  # ``routes()``: a factory returning a router
             return ["mw", _t(node)]
         if node.type == "await_expression" and node.named_children:
             return self.child_desc(node.named_children[0])
@@ -501,9 +521,12 @@ class _Walker:
     def add_route(self, owner: str, verb: str, path: list[Any] | None, args: list[Node], line: int, dev: bool,
                   chain: bool = False) -> None:
         rest = args if chain else args[1:]
+        literal = path[1] if path and path[0] == "s" else None
+        if literal is not None and not literal.startswith(("/", "*")) and literal != "":
+            return  # ``config.get('app.key')``, ``axios.get('https://…')``: not a route
+        rest = [a for a in rest if a.type != "object"]  # Fastify's options object is not the handler
         if not rest:
             return
-        rest = [a for a in rest if a.type != "object"] or rest  # Fastify options object
         handler = self.handler_desc(rest[-1])
         auth = next((_t(a) for a in rest[:-1] if looks_like_auth(_t(a))), None)
         if auth is None and not chain and len(args) > 1 and args[1].type == "object":

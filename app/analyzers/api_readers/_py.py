@@ -71,6 +71,23 @@ def parsed(path: str, text: str) -> tuple[ast.Module, list[tuple[ast.AST, bool]]
     return tree, nodes
 
 
+def assigned_from_other_calls(nodes: list[tuple[ast.AST, bool]], kinds: tuple[str, ...]) -> set[str]:
+    """Names the file assigns from a call to something else than ``kinds`` (``router = APIRouter()``
+    seen by the Flask reader): routes on them are another framework's."""
+    out: set[str] = set()
+    for node, _ in nodes:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if last_name(callee(node.value)) not in kinds:
+                out.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return out
+
+
+def package_stub(path: str, text: str) -> dict[str, Any] | None:
+    """A package's ``__init__.py`` that a reader has no other use for is still a module: dotted
+    references (``user.views.blueprint``) go through it."""
+    return {"imports": {}, "consts": {}, "settings": {}} if path.endswith("__init__.py") else None
+
+
 def worth_parsing(text: str) -> bool:
     """A file that imports nothing can declare no route, router, view or settings class."""
     return "import" in text
@@ -294,6 +311,17 @@ class Evaluator:
                 return None
             path, name = target, attr
         return path, name
+
+    def resolve_dotted(self, path: str, text: str) -> tuple[str, str] | None:
+        """Where ``a.b.c`` used in ``path`` is defined, through packages, submodules and imports."""
+        parts = text.split(".")
+        where = self.resolve_name(path, parts[0])
+        for seg in parts[1:]:
+            if where is None or where[1]:
+                return None  # an attribute of something that is not a module
+            sub = self.modules.find(f"{module_of(where[0])}.{seg}", where[0])
+            where = (sub, "") if sub is not None else self.resolve_name(where[0], seg)
+        return where
 
     def value(self, path: str, expr: Expr | None, depth: int = 0) -> str | None:
         if expr is None or depth > 10:

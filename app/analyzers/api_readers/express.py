@@ -17,7 +17,6 @@ from phasegate.app.analyzers.api_model import ApiPart
 from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js, worth_parsing
 from phasegate.app.analyzers.readers import Reader
 
-
 _HANDLER_WORDS = ("req", "res)", "ctx", "reply", "(c)", "Request", "Response")  # a handler's parameters
 _CALLS = (".get(", ".post(", ".put(", ".patch(", ".delete(", ".use(", ".route(", ".all(")
 

@@ -21,6 +21,7 @@ from phasegate.app.analyzers.api_readers._py import (
     Evaluator,
     Modules,
     arg,
+    assigned_from_other_calls,
     callee,
     dotted,
     encode,
@@ -31,6 +32,7 @@ from phasegate.app.analyzers.api_readers._py import (
     last_name,
     looks_like_auth,
     module_constants,
+    package_stub,
     parsed,
     settings_defaults,
     string_list,
@@ -113,10 +115,17 @@ def _handler_params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[st
     return auth, body
 
 
+def _stub(path: str, text: str) -> dict[str, Any] | None:
+    stub = package_stub(path, text)
+    if stub is not None:
+        stub.update(classes={}, aliases={}, objects={}, routes=[], includes=[], warnings=[], mentions=False)
+    return stub
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
     if not worth_parsing(text) or not (any(word in text for word in ("fastapi", "APIRouter", "BaseModel", "Settings", "SQLModel"))
             or has_route_decorator(text)):
-        return None
+        return _stub(path, text)
     tree, nodes = parsed(path, text)
     facts: dict[str, Any] = {
         "imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": settings_defaults(nodes),
@@ -171,6 +180,8 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                     "handler": node.name, "handler_line": node.lineno, "line": dec.lineno,
                     "response": response, "returns": _model_name(node.returns),
                     "auth": _auth_of(_deps_list(keyword(dec, "dependencies")) + auth), "body": body, "dev": dev})
+    foreign = assigned_from_other_calls(nodes, ("FastAPI", "APIRouter")) - set(facts["objects"])
+    facts["routes"] = [r for r in facts["routes"] if r["obj"].split(".")[0] not in foreign]
     facts["mentions"] = "fastapi" in text  # a route on an unknown object is a warning only in a fastapi file
     if not (facts["objects"] or facts["routes"] or facts["includes"] or facts["settings"] or facts["classes"]
             or facts["consts"]):
@@ -208,14 +219,7 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
             objects[(path, var)] = obj
 
     def obj_key(path: str, text: str) -> tuple[str, str] | None:
-        if "." in text:  # ``users.router``: an attribute of an imported module
-            head, _, attr = text.rpartition(".")
-            where = ev.resolve_name(path, head)
-            if where and not where[1]:
-                where = ev.resolve_name(where[0], attr)
-                return where if where in objects else None
-            return None
-        where = ev.resolve_name(path, text)
+        where = ev.resolve_dotted(path, text)  # ``router``, ``users.router``, ``api.routes.users.router``
         return where if where in objects else None
 
     def prefix_of(path: str, expr: Any, line: int) -> str:

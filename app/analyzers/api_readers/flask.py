@@ -19,6 +19,7 @@ from phasegate.app.analyzers.api_readers._py import (
     Evaluator,
     Modules,
     arg,
+    assigned_from_other_calls,
     callee,
     dotted,
     encode,
@@ -29,6 +30,7 @@ from phasegate.app.analyzers.api_readers._py import (
     last_name,
     looks_like_auth,
     module_constants,
+    package_stub,
     parsed,
     string_list,
     worth_parsing,
@@ -52,10 +54,17 @@ def _auth_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -
     return None
 
 
+def _stub(path: str, text: str) -> dict[str, Any] | None:
+    stub = package_stub(path, text)
+    if stub is not None:
+        stub.update(objects={}, routes=[], registers=[], views={}, mentions=False)
+    return stub
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not worth_parsing(text) or not (any(w in text for w in ("flask", "Blueprint", "add_url_rule", "add_resource", "register_blueprint"))
-            or has_route_decorator(text)):
-        return None
+    if not worth_parsing(text) or not (any(w in text for w in (
+            "flask", "Blueprint", "add_url_rule", "add_resource", "register_blueprint")) or has_route_decorator(text)):
+        return _stub(path, text)
     tree, nodes = parsed(path, text)
     facts: dict[str, Any] = {"imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": {},
                              "objects": {}, "routes": [], "registers": [], "views": {}}
@@ -123,6 +132,8 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                                         "methods": [m.upper() for m in methods], "handler": node.name, "view": None,
                                         "line": dec.lineno, "handler_line": node.lineno,
                                         "auth": _auth_decorator(node), "dev": dev})
+    foreign = assigned_from_other_calls(nodes, ("Flask", "Blueprint", "Api")) - set(facts["objects"])
+    facts["routes"] = [r for r in facts["routes"] if r["obj"].split(".")[0] not in foreign]
     facts["mentions"] = "flask" in text  # a route on an unknown object is a warning only in a flask file
     if not (facts["objects"] or facts["routes"] or facts["registers"] or facts["consts"]):
         return None
@@ -136,13 +147,7 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     views = {(p, v): o for p, f in facts.items() for v, o in f["views"].items()}
 
     def resolve(path: str, text: str, table: dict[tuple[str, str], Any]) -> tuple[str, str] | None:
-        if "." in text:
-            head, _, attr = text.rpartition(".")
-            where = ev.resolve_name(path, head)
-            if where and not where[1]:
-                found = ev.resolve_name(where[0], attr)
-                return found if found in table else None
-        where = ev.resolve_name(path, text)
+        where = ev.resolve_dotted(path, text)
         return where if where in table else None
 
     def value(path: str, expr: Any, line: int, what: str) -> str | None:
