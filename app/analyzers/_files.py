@@ -175,18 +175,70 @@ class RevTree(Tree):
 
     def changed_paths(self, since: str) -> dict[str, str | None] | None:
         """Path -> new blob id (None: deleted) of every file that differs between commit ``since`` and
-        this revision, from ``git diff-tree`` (which walks only the trees that differ); None when git
-        cannot tell (an unknown commit)."""
-        proc = _git(self.root, "diff-tree", "-r", "-z", "--no-renames", since, self.commit, check=False)
-        if proc.returncode != 0:
+        this revision; None when that cannot be told (an unknown commit). The two trees are compared
+        through the ``cat-file`` process already open, descending only into subtrees whose ids differ:
+        a handful of object reads instead of a ``git diff-tree`` process."""
+        old_root, new_root = self._tree_of(since), self._tree_of(self.commit)
+        if old_root is None or new_root is None:
             return None
-        fields = _split_z(proc.stdout)
         out: dict[str, str | None] = {}
-        for meta, path in zip(fields[::2], fields[1::2], strict=False):
-            parts = meta.split()
-            if len(parts) < 5:
+        stack = [("", old_root, new_root)]
+        while stack:
+            prefix, old, new = stack.pop()
+            a, b = self._entries(old) if old else {}, self._entries(new) if new else {}
+            if a is None or b is None:
                 return None
-            out[path] = None if parts[4].startswith("D") or set(parts[3]) == {"0"} else parts[3]
+            for name in a.keys() | b.keys():
+                ea, eb = a.get(name), b.get(name)
+                if ea == eb:
+                    continue
+                path = prefix + name
+                a_tree = ea is not None and ea[0] == "tree"
+                b_tree = eb is not None and eb[0] == "tree"
+                if a_tree or b_tree:
+                    stack.append((path + "/", ea[1] if a_tree and ea else "", eb[1] if b_tree and eb else ""))
+                if ea is not None and not a_tree and (eb is None or b_tree):
+                    out[path] = None
+                if eb is not None and not b_tree:
+                    out[path] = eb[1]
+        return out
+
+    def _object(self, spec: str) -> tuple[bytes, bytes] | None:
+        """(type, content) of one object through the ``cat-file --batch`` process."""
+        if self._cat is None:
+            self._cat = subprocess.Popen(
+                ["git", "-C", str(self.root), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            )
+        assert self._cat.stdin is not None and self._cat.stdout is not None
+        self._cat.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        self._cat.stdin.flush()
+        header = self._cat.stdout.readline().split()
+        if len(header) < 3:
+            return None
+        data = self._cat.stdout.read(int(header[2]))
+        self._cat.stdout.read(1)
+        return header[1], data
+
+    def _tree_of(self, commit: str) -> str | None:
+        obj = self._object(f"{commit}^{{commit}}")
+        if obj is None or obj[0] != b"commit" or not obj[1].startswith(b"tree "):
+            return None
+        return obj[1][5:45].decode()
+
+    def _entries(self, tree: str) -> dict[str, tuple[str, str]] | None:
+        """name -> ("tree" | "blob" | "commit", id) of one tree object."""
+        obj = self._object(tree)
+        if obj is None or obj[0] != b"tree":
+            return None
+        data, out, i = obj[1], {}, 0
+        while i < len(data):
+            space = data.index(b" ", i)
+            nul = data.index(b"\0", space)
+            mode = data[i:space]
+            name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+            kind = "tree" if mode == b"40000" else "commit" if mode == b"160000" else "blob"
+            out[name] = (kind, data[nul + 1 : nul + 21].hex())
+            i = nul + 21
         return out
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:

@@ -129,3 +129,34 @@ def test_spec_drift(make_repo: Callable[..., Path]) -> None:
     drift = {(d.kind, d.method, d.path) for d in inv.drift}
     assert drift == {("spec_not_in_code", "GET", "/gone"), ("code_not_in_spec", "POST", "/items"),
                      ("code_not_in_spec", "DELETE", "/items/{item_id}"), ("code_not_in_spec", "PUT", "/tags/{tag}")}
+
+
+def test_revision_changed_paths_and_incremental_inventory(make_repo: Callable[..., Path]) -> None:
+    from phasegate.app.analyzers._files import RevTree
+
+    root = make_repo({"main.py": HEAD + BASE_ROUTES, "pkg/a/b.txt": "x", "pkg/c.txt": "y", "gone/d.txt": "z"})
+    before = inventory_at(root, "HEAD")  # kept as the snapshot the next revision starts from
+    write_files(root, {"main.py": HEAD + BASE_ROUTES + "\n@app.get('/new')\ndef new():\n    pass\n",
+                       "pkg/a/b.txt": "x2", "pkg/e/f.txt": "new"})
+    (root / "gone" / "d.txt").unlink()
+    commit_all(root, "change")
+    tree = RevTree(root, "HEAD")
+    try:
+        changed = tree.changed_paths("HEAD~1")
+        assert changed is not None and set(changed) == {"main.py", "pkg/a/b.txt", "pkg/e/f.txt", "gone/d.txt"}
+        assert changed["gone/d.txt"] is None and changed["pkg/e/f.txt"] == tree.blob_ids()["pkg/e/f.txt"]
+        assert tree.changed_paths("0" * 40) is None
+    finally:
+        tree.close()
+    after = inventory_at(root, "HEAD")  # updated from the snapshot of HEAD~1
+    assert [(e.method, e.path) for e in after.endpoints if (e.method, e.path) not in
+            {(b.method, b.path) for b in before.endpoints}] == [("GET", "/new")]
+    assert after.to_json() == inventory_at(root, "HEAD").to_json()
+    fresh = RevTree(root, "HEAD")
+    try:
+        from phasegate.app.analyzers.api import inventory_from_tree
+        from phasegate.app.analyzers.readers import ParseCache
+
+        assert inventory_from_tree(fresh, cache=ParseCache()).to_json() == after.to_json()
+    finally:
+        fresh.close()
