@@ -1,3 +1,3 @@
-from phasegate.app.cli import main
+from phasegate.app.cli.main import main
 
 raise SystemExit(main())

@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
     _install_probe()
     if which == "bare":
         return _bare()
-    from phasegate.app.cli import main as phasegate_main
+    from phasegate.app.cli.main import main as phasegate_main
 
     return phasegate_main(["--repo", repo, "--new"])
 

@@ -84,7 +84,7 @@ def _timed(fn: Callable[[], object]) -> float:
 
 
 def bench_commit(changes: ChangeSet) -> tuple[float, float]:
-    from phasegate.app.git_service import GitService
+    from phasegate.app.git.service import GitService
 
     root = changes.root
     service = GitService.open(root)
@@ -117,7 +117,7 @@ def bench_commit(changes: ChangeSet) -> tuple[float, float]:
 
 
 def bench_summary(changes: ChangeSet) -> tuple[float, float]:
-    from phasegate.app.git_service import GitService
+    from phasegate.app.git.service import GitService
 
     root = changes.root
     service = GitService.open(root)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from phasegate.app.store import SessionStore
+from phasegate.app.session.store import SessionStore
 from phasegate.phases.models import HistoryEntry, Session, Stage
 
 PAD_ENTRIES = 400

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from phasegate.app.agent import TRIMMED, research_from_text, trim_to_budget
-from phasegate.app.cli import main
-from phasegate.app.controller import Controller
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision
+from phasegate.app.agent.loop import TRIMMED, research_from_text, trim_to_budget
+from phasegate.app.agent.tools import CommandDecision
+from phasegate.app.cli.main import main
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.session.controller import Controller
 from phasegate.phases.models import Stage
 from phasegate.phases.plan_markdown import parse_plan
 

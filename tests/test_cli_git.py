@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.app.cli import main
-from phasegate.app.git_service import GitService
-from phasegate.app.store import SessionStore
+from phasegate.app.cli.main import main
+from phasegate.app.git.service import GitService
+from phasegate.app.session.store import SessionStore
 from phasegate.phases import workflow as wf
 from phasegate.phases.models import Finding, PhaseReport, PhaseStatus, Plan, ResearchReport, Session, Stage
 from tests.conftest import git

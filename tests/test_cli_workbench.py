@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.app.cli import main
+from phasegate.app.cli.main import main
 from phasegate.app.errors import PhasegateError
-from phasegate.app.workbench_main import _check_repository
+from phasegate.app.tui.main import _check_repository
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phasegate.app.command_policy import WIPES, CommandClass, classify, redact_dsn, target_database
+from phasegate.app.agent.command_policy import WIPES, CommandClass, classify, redact_dsn, target_database
 
 ROOT = Path("/srv/project")
 

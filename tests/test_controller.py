@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from phasegate.app.controller import ApprovalBlocked, Controller
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, ToolCall, Turn
 from phasegate.app.errors import PhasegateError
-from phasegate.app.scripted_server import Fault, ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
+from phasegate.app.session.controller import ApprovalBlocked, Controller
 from phasegate.phases.models import PhaseStatus, Stage
 
 RESEARCH = {

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from phasegate.app.cli import main
-from phasegate.app.commands.demo import DEMO_TASK
-from phasegate.app.demo_script import DEMO_TASK as SCRIPT_TASK
-from phasegate.app.final_report import SECTIONS
+from phasegate.app.cli.commands.demo import DEMO_TASK
+from phasegate.app.cli.main import main
+from phasegate.app.demo.script import DEMO_TASK as SCRIPT_TASK
+from phasegate.app.session.final_report import SECTIONS
 
 PHASES = ["database", "api", "logic", "security", "testing", "deployment"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.app.demo_script import sample_root
+from phasegate.app.demo.script import sample_root
 
 # Everything a newcomer (and the scripted session) relies on, dotfiles and nested folders included.
 EXPECTED_FILES = {
@@ -42,7 +42,7 @@ def run(cwd: Path, *args: str, database_url: str | None = None) -> subprocess.Co
 
 
 def test_the_sample_ships_as_package_data_with_dotfiles_and_nested_folders():
-    root = resources.files("phasegate.app") / "demo_data" / "sample"
+    root = resources.files("phasegate.app.demo") / "data" / "sample"
     for rel in sorted(EXPECTED_FILES):
         node = root
         for part in rel.split("/"):

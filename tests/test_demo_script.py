@@ -20,9 +20,12 @@ import pytest
 from openai import OpenAI
 
 from phasegate import prompts
+from phasegate.app.agent.submissions import validate_submission
+from phasegate.app.agent.tools import TOOL_SPECS, CommandDecision, CommandRequest, ToolConfig, ToolRunner
+from phasegate.app.agent.workspace import Workspace
 from phasegate.app.analyzers.openapi import contract_findings, diff_contracts, parse_spec_text, version_bumped
 from phasegate.app.analyzers.security import scan_added_lines
-from phasegate.app.demo_script import (
+from phasegate.app.demo.script import (
     DEMO_TASK,
     FINAL_REVIEW,
     PHASE_SLUGS,
@@ -32,10 +35,7 @@ from phasegate.app.demo_script import (
     executing,
     sample_root,
 )
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.submissions import validate_submission
-from phasegate.app.tools import TOOL_SPECS, CommandDecision, CommandRequest, ToolConfig, ToolRunner
-from phasegate.app.workspace import Workspace
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
 from phasegate.phases.models import PhaseReport, Plan, ResearchReport, Stage, TaskKind
 from phasegate.phases.tool_policy import tools_for
 from tests.conftest import git

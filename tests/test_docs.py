@@ -140,7 +140,7 @@ def _options(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def test_every_subcommand_and_flag_is_in_cli_md() -> None:
-    from phasegate.app.cli import build_subcommand_parser, build_workbench_parser, discover_commands
+    from phasegate.app.cli.main import build_subcommand_parser, build_workbench_parser, discover_commands
 
     sections = _cli_sections()
     problems = []
@@ -157,7 +157,7 @@ def test_every_subcommand_and_flag_is_in_cli_md() -> None:
 
 
 def test_every_setting_is_in_configuration_md() -> None:
-    from phasegate.app.settings import Settings
+    from phasegate.app.config import Settings
 
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
     missing = [

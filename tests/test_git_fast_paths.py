@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from phasegate.app.git_service import GitError, GitService
+from phasegate.app.git.service import GitError, GitService
 from tests.conftest import git
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git_service import (
+from phasegate.app.git.service import (
     CommitRefused,
     DirtyTreeError,
     EmptyRepositoryError,

@@ -44,7 +44,7 @@ CHILD = textwrap.dedent(
 
     App._display = _display
     App.run = run
-    from phasegate.app.cli import main
+    from phasegate.app.cli.main import main
     code = main(["--repo", sys.argv[1], "--new"])
     print("REPORT " + json.dumps({{"code": code, **{{k: v for k, v in state.items() if k != "event"}}}}))
     """
@@ -66,7 +66,7 @@ def test_first_frame_is_painted_before_heavy_imports(repo: Path) -> None:
 
 def test_the_check_can_fail(repo: Path) -> None:
     """The same child, with one heavy module imported on purpose, reports it (the test above is not vacuous)."""
-    child = CHILD.replace("from phasegate.app.cli import main", "import sqlglot\nfrom phasegate.app.cli import main")
+    child = CHILD.replace("from phasegate.app.cli.main import main", "import sqlglot\nfrom phasegate.app.cli.main import main")
     proc = subprocess.run([sys.executable, "-c", child, str(repo)], capture_output=True, text=True, timeout=120)
     report = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("REPORT ")][-1][7:])
     assert report["loaded"] == ["sqlglot"]

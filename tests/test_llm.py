@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from phasegate.app.llm import (
+from phasegate.app.agent.llm import (
     Finished,
     LLMClient,
     LLMError,
@@ -28,8 +28,8 @@ from phasegate.app.llm import (
     _retry_after,
     cost,
 )
-from phasegate.app.scripted_server import Fault, ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import Settings
+from phasegate.app.config import Settings
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, ToolCall, Turn
 
 SECRET = "sk-test-secret-value-0123456789"
 MESSAGES = [{"role": "system", "content": "Stage: research"}, {"role": "user", "content": "add users"}]
@@ -329,6 +329,6 @@ def test_client_repr_and_error_hide_the_key() -> None:
 
 
 def test_importing_the_client_does_not_import_openai() -> None:
-    code = "import sys, phasegate.app.llm, phasegate.app.settings; print('openai' in sys.modules)"
+    code = "import sys, phasegate.app.agent.llm, phasegate.app.config; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -15,7 +15,14 @@ from typing import Any
 import openai
 import pytest
 
-from phasegate.app.scripted_server import NO_MATCH_TEXT, Fault, ScriptedServer, ToolCall, Turn, match_text
+from phasegate.app.demo.scripted_server import (
+    NO_MATCH_TEXT,
+    Fault,
+    ScriptedServer,
+    ToolCall,
+    Turn,
+    match_text,
+)
 
 
 def post(srv: ScriptedServer, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:

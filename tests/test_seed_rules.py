@@ -14,14 +14,14 @@ import pytest
 from conftest import git
 
 from phasegate import prompts
-from phasegate.app.agent import AgentNotice
+from phasegate.app.agent.loop import AgentNotice
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
 from phasegate.app.analyzers.security import scan_added_lines
-from phasegate.app.controller import ApprovalBlocked, Controller
-from phasegate.app.git_service import GitService
-from phasegate.app.review import ReviewFacts, blockers_from
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.git.service import GitService
+from phasegate.app.session.controller import ApprovalBlocked, Controller
+from phasegate.app.session.review import ReviewFacts, blockers_from
 from phasegate.phases.models import Stage
 
 RESEARCH = {"understanding": [{"text": "A small service", "evidence": "README.md"}]}

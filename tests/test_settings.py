@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from phasegate.app.config import DEFAULT_BASE_URL, load_settings, user_config_path
 from phasegate.app.errors import PhasegateError
-from phasegate.app.settings import DEFAULT_BASE_URL, load_settings, user_config_path
 
 SECRET = "sk-test-never-show-me-1234567890"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git_service import GitService
-from phasegate.app.store import SessionStore
+from phasegate.app.git.service import GitService
+from phasegate.app.session.store import SessionStore
 from phasegate.phases.models import SCHEMA_VERSION, Session, Stage
 from tests.conftest import git
 
@@ -114,7 +114,7 @@ def test_second_lock_names_the_holder_and_release_frees_it(store: SessionStore) 
 
 HOLD_LOCK = """
 import sys
-from phasegate.app.store import SessionStore
+from phasegate.app.session.store import SessionStore
 lock = SessionStore(sys.argv[1]).lock()
 print("locked", flush=True)
 sys.stdin.read()
@@ -123,7 +123,7 @@ sys.stdin.read()
 
 def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     (store.sessions_dir).mkdir(parents=True)
-    (store.sessions_dir / ".tmp-stale-abc").write_text("half a session")
+    (store.sessions_dir / ".stale.json.abc.phasegate-tmp").write_text("half a session")
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store.root.parent)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -136,4 +136,4 @@ def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     with store.lock() as taken:
         assert taken.held
         assert store.lock_path.read_text().strip() == str(os.getpid())
-        assert not (store.sessions_dir / ".tmp-stale-abc").exists()
+        assert not (store.sessions_dir / ".stale.json.abc.phasegate-tmp").exists()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from phasegate.app.agent import AgentNotice
-from phasegate.app.controller import ApprovalBlocked, Controller
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
-from phasegate.app.verification import detect_test_commands, rollback_hints
+from phasegate.app.agent.loop import AgentNotice
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.session.controller import ApprovalBlocked, Controller
+from phasegate.app.session.verification import detect_test_commands, rollback_hints
 from phasegate.phases.models import Stage
 
 RESEARCH = {"understanding": ["x"], "assumptions": [], "questions": [], "risks": []}

@@ -12,9 +12,9 @@ from conftest import git
 from textual.widgets import Button, Input, OptionList
 from workbench_support import idle, make_repo, press_gate, shown, wait_until, workbench_script
 
-from phasegate.app.scripted_server import ScriptedServer
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import PhaseStatus, Stage
 from phasegate.widgets.diff_view import DiffView
 

@@ -8,9 +8,9 @@ from conftest import git
 from textual.widgets import Button
 from workbench_support import idle, make_repo, screen_text, shown, wait_until, workbench_script
 
-from phasegate.app.scripted_server import ScriptedServer
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import Stage
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from phasegate.app.scripted_server import ToolCall, Turn
-from phasegate.app.workbench import Workbench
+from phasegate.app.demo.scripted_server import ToolCall, Turn
+from phasegate.app.tui.app import Workbench
 
 RESEARCH = {
     "understanding": [{"text": "A notes API with a README", "evidence": "README.md"}],

@@ -14,13 +14,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from phasegate.app.commands.demo import DEMO_MODEL, DEMO_TASK, prepare_repository
-from phasegate.app.controller import Controller
-from phasegate.app.demo_script import build_demo_script
-from phasegate.app.headless import auto_approver
-from phasegate.app.scripted_server import ScriptedServer
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.cli.commands.demo import DEMO_MODEL, DEMO_TASK, prepare_repository
+from phasegate.app.session.controller import Controller
+from phasegate.app.demo.script import build_demo_script
+from phasegate.app.session.headless import auto_approver
+from phasegate.app.demo.scripted_server import ScriptedServer
+from phasegate.app.config import load_settings
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import Stage
 
 OUT = Path(__file__).resolve().parent / "workbench.svg"

@@ -92,7 +92,7 @@ def test_paths_are_normalised() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "phasegate.app.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "phasegate.app.cli.main", *args], capture_output=True, text=True,
                           timeout=60)
 
 

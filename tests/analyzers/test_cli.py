@@ -7,7 +7,7 @@ import json
 from conftest import commit_all, write_files
 
 from phasegate.app.analyzers.scan import SCAN_KEYS
-from phasegate.app.cli import main
+from phasegate.app.cli.main import main
 
 
 def test_scan_json_positional_path_and_repo_flag(make_repo, capsys) -> None:

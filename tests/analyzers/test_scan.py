@@ -90,7 +90,7 @@ class Item(Base):
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(primary_key=True)
 """,
-    "app/settings.py": "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    db_url: str\n",
+    "app/config.py": "from pydantic_settings import BaseSettings\nclass Settings(BaseSettings):\n    db_url: str\n",
     "app/security.py": "import jwt\nimport hashlib\n\ndef hash_pw(password):\n"
                        "    return hashlib.md5(password.encode()).hexdigest()\n",
     "alembic.ini": "[alembic]\nscript_location = alembic\n",
@@ -254,7 +254,7 @@ def test_fastapi_sqlalchemy_alembic(make_repo) -> None:
     assert has(out["orm_models"], path="app/models.py", orm="sqlalchemy")
     assert has(out["migration_dirs"], path="alembic/versions", tool="alembic")
     assert has(out["manifests"], path="pyproject.toml") and has(out["manifests"], path="requirements-dev.txt")
-    assert has(out["env_files"], path="app/settings.py", kind="config_module")
+    assert has(out["env_files"], path="app/config.py", kind="config_module")
     assert has(out["auth"], mechanism="jwt", path="app/security.py")
     assert has(out["risks"], kind="weak_password_hashing", path="app/security.py")
 

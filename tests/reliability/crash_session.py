@@ -19,11 +19,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from phasegate.app.controller import ApprovalBlocked, Controller
-from phasegate.app.git_service import GitService
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest, ToolRunner
+from phasegate.app.agent.tools import CommandDecision, CommandRequest, ToolRunner
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.git.service import GitService
+from phasegate.app.session.controller import ApprovalBlocked, Controller
 from phasegate.phases.models import PhaseStatus, Stage
 
 PHASE_FILES: dict[str, tuple[str, ...]] = {

@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from phasegate.app.controller import Controller
-from phasegate.app.llm import LLMClient
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
+from phasegate.app.agent.llm import LLMClient
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.session.controller import Controller
 
 API_KEY = "sk-reliability-test-key-0123456789"
 

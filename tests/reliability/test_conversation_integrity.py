@@ -13,9 +13,9 @@ from pathlib import Path
 
 from rel_support import API_KEY, Approvals, open_controller, settings_for, submit_research, to_executing
 
-from phasegate.app.controller import Controller
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.tools import CommandDecision, CommandRequest
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.session.controller import Controller
 
 
 def unanswered_tool_calls(messages: list[dict]) -> list[str]:

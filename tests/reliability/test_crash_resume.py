@@ -31,12 +31,12 @@ import pytest
 from conftest import git
 from crash_session import PHASE_FILES, content
 
-from phasegate.app.controller import Controller
-from phasegate.app.git_service import GitService
-from phasegate.app.recovery import marker_path, recover
-from phasegate.app.settings import load_settings
-from phasegate.app.store import SessionStore
-from phasegate.app.tools import CommandDecision
+from phasegate.app.agent.tools import CommandDecision
+from phasegate.app.config import load_settings
+from phasegate.app.git.recovery import marker_path, recover
+from phasegate.app.git.service import GitService
+from phasegate.app.session.controller import Controller
+from phasegate.app.session.store import SessionStore
 from phasegate.phases.models import PhaseStatus
 
 KILLS = int(os.environ.get("PHASEGATE_CRASH_KILLS", "50"))
@@ -48,18 +48,18 @@ def _preload() -> None:
     """Import what the child would import lazily, once, before forking (each kill costs less)."""
     import openai  # noqa: F401
 
+    import phasegate.app.agent.llm  # noqa: F401
+    import phasegate.app.agent.submissions  # noqa: F401
     import phasegate.app.analyzers.openapi  # noqa: F401
     import phasegate.app.analyzers.scan  # noqa: F401
     import phasegate.app.analyzers.schema  # noqa: F401
     import phasegate.app.analyzers.security  # noqa: F401
-    import phasegate.app.final_report  # noqa: F401
-    import phasegate.app.llm  # noqa: F401
-    import phasegate.app.review  # noqa: F401
-    import phasegate.app.submissions  # noqa: F401
+    import phasegate.app.session.final_report  # noqa: F401
+    import phasegate.app.session.review  # noqa: F401
     import phasegate.prompts  # noqa: F401
 
     with __import__("contextlib").suppress(ImportError):
-        import phasegate.app.verification  # noqa: F401
+        import phasegate.app.session.verification  # noqa: F401
 
 
 def spawn(repo: Path) -> tuple[int, int]:

@@ -11,8 +11,8 @@ import pytest
 from conftest import git
 from rel_support import API_KEY
 
-from phasegate.app.cli import main
-from phasegate.app.scripted_server import Fault, ScriptedServer, Turn
+from phasegate.app.cli.main import main
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, Turn
 
 
 def doctor(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:

@@ -24,7 +24,7 @@ from rel_support import (
     to_phase_review,
 )
 
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
 from phasegate.phases.models import Stage
 
 _FRAGMENTS = [

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rel_support import API_KEY, Approvals, open_controller, phase_turns, to_phase_review
 
-from phasegate.app.logging_setup import LOGGER_NAME, configure_logging, state_dir
-from phasegate.app.scripted_server import Fault, ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, ToolCall, Turn
+from phasegate.app.logs import LOGGER_NAME, configure_logging, state_dir
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +43,7 @@ async def test_turns_tools_approvals_and_commits_are_logged_and_nothing_reaches_
     for pattern in [
         r"INFO phasegate\.controller turn=start session=\S+ stage=research",
         r"turn=end session=\S+ reason=submitted",
-        r"phasegate\.app\.agent tool=write_file ok=True path='schema\.sql'",
+        r"phasegate\.agent tool=write_file ok=True path='schema\.sql'",
         r"tool=submit_research ok=True",
         r"command_approval kind=normal approved=True command='echo \*+'",
         r"event=ApprovePlan session=\S+ stage=executing",
@@ -64,7 +64,7 @@ async def test_model_errors_are_logged_as_warnings_with_their_kind(repo: Path) -
         await c.start()
         c.close()
     text = path.read_text()
-    assert re.search(r"WARNING phasegate\.app\.agent model_error kind=auth status=401", text)
+    assert re.search(r"WARNING phasegate\.agent model_error kind=auth status=401", text)
     assert "turn=start" not in text  # INFO lines are off by default
 
 
@@ -83,9 +83,9 @@ def test_without_a_log_file_nothing_is_printed(repo: Path) -> None:
 
     code = (
         "import asyncio, sys\n"
-        "from phasegate.app.controller import Controller\n"
-        "from phasegate.app.settings import load_settings\n"
-        "from phasegate.app.tools import CommandDecision\n"
+        "from phasegate.app.session.controller import Controller\n"
+        "from phasegate.app.config import load_settings\n"
+        "from phasegate.app.agent.tools import CommandDecision\n"
         "async def no(r): return CommandDecision(approved=False)\n"
         "s = load_settings(None, {'base_url': 'http://127.0.0.1:9/v1', 'model': 'm', 'max_retries': 0}).settings\n"
         "c = Controller.open(sys.argv[1], s, approver=no, task='t', resume=False)\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rel_support import RESEARCH, Recorder, open_controller, submit_research
 
-from phasegate.app.scripted_server import Fault, ScriptedServer, ToolCall, Turn
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, ToolCall, Turn
 from phasegate.phases.models import Stage
 
 
@@ -197,7 +197,7 @@ async def test_endless_tool_loop_stops_at_the_step_limit(repo: Path) -> None:
 
 
 async def test_a_one_megabyte_reply_is_kept_whole(repo: Path) -> None:
-    from phasegate.app.agent import DISPLAY_CAP_CHARS, AgentText
+    from phasegate.app.agent.loop import DISPLAY_CAP_CHARS, AgentText
 
     recorder = Recorder()
     big = ("All work and no play makes a very long reply. " * 22_000)[:1_000_000]

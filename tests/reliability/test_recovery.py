@@ -1,4 +1,4 @@
-"""The crash repairs of ``app/recovery.py``, each state built exactly (the random kills of
+"""The crash repairs of ``app/git/recovery.py``, each state built exactly (the random kills of
 ``test_crash_resume.py`` reach them by chance; these reach them every time), and the one thing recovery
 must never do: touch a lock that is not ours."""
 
@@ -14,10 +14,10 @@ import pytest
 from conftest import git
 from rel_support import Approvals, settings_for
 
-from phasegate.app.controller import Controller
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git_service import GitService
-from phasegate.app.recovery import marker_path, operation
+from phasegate.app.git.recovery import marker_path, operation
+from phasegate.app.git.service import GitService
+from phasegate.app.session.controller import Controller
 
 DEAD_PID = 2**22 + 12345  # above the default pid_max: no such process
 

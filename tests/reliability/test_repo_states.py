@@ -21,11 +21,11 @@ from rel_support import (
     to_phase_review,
 )
 
-from phasegate.app.cli import main
-from phasegate.app.controller import Controller
+from phasegate.app.cli.main import main
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall
 from phasegate.app.errors import PhasegateError
-from phasegate.app.git_service import CommitRefused, GitService
-from phasegate.app.scripted_server import ScriptedServer, ToolCall
+from phasegate.app.git.service import CommitRefused, GitService
+from phasegate.app.session.controller import Controller
 from phasegate.phases.models import PhaseStatus, Stage
 
 SCHEMA = ToolCall("write_file", {"path": "schema.sql", "content": "CREATE TABLE users (id INTEGER);\n"})

@@ -27,10 +27,10 @@ from rel_support import (
     to_phase_review,
 )
 
-from phasegate.app.controller import ApprovalBlocked
-from phasegate.app.logging_setup import configure_logging, state_dir
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.logs import configure_logging, state_dir
+from phasegate.app.session.controller import ApprovalBlocked
 from phasegate.phases.models import Stage
 
 ENV_VALUES = ("hunter2-very-secret-pw", "sk_live_51HabcdefghijklmnopqrstuvWX", "s3cr3t-signing-key-value")

@@ -14,9 +14,9 @@ import pytest
 from textual.widgets import Markdown
 from workbench_support import idle, make_repo, screen_text, wait_until
 
-from phasegate.app.scripted_server import Fault, ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import load_settings
-from phasegate.app.workbench import Workbench
+from phasegate.app.config import load_settings
+from phasegate.app.demo.scripted_server import Fault, ScriptedServer, ToolCall, Turn
+from phasegate.app.tui.app import Workbench
 from phasegate.phases.models import Stage
 from phasegate.widgets.chat_message import Notice
 

@@ -12,13 +12,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from phasegate.app.screens.command_approval import CommandApprovalScreen
-from phasegate.app.screens.dirty_tree import DirtyTreeScreen
-from phasegate.app.screens.help_screen import HelpScreen
-from phasegate.app.screens.migration_confirm import MigrationConfirmScreen
-from phasegate.app.screens.reason_input import ReasonInputScreen
-from phasegate.app.screens.resume_session import ResumeSessionScreen
-from phasegate.app.screens.rollback_picker import RollbackCandidate, RollbackPickerScreen
+from phasegate.app.tui.screens.command_approval import CommandApprovalScreen
+from phasegate.app.tui.screens.dirty_tree import DirtyTreeScreen
+from phasegate.app.tui.screens.help_screen import HelpScreen
+from phasegate.app.tui.screens.migration_confirm import MigrationConfirmScreen
+from phasegate.app.tui.screens.reason_input import ReasonInputScreen
+from phasegate.app.tui.screens.resume_session import ResumeSessionScreen
+from phasegate.app.tui.screens.rollback_picker import RollbackCandidate, RollbackPickerScreen
 from phasegate.phases.models import PhaseState, PhaseStatus, Session, Stage
 
 NO_RESULT = object()

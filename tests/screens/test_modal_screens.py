@@ -17,10 +17,10 @@ from screen_hosts import (
 )
 from textual.widgets import Button, Input
 
-from phasegate.app.screens.command_approval import CommandChoice
-from phasegate.app.screens.dirty_tree import DirtyTreeScreen
-from phasegate.app.screens.help_screen import HelpScreen
-from phasegate.app.screens.rollback_picker import RollbackPickerScreen, later_overlaps
+from phasegate.app.tui.screens.command_approval import CommandChoice
+from phasegate.app.tui.screens.dirty_tree import DirtyTreeScreen
+from phasegate.app.tui.screens.help_screen import HelpScreen
+from phasegate.app.tui.screens.rollback_picker import RollbackPickerScreen, later_overlaps
 
 HOSTS = Path(__file__).parent / "screen_hosts.py"
 SIZE = (100, 30)

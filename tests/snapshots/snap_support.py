@@ -39,10 +39,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from workbench_support import idle, make_repo, press_gate, report, wait_until, workbench_script
 
-from phasegate.app.scripted_server import ScriptedServer, ToolCall, Turn
-from phasegate.app.settings import Settings, load_settings
-from phasegate.app.tools import CommandDecision, CommandRequest
-from phasegate.app.workbench import NARROW_WIDTH, Workbench
+from phasegate.app.agent.tools import CommandDecision, CommandRequest
+from phasegate.app.config import Settings, load_settings
+from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
+from phasegate.app.tui.app import NARROW_WIDTH, Workbench
 from phasegate.phases import models
 from phasegate.phases.models import Session, Stage
 
@@ -154,7 +154,7 @@ async def _no_commands(request: CommandRequest) -> CommandDecision:
 
 def drive_headless(repo: Path, server: ScriptedServer, until: Callable[[Session], bool]) -> Session:
     """Approve every gate with the real Controller (no UI) until ``until(session)``; the App resumes there."""
-    from phasegate.app.controller import Controller
+    from phasegate.app.session.controller import Controller
 
     async def drive() -> Session:
         controller = Controller.open(repo, settings_for(repo, server), approver=_no_commands, resume=False, task=TASK)
@@ -250,7 +250,7 @@ async def to_plan_review(pilot: Pilot[Any]) -> None:
 
 async def to_executing_after_migration(pilot: Pilot[Any]) -> None:
     """The database phase ran a migration (typed confirmation): its turn ended, the phase waits for the user."""
-    from phasegate.app.screens.migration_confirm import MigrationConfirmScreen
+    from phasegate.app.tui.screens.migration_confirm import MigrationConfirmScreen
 
     app = _app(pilot)
     await to_plan_review(pilot)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import pytest
 import snap_support as snap
 
-from phasegate.app.scripted_server import ScriptedServer
+from phasegate.app.demo.scripted_server import ScriptedServer
 from phasegate.phases.models import Session, Stage
 
 

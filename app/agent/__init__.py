@@ -1,0 +1,1 @@
+"""The model side: the LLM client, the tool loop and the tools."""

@@ -1,0 +1,1 @@
+"""The bundled demo: the scripted model server, its script and the sample repository."""

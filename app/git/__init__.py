@@ -1,0 +1,1 @@
+"""All git goes through this package."""

@@ -1,0 +1,1 @@
+"""The session: its controller (the one writer), store, review and drivers."""

@@ -1,0 +1,1 @@
+"""The Textual workbench: the App, its screens and the bridge from session events to Messages."""
