@@ -17,7 +17,7 @@ repository's code (never by copying phasegate's output)::
 
 Paths are written as a client calls them with parameters as ``{name}``; methods upper case, ``ANY``
 for a handler that takes every method (a plain Django view). The working copy of ``owner/name`` is
-looked up as ``<root>/<name>`` for each ``--root`` (default: every folder of ``/work/corpus``);
+looked up as ``<root>/<owner>/<name>``, ``<root>/<name>`` or ``<root>/*/<name>`` for each ``--root`` (default: every folder of ``/work/corpus``);
 repositories without a working copy are skipped, never counted.
 
 Scores: full-path recall (truth endpoints found, by method and path), precision (live code endpoints
@@ -40,9 +40,10 @@ DEFAULT_ROOT = Path("/work/corpus")
 
 
 def _working_copy(repo: str, roots: list[Path]) -> Path | None:
-    name = repo.split("/")[-1]
+    owner, name = repo.split("/")[-2:]
     for root in roots:
-        for candidate in (root / name, *sorted(root.glob(f"*/{name}"))):
+        # <root>/<owner>/<name> first: two repositories of one name (forks, rewrites) both fit
+        for candidate in (root / owner / name, root / name, *sorted(root.glob(f"*/{name}"))):
             if (candidate / ".git").exists():
                 return candidate
     return None
