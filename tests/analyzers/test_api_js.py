@@ -161,3 +161,31 @@ def test_hono_base_path_sub_apps_middleware_auth_and_dead(make_repo: Callable[..
     assert eps[("GET", "/api")].auth is None
     assert eps[("GET", "/lost")].dead
     assert len(eps) == 4
+
+
+ROUTING_CONTROLLERS = {
+    "src/app.ts": (
+        "import { createExpressServer } from 'routing-controllers';\nimport { PetController } from './pets';\n"
+        "const app = createExpressServer({ routePrefix: '/api', controllers: [PetController] });\napp.listen(3000);\n"
+    ),
+    "src/pets.ts": (
+        "import { JsonController, Get, Post, Body, Authorized } from 'routing-controllers';\n"
+        "@Authorized()\n@JsonController('/pets')\nexport class PetController {\n"
+        "  @Get('/:id')\n  one(id: string): Promise<Pet> { return null; }\n"
+        "  @Post()\n  create(@Body() body: NewPet): Promise<Pet> { return null; }\n}\n"
+    ),
+    "src/old.ts": (
+        "import { JsonController, Get } from 'routing-controllers';\n"
+        "@JsonController('/old')\nexport class OldController {\n  @Get()\n  all() { return []; }\n}\n"
+    ),
+}
+
+
+def test_routing_controllers_prefix_authorized_body_and_dead(make_repo: Callable[..., Path]) -> None:
+    eps = _table(make_repo(ROUTING_CONTROLLERS))
+    one = eps[("GET", "/api/pets/{id}")]
+    assert (one.framework, one.auth, one.response, one.handler) == ("routing-controllers", "Authorized()", "Pet",
+                                                                    "PetController.one")
+    assert eps[("POST", "/api/pets")].request == "NewPet"
+    assert eps[("GET", "/api/old")].dead  # not in the server's controllers list
+    assert len(eps) == 3

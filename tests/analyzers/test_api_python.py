@@ -169,3 +169,22 @@ def test_django_include_tree_drf_router_regex_auth_and_dead(make_repo: Callable[
     assert eps[("ANY", "/lost")].dead
     assert not any(p.startswith("/admin") for _, p in eps)
     assert len(eps) == 10
+
+
+RESTFUL = {
+    "api/app.py": (
+        "from flask import Flask\nfrom flask_restful import Api, Resource\nfrom flask_jwt_extended import jwt_required\n\n"
+        "app = Flask(__name__)\napi = Api(app, prefix='/v1')\n\n"
+        "class Todo(Resource):\n    method_decorators = [jwt_required()]\n\n"
+        "    def get(self, todo_id):\n        return {}\n\n    def delete(self, todo_id):\n        return {}\n\n"
+        "api.add_resource(Todo, '/todos/<int:todo_id>', '/tasks/<int:todo_id>')\n"
+    ),
+}
+
+
+def test_flask_restful_resources_methods_and_decorators(make_repo: Callable[..., Path]) -> None:
+    eps = _table(make_repo(RESTFUL))
+    assert set(eps) == {("GET", "/v1/todos/{todo_id}"), ("DELETE", "/v1/todos/{todo_id}"),
+                        ("GET", "/v1/tasks/{todo_id}"), ("DELETE", "/v1/tasks/{todo_id}")}
+    todo = eps[("GET", "/v1/todos/{todo_id}")]
+    assert (todo.handler, todo.handler_line, todo.auth) == ("Todo", 8, "@jwt_required()")
