@@ -189,3 +189,27 @@ def test_routing_controllers_prefix_authorized_body_and_dead(make_repo: Callable
     assert eps[("POST", "/api/pets")].request == "NewPet"
     assert eps[("GET", "/api/old")].dead  # not in the server's controllers list
     assert len(eps) == 3
+
+
+AUTOLOAD = {
+    "app.js": (
+        "const path = require('path');\nconst AutoLoad = require('@fastify/autoload');\n"
+        "const fastify = require('fastify')();\n"
+        "fastify.register(AutoLoad, { dir: path.join(__dirname, 'routes'), options: { prefix: '/api' } });\n"
+        "fastify.listen({ port: 3000 });\n"
+    ),
+    "routes/root.js": "module.exports = async function (fastify) {\n  fastify.get('/', async () => 'hi');\n};\n",
+    "routes/users/index.js": (
+        "module.exports = async function (fastify, opts) {\n  fastify.get('/:id', async () => ({}));\n"
+        "  fastify.post(opts.base + '/x', async () => ({}));\n};\n"
+    ),
+}
+
+
+def test_fastify_autoload_folder_prefixes_and_a_runtime_path_warned(make_repo: Callable[..., Path]) -> None:
+    inv = inventory_at(make_repo(AUTOLOAD))
+    eps = {(e.method, e.path): e for e in inv.endpoints}
+    assert set(eps) == {("GET", "/api"), ("GET", "/api/users/{id}")}
+    assert not eps[("GET", "/api/users/{id}")].dead and eps[("GET", "/api/users/{id}")].file == "routes/users/index.js"
+    assert [(w.path, w.line) for w in inv.warnings] == [("routes/users/index.js", 3)]
+    assert "opts.base + '/x'" in inv.warnings[0].reason

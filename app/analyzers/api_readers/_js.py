@@ -442,6 +442,8 @@ class _Walker:
                     self.facts["routes"].append({"obj": owner, "method": m.upper(), "path": encode(url), "line": line,
                                                  "handler": self.handler_desc(handler) if handler else None,
                                                  "auth": auth[0] if auth else None, "dev": dev})
+        elif prop == "register" and args and self.autoload(owner, args, line, dev):
+            return
         elif prop in ("use", "route", "register", "mount") and args:
             prefix: list[Any] | None = None
             children = args
@@ -466,6 +468,27 @@ class _Walker:
                     continue
                 self.facts["mounts"].append({"parent": owner, "prefix": prefix, "child": desc, "line": line,
                                              "dev": dev, "via": prop})
+
+    def autoload(self, owner: str, args: list[Node], line: int, dev: bool) -> bool:
+        """``fastify.register(AutoLoad, {dir: path.join(__dirname, 'routes'), options: {prefix}})``:
+        every plugin file under that folder, each under its subfolder's path (``dirNameRoutePrefix``)."""
+        imp = self.facts["imports"].get(_t(args[0])) if args[0].type == "identifier" else None
+        if imp is None or imp[0] not in ("@fastify/autoload", "fastify-autoload") or len(args) < 2 \
+                or args[1].type != "object":
+            return False
+        opts = self.object_pairs(args[1])
+        where = opts.get("dir")
+        parts = [_str(a) for a in _args(where)] if where is not None and where.type == "call_expression" else []
+        folder = "/".join(p.strip("/") for p in parts if p and p not in (".",)) if parts else _str(where)
+        if not folder:
+            return False
+        dir_prefix = opts.get("dirNameRoutePrefix")
+        inner = opts.get("options")
+        prefix = self.object_pairs(inner).get("prefix") if inner is not None and inner.type == "object" else None
+        self.facts["mounts"].append({"parent": owner, "prefix": encode(prefix) if prefix is not None else None,
+                                     "child": ["auto", folder, dir_prefix is None or _t(dir_prefix) != "false"],
+                                     "line": line, "dev": dev, "via": "autoload"})
+        return True
 
     def child_desc(self, node: Node) -> list[Any] | None:
         if node.type == "identifier":
@@ -724,6 +747,23 @@ class JsGraph:
         line = self.facts.get(target, {}).get("decls", {}).get(attr or imp[1])
         return name, target, line
 
+    def autoloaded(self, path: str, parent: tuple[str, str], mount: dict[str, Any],
+                   objects: dict[tuple[str, str], dict[str, Any]],
+                   edges: dict[tuple[str, str], list[tuple[tuple[str, str], str, bool]]]) -> None:
+        """The plugins ``@fastify/autoload`` registers from a folder, as mount edges."""
+        _, folder, dir_prefix = mount["child"]
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), folder))
+        prefix = "" if mount["prefix"] is None else (self.value(path, mount["prefix"]) or "")
+        for file in sorted(self.facts):
+            if not file.startswith(base + "/"):
+                continue
+            child = self.export_of(file, "*")
+            if child is None or child not in objects:
+                continue
+            sub = posixpath.dirname(file[len(base) + 1 :])
+            edges.setdefault(parent, []).append((child, _join(prefix, "/" + sub if dir_prefix and sub else ""),
+                                                 mount["dev"]))
+
     def build(self) -> ApiPart:
         objects: dict[tuple[str, str], dict[str, Any]] = {}
         for path, f in self.facts.items():
@@ -751,6 +791,9 @@ class JsGraph:
             for m in mounts:
                 parent = self.local(path, m["parent"]) if not m["parent"].startswith("@fn") else (path, m["parent"])
                 if parent not in objects:
+                    continue
+                if m["child"][0] == "auto":
+                    self.autoloaded(path, parent, m, objects, edges)
                     continue
                 child = self.child(path, m["child"])
                 if child is None or child not in objects:
@@ -790,7 +833,8 @@ class JsGraph:
             for path, r in routes.get(key, []):
                 rpath = self.value(path, r["path"])
                 if rpath is None:
-                    self.warn(path, r["line"], "route path is not a literal; endpoint left out")
+                    self.warn(path, r["line"], f"route path {_expr_text(r['path'])} is not a literal (set at run "
+                                               "time); endpoint left out")
                     continue
                 r_auth = r["auth"] or next((t for p, t in mws if rpath.startswith(p.rstrip("*").rstrip("/"))), None)
                 name, hfile, hline = self.handler(path, r["handler"])
@@ -809,6 +853,19 @@ class JsGraph:
             if key not in reached and key not in included:
                 emit(key, "", None, False, True, frozenset())
         return self.part
+
+
+def _expr_text(expr: list[Any] | None) -> str:
+    """An encoded path expression written back roughly as in the source, for a warning."""
+    if expr is None:
+        return "(none)"
+    if expr[0] == "s":
+        return repr(expr[1])
+    if expr[0] == "+":
+        return " + ".join(_expr_text(e) for e in expr[1:])
+    if expr[0] == "t":
+        return "`" + "".join(e[1] if e and e[0] == "s" else "${" + _expr_text(e) + "}" for e in expr[1]) + "`"
+    return str(expr[1])
 
 
 def _join(*parts: str) -> str:
