@@ -188,3 +188,21 @@ def test_flask_restful_resources_methods_and_decorators(make_repo: Callable[...,
                         ("GET", "/v1/tasks/{todo_id}"), ("DELETE", "/v1/tasks/{todo_id}")}
     todo = eps[("GET", "/v1/todos/{todo_id}")]
     assert (todo.handler, todo.handler_line, todo.auth) == ("Todo", 8, "@jwt_required()")
+
+
+def test_fastapi_sub_application_mount_and_django_inline_include(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "main.py": ("from fastapi import FastAPI\nfrom fastapi.staticfiles import StaticFiles\n\n"
+                    "app = FastAPI()\nv2 = FastAPI()\n\n@v2.get('/items')\ndef items():\n    pass\n\n"
+                    "app.mount('/v2', v2)\napp.mount('/static', StaticFiles(directory='static'))\n"),
+        "site/settings.py": "ROOT_URLCONF = 'site.urls'\n",
+        "site/urls.py": ("from django.urls import include, path\nfrom site import views\n\n"
+                         "urlpatterns = [path('api/', include([path('ping/', views.ping), "
+                         "path('v1/', include([path('me/', views.me)]))]))]\n"),
+        "site/views.py": "from django.views.decorators.http import require_GET\n\n"
+                         "@require_GET\ndef ping(request):\n    pass\n\ndef me(request):\n    pass\n",
+    })
+    inv = inventory_at(root)
+    assert [(e.method, e.path, e.framework, e.dead) for e in inv.endpoints] == [  # sorted by path
+        ("GET", "/api/ping", "django", False), ("ANY", "/api/v1/me", "django", False),
+        ("GET", "/v2/items", "fastapi", False)], inv.warnings

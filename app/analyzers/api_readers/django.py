@@ -126,6 +126,8 @@ def _view_ref(node: ast.AST) -> dict[str, Any]:
             target = target.elts[0]
         if isinstance(target, ast.Constant) and isinstance(target.value, str):
             return {"kind": "include_module", "target": target.value}
+        if isinstance(target, (ast.List, ast.BinOp)):  # ``include([path(…), …])``: patterns written inline
+            return {"kind": "include_inline", "patterns": _patterns(target) or []}
         return {"kind": "include_expr", "target": dotted(target)}
     if isinstance(node, ast.Call) and last_name(callee(node)) == "as_view":
         assert isinstance(node.func, ast.Attribute)
@@ -336,11 +338,12 @@ class _Build:
                                                handler_file=hfile, handler_line=hline, framework=framework,
                                                auth=auth, dead=dead))
 
-    def walk(self, path: str, var: str, prefix: str, dead: bool, trail: frozenset[tuple[str, str]]) -> None:
+    def walk(self, path: str, var: str, prefix: str, dead: bool, trail: frozenset[tuple[str, str]],
+             entries: list[dict[str, Any]] | None = None) -> None:
         if (path, var) in trail or len(trail) > 20:
             return
         self.reached.add(path)
-        for entry in self.facts[path]["patterns"].get(var, []):
+        for entry in entries if entries is not None else self.facts[path]["patterns"].get(var, []):
             if entry["fn"] == "router":
                 self.router(path, entry["router"], prefix, dead, entry["line"])
                 continue
@@ -358,6 +361,8 @@ class _Build:
                     self.warn(path, entry["line"], f"include({view['target']!r}) is not in the repository")
                     continue
                 self.walk(target, "urlpatterns", full, dead, trail | {(path, var)})
+            elif kind == "include_inline":
+                self.walk(path, f"@inline{entry['line']}:{full}", full, dead, trail | {(path, var)}, view["patterns"])
             elif kind == "include_expr":
                 ref = view["target"]
                 if ref.endswith(".urls"):

@@ -149,7 +149,12 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
                             "deps": _deps_list(keyword(node.value, "dependencies")), "line": node.lineno}
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             method = node.func.attr
-            if method == "include_router" and node.args:
+            if method == "mount" and len(node.args) >= 2 and isinstance(node.args[1], (ast.Name, ast.Attribute)):
+                # ``app.mount('/v2', v2_app)``: a sub-application (a StaticFiles mount resolves to no app)
+                facts["includes"].append({
+                    "parent": dotted(node.func.value), "child": dotted(node.args[1]), "prefix": encode(node.args[0]),
+                    "deps": [], "line": node.lineno, "dev": dev, "mount": True})
+            elif method == "include_router" and node.args:
                 facts["includes"].append({
                     "parent": dotted(node.func.value), "child": dotted(node.args[0]),
                     "prefix": encode(keyword(node, "prefix")), "deps": _deps_list(keyword(node, "dependencies")),
@@ -237,6 +242,8 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     for path, f in facts.items():
         for inc in f["includes"]:
             parent, child = obj_key(path, inc["parent"]), obj_key(path, inc["child"])
+            if (parent is None or child is None) and inc.get("mount"):
+                continue  # ``app.mount('/static', StaticFiles(…))``: files, not endpoints
             if parent is None or child is None:
                 part.warnings.append(SourceWarning(path=path, line=inc["line"], reason=(
                     f"fastapi: include_router({inc['child']}) on {inc['parent']}: router not found in the repository")))
@@ -289,7 +296,8 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
                 mounted.add(child)
             emit(child, join(prefix, inc_prefix), auth + inc_auth, dev or inc_dev, dead, depth + 1, trail | {key})
 
-    apps = [k for k, o in objects.items() if o["kind"] == "app"]
+    mounted_apps = {c[0] for edges in children.values() for c in edges}
+    apps = [k for k, o in objects.items() if o["kind"] == "app" and k not in mounted_apps]
     for key in apps:
         emit(key, "", [], False, False, 0, frozenset())
     for key, obj in objects.items():
