@@ -214,8 +214,8 @@ def _build(reader: Reader[Any, ApiPart], facts: dict[str, Any]) -> tuple[list[Ap
         return [], []
     try:
         part = reader.build(facts)
-    except (RecursionError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [], [SourceWarning(path=".", reason=f"{reader.name}: could not combine its files ({exc})")]
+    except Exception as exc:  # one reader's surprise costs its endpoints (a warning), never the inventory
+        return [], [SourceWarning(path=".", reason=f"{reader.name}: could not combine its files ({exc!r})")]
     return [_finish(ep) for ep in part.endpoints], list(part.warnings)
 
 
