@@ -146,10 +146,22 @@ _SNAPSHOTS: dict[str, _Snapshot] = {}  # repository root -> its last revision's 
 _MAX_INCREMENTAL = 200  # more changed files than this: read the tree as a whole
 
 
-def _read_path(tree: Tree, path: str, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache,
-               known: dict[str, str] | None, read: _Read) -> set[str]:
+def _plan(readers: Sequence[Reader[Any, ApiPart]]) -> list[tuple[Any, list[Reader[Any, ApiPart]]]]:
+    """The readers grouped by their ``wants`` function: readers sharing one (the Python readers, the
+    JavaScript readers) are asked about a path once, not once each."""
+    groups: dict[Any, list[Reader[Any, ApiPart]]] = {}
+    for r in readers:
+        groups.setdefault(r.wants, []).append(r)
+    return list(groups.items())
+
+
+_Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
+
+
+def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
+               read: _Read) -> set[str]:
     """Read ``path`` into ``read`` (it must hold nothing of that path); the reader names it touched."""
-    wanting = [r for r in readers if r.wants(path)]
+    wanting = [r for wants, group in plan if wants(path) for r in group]
     is_spec = _spec_wants(path)
     if not (wanting or is_spec) or not _own(path):
         return set()
@@ -204,8 +216,9 @@ def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseC
     """Parsed facts per reader name, and per spec path; each file read once, each parse cached."""
     read = _Read(parsed={r.name: {} for r in readers})
     known = _known_blob_ids(tree)
+    plan = _plan(readers)
     for path in tree.paths():
-        _read_path(tree, path, readers, cache, known, read)
+        _read_path(tree, path, plan, cache, known, read)
     return read
 
 
@@ -282,7 +295,7 @@ def _incremental(tree: Tree, snap: _Snapshot, cache: ParseCache) -> ApiInventory
         read.specs.pop(path, None)
         read.warnings.pop(path, None)
         if blob is not None:
-            dirty |= _read_path(tree, path, snap.readers, cache, {path: blob}, read)
+            dirty |= _read_path(tree, path, _plan(snap.readers), cache, {path: blob}, read)
     for reader in snap.readers:
         if reader.name in dirty:
             snap.parts[reader.name] = _build(reader, read.parsed[reader.name])

@@ -23,6 +23,11 @@ AUTH_WORDS = ("auth", "login", "token", "jwt", "current_user", "current_active",
 DEV_WORDS = ("debug", "development", "develop", "local", "dev", "testing", "environment", "env")
 
 
+def wants_py(path: str) -> bool:
+    """The Python readers' file test (one function for all three, so it is asked once per path)."""
+    return path.endswith(".py")
+
+
 def has_route_decorator(text: str) -> bool:
     """A cheap test on the text: a decorator that may be ``@x.get(…)``/``@x.route(…)`` is there."""
     return "@" in text and any(f".{verb}(" in text for verb in ("get", "post", "put", "delete", "patch", "route",

@@ -38,6 +38,7 @@ from phasegate.app.analyzers.api_readers._py import (
     module_constants,
     parsed,
     string_list,
+    wants_py,
     worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
@@ -64,10 +65,6 @@ _BASE_ACTIONS = {
 }
 _DRF_BASES = {"APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet",
               "ViewSetMixin", *(k for k in _BASE_HANDLERS if k.endswith("APIView")), *_BASE_ACTIONS}
-
-
-def _wants(path: str) -> bool:
-    return path.endswith(".py")
 
 
 def regex_to_path(regex: str) -> str:
@@ -471,4 +468,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return b.part
 
 
-READERS = [Reader(name="django", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="django", wants=wants_py, parse=parse, build=build)]

@@ -36,6 +36,7 @@ from phasegate.app.analyzers.api_readers._py import (
     parsed,
     settings_defaults,
     string_list,
+    wants_py,
     worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
@@ -43,10 +44,6 @@ from phasegate.app.analyzers.readers import Reader, SourceWarning
 _PYDANTIC_ROOTS = {"BaseModel", "SQLModel", "GenericModel", "RootModel"}
 _NOT_BODY = {"int", "str", "float", "bool", "bytes", "dict", "list", "Request", "Response", "WebSocket",
              "BackgroundTasks", "UploadFile", "HTTPConnection", "Any", "UUID", "datetime", "date"}
-
-
-def _wants(path: str) -> bool:
-    return path.endswith(".py")
 
 
 def _dep_text(node: ast.AST) -> str | None:
@@ -311,4 +308,4 @@ def _included_by_live(key: tuple[str, str], children: dict[Any, Any], mounted: s
     return any(key == c[0] for edges in children.values() for c in edges)
 
 
-READERS = [Reader(name="fastapi", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="fastapi", wants=wants_py, parse=parse, build=build)]

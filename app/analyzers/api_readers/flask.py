@@ -33,15 +33,12 @@ from phasegate.app.analyzers.api_readers._py import (
     package_stub,
     parsed,
     string_list,
+    wants_py,
     worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 _VIEW_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-
-
-def _wants(path: str) -> bool:
-    return path.endswith(".py")
 
 
 def _auth_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str | None:
@@ -220,4 +217,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return part
 
 
-READERS = [Reader(name="flask", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="flask", wants=wants_py, parse=parse, build=build)]
