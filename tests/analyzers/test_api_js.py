@@ -55,7 +55,7 @@ def test_express_route_table_chains_auth_dev_and_dead(make_repo: Callable[..., P
     assert get_user.auth == "auth('getUsers')" and get_user.params == ["userId"]
     assert (get_user.handler, get_user.handler_file, get_user.handler_line) == (
         "userController.getUser", "src/controllers/user.controller.js", 1)
-    assert get_user.file == "src/routes/v1/user.route.js" and get_user.framework == "express"
+    assert (get_user.file, get_user.line) == ("src/routes/v1/user.route.js", 7) and get_user.framework == "express"
     assert eps[("DELETE", "/v1/users/{userId}")].auth == "auth('manageUsers')"
     create = eps[("POST", "/v1/users")]
     assert create.auth is None and create.handler_line == 3

@@ -416,7 +416,9 @@ class _Walker:
             chain = self.route_chain(obj_node)
             if chain is not None:
                 base, path = chain
-                self.add_route(self.obj_ref(base), prop, path, args, line, dev, chain=True)
+                prop_node = fn.child_by_field_name("property")  # the ``.get(`` line, not the chain's first
+                verb_line = prop_node.start_point[0] + 1 if prop_node is not None else line
+                self.add_route(self.obj_ref(base), prop, path, args, verb_line, dev, chain=True)
                 return
         owner = self.obj_ref(obj_text)
         if prop in VERBS or prop == "on":
