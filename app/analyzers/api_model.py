@@ -37,13 +37,54 @@ class ApiEndpoint(BaseModel):
         return self.model_dump(mode="json")
 
 
+class ApiDrift(BaseModel):
+    """An endpoint the code declares that no committed spec lists, or the reverse."""
+
+    kind: Literal["code_not_in_spec", "spec_not_in_code"]
+    method: str
+    path: str
+    file: str  # the route declaration (code_not_in_spec) or the spec file (spec_not_in_code)
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
 class ApiInventory(BaseModel):
-    endpoints: list[ApiEndpoint] = Field(default_factory=list)
+    endpoints: list[ApiEndpoint] = Field(default_factory=list)  # code first, then spec, each sorted
     warnings: list[SourceWarning] = Field(default_factory=list)
+    specs: list[str] = Field(default_factory=list)  # committed OpenAPI files read
+    drift: list[ApiDrift] = Field(default_factory=list)  # empty when no spec is committed
+
+    def code_endpoints(self) -> list[ApiEndpoint]:
+        return [e for e in self.endpoints if e.source == "code"]
 
     def to_json(self) -> dict[str, Any]:
         return {"endpoints": [e.to_json() for e in self.endpoints],
-                "warnings": [w.to_json() for w in self.warnings]}
+                "warnings": [w.to_json() for w in self.warnings],
+                "specs": list(self.specs),
+                "drift": [d.to_json() for d in self.drift]}
+
+
+ChangeKind = Literal["endpoint-added", "endpoint-removed", "method-changed", "path-param-changed",
+                     "auth-dropped", "request-model-changed", "response-model-changed"]
+
+
+class ApiChange(BaseModel):
+    """One client-visible change between two inventories (``diff_inventories``)."""
+
+    kind: ChangeKind
+    method: str
+    path: str
+    detail: str
+    breaking: bool
+    before: str | None = None
+    after: str | None = None
+    file: str | None = None  # where the endpoint is declared (after the change, else before)
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
 class ApiPart(BaseModel):

@@ -155,6 +155,70 @@ class RevTree(Tree):
         self.paths()
         return self._blobs
 
+    def changed_paths(self, since: str) -> dict[str, str | None] | None:
+        """Path -> new blob id (None: deleted) of every file that differs between commit ``since`` and
+        this revision; None when that cannot be told (an unknown commit). The two trees are compared
+        through the ``cat-file`` process already open, descending only into subtrees whose ids differ:
+        a handful of object reads instead of a ``git diff-tree`` process."""
+        old_root, new_root = self._tree_of(since), self._tree_of(self.commit)
+        if old_root is None or new_root is None:
+            return None
+        out: dict[str, str | None] = {}
+        stack = [("", old_root, new_root)]
+        while stack:
+            prefix, old, new = stack.pop()
+            a = self._entries(old) if old else {}
+            b = self._entries(new) if new else {}
+            if a is None or b is None:
+                return None
+            for name in a.keys() | b.keys():
+                ea, eb = a.get(name), b.get(name)
+                if ea == eb:
+                    continue
+                path = prefix + name
+                a_tree = ea is not None and ea[0] == "tree"
+                b_tree = eb is not None and eb[0] == "tree"
+                if a_tree or b_tree:
+                    stack.append((path + "/", ea[1] if a_tree and ea else "", eb[1] if b_tree and eb else ""))
+                if ea is not None and not a_tree and (eb is None or b_tree):
+                    out[path] = None
+                if eb is not None and not b_tree:
+                    out[path] = eb[1]
+        return out
+
+    def _object(self, spec: str) -> tuple[str, bytes] | None:
+        """(type, content) of one object through the long-lived ``cat-file --batch``."""
+        if "\n" in spec:
+            return None
+        with self._lock:
+            try:
+                _sha, kind, _size, data = self.command.get_object_data(spec.encode("utf-8", "surrogateescape"))
+            except ValueError:
+                return None
+        return (kind.decode() if isinstance(kind, bytes) else str(kind)), data
+
+    def _tree_of(self, commit: str) -> str | None:
+        obj = self._object(f"{commit}^{{commit}}")
+        if obj is None or obj[0] != "commit" or not obj[1].startswith(b"tree "):
+            return None
+        return obj[1][5:45].decode()
+
+    def _entries(self, tree: str) -> dict[str, tuple[str, str]] | None:
+        """name -> ("tree" | "blob" | "commit", id) of one tree object."""
+        obj = self._object(tree)
+        if obj is None or obj[0] != "tree":
+            return None
+        data, out, i = obj[1], {}, 0
+        while i < len(data):
+            space = data.index(b" ", i)
+            nul = data.index(b"\0", space)
+            mode = data[i:space]
+            name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+            kind = "tree" if mode == b"40000" else "commit" if mode == b"160000" else "blob"
+            out[name] = (kind, data[nul + 1 : nul + 21].hex())
+            i = nul + 21
+        return out
+
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         ref = f"{self.commit}:{path}"
         if "\n" in ref:  # one object name per line is the batch protocol

@@ -1,0 +1,442 @@
+"""The endpoint inventory of a repository at any revision, and the diff between two inventories.
+
+``inventory_at(root, rev)`` runs every endpoint reader of ``api_readers.all_readers()`` over the
+repository's own files (not vendored, generated, fixture or test files), merges what they found,
+writes every path the same way (``{name}`` parameters, one leading slash, no trailing slash but the
+root's) and sorts the endpoints. Committed OpenAPI specs are read as well (``source="spec"``), and
+the endpoints the code declares but no spec lists, or the reverse, are the inventory's ``drift``.
+
+``diff_inventories(a, b)`` compares the live code endpoints of two inventories: endpoint added or
+removed, method changed, path parameter changed, auth dropped, request or response model changed,
+each marked ``breaking`` when a client written against ``a`` can fail against ``b``.
+
+Every file is read once and its blob id computed once; each reader's parse of it is cached by that
+blob id (``API_CACHE``, a ``readers.ParseCache``), so a re-read after a phase's write parses only the changed files. For a
+revision the blob ids come with the listing, so unchanged files are not even read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from phasegate.app.analyzers._files import (
+    RevTree,
+    Tree,
+    is_generated_or_fixture,
+    is_git_worktree,
+    is_test_path,
+    is_vendored,
+    open_tree,
+    resolve_root,
+)
+from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory, ApiPart
+from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
+from phasegate.app.errors import PhasegateError
+
+__all__ = ["ApiChange", "ApiDrift", "ApiEndpoint", "ApiInventory", "diff_inventories", "inventory_at",
+           "inventory_from_tree", "normalize_path", "path_params"]
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+# Parses by (reader, version, path, blob id). Its own, larger than the schema's: every source file of a
+# large repository has an entry per reader that wants it (most of them "not of this stack").
+API_CACHE = ParseCache(size=500_000)
+_SPEC_READER = "openapi-spec"
+_SPEC_VERSION = 1
+
+
+def _own(path: str) -> bool:
+    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+
+
+# --- paths ----------------------------------------------------------------------------------------
+# Path templates are data, not code: these patterns rewrite route strings, never source files.
+_COLON_PARAM = re.compile(r"^:([A-Za-z_][\w]*)(?:\(.*\))?\??$")  # Express/Rails ``:id``, ``:id(\d+)``
+_ANGLE_PARAM = re.compile(r"<(?:[^<>:]+:)?([A-Za-z_]\w*)>")  # Flask/Django/Rocket ``<int:id>``, ``<id>``
+_BRACE_PARAM = re.compile(r"\{\*?([A-Za-z_][\w.]*)(?:[:=][^{}]*)?\}")  # ``{id:int}``, ``{id:[0-9]+}``
+_PARAM = re.compile(r"\{([^{}]+)\}")
+
+
+def normalize_path(path: str) -> str:
+    """``path`` as a client calls it: ``{name}`` parameters, one leading slash, no trailing slash."""
+    path = path.strip()
+    if (path.startswith("/") and not path.endswith("/") and "//" not in path
+            and not any(c in path for c in ":<{")):
+        return path  # already as a client writes it (most paths)
+    segments = []
+    for seg in path.split("/"):
+        if not seg:
+            continue
+        m = _COLON_PARAM.match(seg)
+        if m:
+            seg = "{" + m.group(1) + "}"
+        seg = _ANGLE_PARAM.sub(lambda m: "{" + m.group(1) + "}", seg)
+        seg = _BRACE_PARAM.sub(lambda m: "{" + m.group(1) + "}", seg)
+        segments.append(seg)
+    return "/" + "/".join(segments)
+
+
+def path_params(path: str) -> list[str]:
+    """The ``{name}`` parameters of a normalised path, in order."""
+    return _PARAM.findall(path)
+
+
+def _shape(path: str) -> str:
+    """The path with every parameter written ``{}``: two routes of one shape are the same URL."""
+    return _PARAM.sub("{}", path)
+
+
+# --- reading --------------------------------------------------------------------------------------
+def _spec_wants(path: str) -> bool:
+    return path.lower().endswith(SPEC_SUFFIXES)
+
+
+def _spec_parse(path: str, text: str) -> list[dict[str, Any]] | None:
+    """The endpoints of an OpenAPI 3 document as plain dicts, or None when the file is not one."""
+    from phasegate.app.analyzers.openapi import _OPENAPI_HEAD_RE, endpoints, parse_spec_text
+
+    if not _OPENAPI_HEAD_RE.search(text[:4096]):
+        return None
+    doc = parse_spec_text(text, path)
+    base = ""
+    servers = doc.get("servers")
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        url = str(servers[0].get("url") or "")
+        if "{" not in url:
+            base = urlparse(url).path.rstrip("/")
+    lines = text.splitlines()
+    out = []
+    for spec_path, method in endpoints(doc):
+        needle = f"{spec_path}"
+        line = next((i + 1 for i, ln in enumerate(lines) if needle in ln and ":" in ln), 1)
+        out.append({"method": method.upper(), "path": base + spec_path, "line": line,
+                    "request": None, "response": None})
+    return out
+
+
+def _known_blob_ids(tree: Tree) -> dict[str, str] | None:
+    ids = getattr(tree, "blob_ids", None)
+    return ids() if callable(ids) else None
+
+
+@dataclass
+class _Read:
+    """Everything read from a tree's files, kept per path so that a few changed files update it."""
+
+    parsed: dict[str, dict[str, Any]]  # reader name -> path -> facts
+    specs: dict[str, Any] = field(default_factory=dict)  # spec path -> endpoints
+    warnings: dict[str, list[SourceWarning]] = field(default_factory=dict)  # path -> read warnings
+
+
+@dataclass
+class _Snapshot:
+    """The last inventory of a revision of one repository, to update incrementally."""
+
+    commit: str
+    readers: tuple[Reader[Any, ApiPart], ...]
+    read: _Read
+    parts: dict[str, tuple[list[ApiEndpoint], list[SourceWarning]]]  # reader name -> finished part
+    result: ApiInventory
+
+
+_SNAPSHOTS: dict[str, _Snapshot] = {}  # repository root -> its last revision's inventory
+_MAX_INCREMENTAL = 200  # more changed files than this: read the tree as a whole
+
+
+def _plan(readers: Sequence[Reader[Any, ApiPart]]) -> list[tuple[Any, list[Reader[Any, ApiPart]]]]:
+    """The readers grouped by their ``wants`` function: readers sharing one (the Python readers, the
+    JavaScript readers) are asked about a path once, not once each."""
+    groups: dict[Any, list[Reader[Any, ApiPart]]] = {}
+    for r in readers:
+        groups.setdefault(r.wants, []).append(r)
+    return list(groups.items())
+
+
+_Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
+
+
+def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
+               read: _Read) -> set[str]:
+    """Read ``path`` into ``read`` (it must hold nothing of that path); the reader names it touched."""
+    wanting = [r for wants, group in plan if wants(path) for r in group]
+    is_spec = _spec_wants(path)
+    if not (wanting or is_spec) or not _own(path):
+        return set()
+    jobs: list[tuple[str, int, Any]] = [(r.name, r.version, r) for r in wanting]
+    if is_spec:
+        jobs.append((_SPEC_READER, _SPEC_VERSION, None))
+    touched: set[str] = set()
+    blob = known.get(path) if known is not None else None
+    pending = []
+    for name, version, reader in jobs:
+        if blob is not None:
+            hit, facts = cache.get((name, version, path, blob))
+            if hit:
+                if facts is not None:
+                    (read.specs if reader is None else read.parsed[name])[path] = facts
+                    touched.add(name)
+                continue
+        pending.append((name, version, reader))
+    if not pending:
+        return touched
+    data = tree.read(path, MAX_SOURCE + 1)
+    if data is None:
+        return touched
+    if len(data) > MAX_SOURCE:
+        read.warnings.setdefault(path, []).append(
+            SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
+        return touched
+    blob = blob or blob_id(data)
+    text = data.decode("utf-8", "replace")
+    for name, version, reader in pending:
+        key = (name, version, path, blob)
+        hit, facts = cache.get(key)
+        if not hit:
+            try:
+                facts = reader.parse(path, text) if reader is not None else _spec_parse(path, text)
+            except (RecursionError, ValueError, SyntaxError) as exc:
+                read.warnings.setdefault(path, []).append(
+                    SourceWarning(path=path, reason=f"{name}: could not parse ({exc})"))
+                facts = None
+            except Exception as exc:  # a YAML error, a grammar surprise: one file, never the inventory
+                read.warnings.setdefault(path, []).append(
+                    SourceWarning(path=path, reason=f"{name}: could not read ({exc})"))
+                facts = None
+            cache.put(key, facts)
+        if facts is not None:
+            (read.specs if reader is None else read.parsed[name])[path] = facts
+            touched.add(name)
+    return touched
+
+
+def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache) -> _Read:
+    """Parsed facts per reader name, and per spec path; each file read once, each parse cached."""
+    read = _Read(parsed={r.name: {} for r in readers})
+    known = _known_blob_ids(tree)
+    plan = _plan(readers)
+    for path in tree.paths():
+        _read_path(tree, path, plan, cache, known, read)
+    return read
+
+
+def _build(reader: Reader[Any, ApiPart], facts: dict[str, Any]) -> tuple[list[ApiEndpoint], list[SourceWarning]]:
+    if not facts:
+        return [], []
+    try:
+        part = reader.build(facts)
+    except Exception as exc:  # one reader's surprise costs its endpoints (a warning), never the inventory
+        return [], [SourceWarning(path=".", reason=f"{reader.name}: could not combine its files ({exc!r})")]
+    return [_finish(ep) for ep in part.endpoints], list(part.warnings)
+
+
+def _finish(ep: ApiEndpoint) -> ApiEndpoint:
+    """Normalise in place: the endpoint comes fresh from a reader's ``build``."""
+    ep.path = normalize_path(ep.path)
+    ep.params = path_params(ep.path)
+    ep.method = ep.method.upper()
+    return ep
+
+
+def _sort_key(ep: ApiEndpoint) -> tuple[Any, ...]:
+    return (ep.source != "code", ep.path, ep.method, ep.dead, ep.file, ep.line)
+
+
+def _assemble(readers: Sequence[Reader[Any, ApiPart]], read: _Read,
+              parts: dict[str, tuple[list[ApiEndpoint], list[SourceWarning]]]) -> ApiInventory:
+    warnings = [w for ws in read.warnings.values() for w in ws]
+    endpoints: list[ApiEndpoint] = []
+    seen: set[tuple[Any, ...]] = set()
+    for reader in readers:
+        eps, part_warnings = parts[reader.name]
+        warnings.extend(part_warnings)
+        for ep in eps:
+            key = (ep.method, ep.path, ep.file, ep.line, ep.dead)
+            if key not in seen:
+                seen.add(key)
+                endpoints.append(ep)
+    for spec_path, items in sorted(read.specs.items()):
+        for item in items:
+            endpoints.append(_finish(ApiEndpoint(
+                method=item["method"], path=item["path"], file=spec_path, line=item["line"],
+                framework="openapi", source="spec", request=item["request"], response=item["response"])))
+    endpoints.sort(key=_sort_key)
+    warnings.sort(key=lambda w: (w.path, w.line or 0, w.reason))
+    inv = ApiInventory(endpoints=endpoints, warnings=warnings, specs=sorted(read.specs))
+    if read.specs:
+        inv.drift = _drift(inv.endpoints)
+    return inv
+
+
+def _copy(inv: ApiInventory) -> ApiInventory:
+    """A copy with its own lists; the endpoints themselves are shared (inventories are read-only)."""
+    return ApiInventory.model_construct(endpoints=list(inv.endpoints), warnings=list(inv.warnings),
+                                        specs=list(inv.specs), drift=list(inv.drift))
+
+
+def _incremental(tree: Tree, snap: _Snapshot, cache: ParseCache) -> ApiInventory | None:
+    """The inventory of ``tree``'s revision from the snapshot of another one, reading only the files
+    that differ; None when that is not possible (too many changes, git could not say)."""
+    changed_paths = getattr(tree, "changed_paths", None)
+    commit = getattr(tree, "commit", None)
+    if commit == snap.commit:
+        return _copy(snap.result)
+    changes = changed_paths(snap.commit) if callable(changed_paths) else None
+    if changes is None or len(changes) > _MAX_INCREMENTAL:
+        return None
+    read = snap.read
+    dirty: set[str] = set()
+    for path, blob in changes.items():
+        for name, facts in read.parsed.items():
+            if facts.pop(path, None) is not None:
+                dirty.add(name)
+        read.specs.pop(path, None)
+        read.warnings.pop(path, None)
+        if blob is not None:
+            dirty |= _read_path(tree, path, _plan(snap.readers), cache, {path: blob}, read)
+    for reader in snap.readers:
+        if reader.name in dirty:
+            snap.parts[reader.name] = _build(reader, read.parsed[reader.name])
+    snap.result = _assemble(snap.readers, read, snap.parts)
+    snap.commit = str(commit)
+    return _copy(snap.result)
+
+
+def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | None = None,
+                        cache: ParseCache = API_CACHE) -> ApiInventory:
+    """The endpoints declared by the files of ``tree`` and by its committed OpenAPI specs.
+
+    A revision's inventory is kept per repository: the next revision asked for is read from it and
+    the files git says changed in between, and only the readers of those files combine again.
+    """
+    if readers is None:
+        from phasegate.app.analyzers.api_readers import all_readers
+
+        readers = all_readers()
+    chosen = tuple(readers)
+    commit = getattr(tree, "commit", None)
+    root = str(tree.root)
+    snap = _SNAPSHOTS.get(root)
+    if commit is not None and snap is not None and snap.readers == chosen and cache is API_CACHE:
+        inv = _incremental(tree, snap, cache)
+        if inv is not None:
+            return inv
+    read = _read_all(tree, chosen, cache)
+    parts = {r.name: _build(r, read.parsed[r.name]) for r in chosen}
+    inv = _assemble(chosen, read, parts)
+    if commit is not None and cache is API_CACHE:
+        _SNAPSHOTS[root] = _Snapshot(commit=str(commit), readers=chosen, read=read, parts=parts,
+                                     result=_copy(inv))
+    return inv
+
+
+def inventory_at(root_or_repo: object, rev: str | None = None) -> ApiInventory:
+    """The endpoint inventory of a repository's working tree (``rev=None``) or of any revision."""
+    if rev is None:
+        tree: Tree = open_tree(root_or_repo)
+    else:
+        # A revision straight away: re-reading one after a phase's commit is a few milliseconds, and
+        # ``open_tree``'s separate "is this a repository" check would be one more git process.
+        root = resolve_root(root_or_repo)
+        try:
+            tree = RevTree(root, rev)
+        except PhasegateError:
+            if not is_git_worktree(root):
+                raise PhasegateError(f"{root} is not a git repository, so revision {rev!r} cannot be read") from None
+            raise
+    try:
+        return inventory_from_tree(tree)
+    finally:
+        tree.close()
+
+
+def _drift(endpoints: list[ApiEndpoint]) -> list[ApiDrift]:
+    code = [e for e in endpoints if e.source == "code" and not e.dead]
+    spec = [e for e in endpoints if e.source == "spec"]
+    spec_keys = {(e.method, _shape(e.path)) for e in spec}
+    spec_shapes = {_shape(e.path) for e in spec}
+    code_keys = {(e.method, _shape(e.path)) for e in code}
+    code_any = {_shape(e.path) for e in code if e.method == "ANY"}
+    out: list[ApiDrift] = []
+    reported: set[tuple[str, str]] = set()
+    for e in code:
+        shape = _shape(e.path)
+        found = shape in spec_shapes if e.method == "ANY" else (e.method, shape) in spec_keys
+        if not found and (e.method, shape) not in reported:
+            reported.add((e.method, shape))
+            out.append(ApiDrift(kind="code_not_in_spec", method=e.method, path=e.path, file=e.file, line=e.line))
+    for e in spec:
+        shape = _shape(e.path)
+        if (e.method, shape) not in code_keys and shape not in code_any:
+            out.append(ApiDrift(kind="spec_not_in_code", method=e.method, path=e.path, file=e.file, line=e.line))
+    return out
+
+
+# --- diff -----------------------------------------------------------------------------------------
+def _live(inv: ApiInventory) -> dict[tuple[str, str], ApiEndpoint]:
+    out: dict[tuple[str, str], ApiEndpoint] = {}
+    for e in inv.endpoints:
+        if e.source == "code" and not e.dead:
+            out.setdefault((e.method, _shape(e.path)), e)
+    return out
+
+
+def _change(kind: Any, ep: ApiEndpoint, detail: str, breaking: bool, before: str | None = None,
+            after: str | None = None) -> ApiChange:
+    return ApiChange(kind=kind, method=ep.method, path=ep.path, detail=detail, breaking=breaking,
+                     before=before, after=after, file=ep.file, line=ep.line)
+
+
+def diff_inventories(a: ApiInventory, b: ApiInventory) -> list[ApiChange]:
+    """Client-visible changes from inventory ``a`` to inventory ``b`` (live code endpoints only)."""
+    ea, eb = _live(a), _live(b)
+    changes: list[ApiChange] = []
+    removed = [k for k in ea if k not in eb]
+    added = [k for k in eb if k not in ea]
+    # A path whose only change is which method serves it: the same route with another verb.
+    by_shape_removed: dict[str, list[tuple[str, str]]] = {}
+    for k in removed:
+        by_shape_removed.setdefault(k[1], []).append(k)
+    paired: set[tuple[str, str]] = set()
+    for k in added:
+        candidates = [r for r in by_shape_removed.get(k[1], []) if r not in paired]
+        if not candidates:
+            continue
+        new = eb[k]
+        old_key = next((r for r in candidates if ea[r].handler and ea[r].handler == new.handler), candidates[0])
+        paired.update({old_key, k})
+        old = ea[old_key]
+        changes.append(_change("method-changed", new, f"{old.method} {old.path} is now {new.method}", True,
+                               old.method, new.method))
+    for k in removed:
+        if k not in paired:
+            old = ea[k]
+            changes.append(_change("endpoint-removed", old, f"{old.method} {old.path} removed", True))
+    for k in added:
+        if k not in paired:
+            new = eb[k]
+            changes.append(_change("endpoint-added", new, f"{new.method} {new.path} added", False))
+    for k in ea.keys() & eb.keys():
+        old, new = ea[k], eb[k]
+        if old.params != new.params:
+            changes.append(_change("path-param-changed", new,
+                                   f"path parameters {', '.join(old.params)} -> {', '.join(new.params)}"
+                                   " (same URL shape)", False, old.path, new.path))
+        if old.auth and not new.auth:
+            changes.append(_change("auth-dropped", new, f"{new.method} {new.path} no longer requires {old.auth}",
+                                   True, old.auth, None))
+        if old.request != new.request:
+            # A body the endpoint newly requires or a different model breaks callers; one it stops
+            # reading does not.
+            changes.append(_change("request-model-changed", new,
+                                   f"request {old.request or 'none'} -> {new.request or 'none'}",
+                                   new.request is not None, old.request, new.request))
+        if old.response != new.response:
+            # A response model that goes away or changes breaks readers of it; a new one does not.
+            changes.append(_change("response-model-changed", new,
+                                   f"response {old.response or 'none'} -> {new.response or 'none'}",
+                                   old.response is not None, old.response, new.response))
+    changes.sort(key=lambda c: (c.path, c.method, c.kind))
+    return changes
