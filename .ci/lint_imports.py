@@ -1,4 +1,4 @@
-"""``python tools/lint_imports.py``: run import-linter's contracts (``[tool.importlinter]`` in pyproject.toml).
+"""``python .ci/lint_imports.py``: run import-linter's contracts (``[tool.importlinter]`` in pyproject.toml).
 
 The ``phasegate`` package is assembled from ``app/``, ``phases/``, ``widgets/`` and ``prompts/`` by
 setuptools' ``package-dir`` mapping, which an editable install serves through an import hook that grimp
@@ -25,15 +25,22 @@ def _python_only(directory: str, names: list[str]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    return lint(ROOT, argv)
+
+
+def lint(root: Path, argv: list[str] = (), *, capture: bool = False) -> int | subprocess.CompletedProcess[str]:
+    """Run the contracts of ``root``'s pyproject.toml over ``root``'s four folders (a copy)."""
     lint_imports = Path(sys.executable).with_name("lint-imports")
     with tempfile.TemporaryDirectory(prefix="phasegate-imports-") as tmp:
         package = Path(tmp) / "phasegate"
         package.mkdir()
         (package / "__init__.py").write_text("")
         for folder in FOLDERS:
-            shutil.copytree(ROOT / folder, package / folder, ignore=_python_only)
+            shutil.copytree(root / folder, package / folder, ignore=_python_only)
         env = {**os.environ, "PYTHONPATH": tmp}
-        command = [str(lint_imports), "--config", str(ROOT / "pyproject.toml"), "--no-cache", *argv]
+        command = [str(lint_imports), str(root / "pyproject.toml"), "--no-cache", *argv]
+        if capture:
+            return subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True)
         return subprocess.call(command, cwd=tmp, env=env)
 
 
