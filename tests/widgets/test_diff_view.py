@@ -12,10 +12,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from diff_host import SAMPLE_DIFF, DiffHost  # noqa: E402
 
+from phasegate.app.tui.screens.hunk_reason import HunkReasonScreen  # noqa: E402
 from phasegate.widgets.diff_body import DiffBody  # noqa: E402
 from phasegate.widgets.diff_file_list import DiffFileList  # noqa: E402
 from phasegate.widgets.diff_view import EMPTY_MESSAGE, DiffView  # noqa: E402
-from phasegate.app.tui.screens.hunk_reason import HunkReasonScreen  # noqa: E402
 
 SIZE = (120, 30)
 
