@@ -26,18 +26,18 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr, TypeAdapter, ValidationError, field_validator
-from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    TomlConfigSettingsSource,
 )
 
 from phasegate.app.errors import PhasegateError
@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         populate_by_name=True,
         validate_default=True,
     )
+
+    # The TOML files this class reads (see :meth:`reading`); None: flags and environment only.
+    config_files: ClassVar[list[_ConfigFile] | None] = None
 
     # --- the endpoint ---------------------------------------------------------------------------
     base_url: str = Field(
@@ -124,23 +127,42 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # No dotenv and no secrets dir: a repository's .env must never configure phasegate.
-        return (init_settings, env_settings, _FileValuesSource(settings_cls))
+        # No dotenv and no secrets dir: a repository's .env must never configure phasegate. The two
+        # TOML files come last (lowest priority), the repository's above the user's.
+        files = getattr(settings_cls, "config_files", None)
+        if files is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, *(_VettedToml(settings_cls, f) for f in reversed(files)))
+
+    @classmethod
+    def reading(cls, files: list[_ConfigFile]) -> type[Settings]:
+        """This class, reading ``files`` (lowest priority first) as its last sources."""
+        namespace = {"__annotations__": {"config_files": ClassVar[list[_ConfigFile]]},
+                     "config_files": files, "__module__": cls.__module__}
+        return type(cls.__name__, (cls,), namespace)
 
 
-# The merged values of the two TOML files for the Settings being built right now. A ContextVar
-# (not a class attribute) so concurrent loads in threads or tasks cannot see each other's files.
-_FILE_VALUES: ContextVar[Mapping[str, Any] | None] = ContextVar("phasegate_file_values", default=None)
+@dataclass
+class _ConfigFile:
+    """One TOML file to read, and whether the repository (not the user) wrote it."""
+
+    path: Path
+    repo_file: bool
+    warnings: list[str]
 
 
-class _FileValuesSource(PydanticBaseSettingsSource):
-    """The lowest-priority source: values already read and vetted by :func:`load_settings`."""
+class _VettedToml(TomlConfigSettingsSource):
+    """pydantic-settings' TOML source, reading one file through :func:`_vet_file`: a repository's file
+    cannot set the forbidden keys, unknown keys are reported, and an invalid value names its file."""
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return (_FILE_VALUES.get() or {}).get(field_name), field_name, False
+    def __init__(self, settings_cls: type[BaseSettings], config: _ConfigFile) -> None:
+        self.file = config
+        super().__init__(settings_cls, toml_file=config.path)
 
-    def __call__(self) -> dict[str, Any]:
-        return dict(_FILE_VALUES.get() or {})
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        path = Path(str(file_path))
+        data = _read_toml(path) or {}
+        return _vet_file(path, data, repo_file=self.file.repo_file, warnings=self.file.warnings)
 
 
 @dataclass
@@ -208,34 +230,24 @@ def load_settings(repo: Path | None = None, overrides: Mapping[str, Any] | None 
     Raises :class:`PhasegateError` with one sentence for malformed TOML or an invalid value.
     """
     warnings: list[str] = []
-    files: list[Path] = []
-    merged: dict[str, Any] = {}
-    user_path = user_config_path()
-    user_data = _read_toml(user_path)
-    if user_data is not None:
-        files.append(user_path)
-        merged.update(_vet_file(user_path, user_data, repo_file=False, warnings=warnings))
+    configs = [_ConfigFile(user_config_path(), repo_file=False, warnings=warnings)]
     if repo is not None:
-        repo_path = repo_config_path(repo)
-        repo_data = _read_toml(repo_path)
-        if repo_data is not None:
-            files.append(repo_path)
-            merged.update(_vet_file(repo_path, repo_data, repo_file=True, warnings=warnings))
+        configs.append(_ConfigFile(repo_config_path(repo), repo_file=True, warnings=warnings))
+    for config in configs:
+        _read_toml(config.path)  # a malformed or unreadable file is reported before anything else
+    files = [c.path for c in configs if c.path.is_file()]
 
     explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(set(explicit) - set(Settings.model_fields))
     if unknown:
         raise PhasegateError(f"unknown setting override: {', '.join(unknown)}")
 
-    token = _FILE_VALUES.set(merged)
     try:
-        settings = Settings(**explicit)
+        settings = Settings.reading(configs)(**explicit)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         raise PhasegateError(
             f"invalid setting {where}: {first['msg']} (check the command line and PHASEGATE_* variables)"
         ) from exc
-    finally:
-        _FILE_VALUES.reset(token)
     return LoadedSettings(settings=settings, warnings=warnings, files=files)

@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from phasegate.app.secrets import Masker
+
 LOGGER_NAME = "phasegate"
 
 
@@ -20,16 +22,15 @@ def state_dir() -> Path:
 
 
 class _MaskSecrets(logging.Filter):
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, masker: Masker) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        self.masker = masker
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "****")
-            record.msg, record.args = message, ()
+        message = record.getMessage()
+        masked = self.masker.mask(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
         return True
 
 
@@ -44,7 +45,7 @@ def configure_logging(settings: Any, *, level: str | None = None) -> Path:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     key = getattr(settings, "api_key", None)
     secret = key.get_secret_value() if key is not None and hasattr(key, "get_secret_value") else ""
-    handler.addFilter(_MaskSecrets([secret]))
+    handler.addFilter(_MaskSecrets(Masker([secret])))
     logger.addHandler(handler)
     logger.setLevel((level or getattr(settings, "log_level", None) or "INFO").upper())
     logger.propagate = False

@@ -228,6 +228,18 @@ def parse_diff(text: str) -> list[FileDiff]:
     return files
 
 
+def added_lines(text: str) -> list[tuple[str, int, str]]:
+    """``(path, new line number, text)`` for every added line of a git diff (paths unquoted, in order)."""
+    out: list[tuple[str, int, str]] = []
+    for fd in parse_diff(text):
+        if fd.binary or fd.status == "deleted":
+            continue
+        for hunk in fd.hunks:
+            out.extend((fd.path, line.new_no, line.text) for line in hunk.parse_lines()
+                       if line.kind == "+" and line.new_no is not None)
+    return out
+
+
 def build_patch(selection: Iterable[tuple[FileDiff, Iterable[int] | None]]) -> str:
     """A patch holding only the chosen parts of a parsed diff, for ``git apply`` / ``git apply -R``.
 

@@ -65,7 +65,7 @@ def test_sigkill_at_random_points_leaves_readable_state(tmp_path: Path) -> None:
         ns = [r["n"] for r in records]
         assert ns == sorted(set(ns)), "transcript records out of order or duplicated"
         assert ns[-1] >= counter - 1  # at most the record after the last save is missing
-        leftovers = list(store.sessions_dir.glob(".tmp-*"))
+        leftovers = list(store.sessions_dir.glob(".*.phasegate-tmp"))
         mid_save += bool(leftovers)
         for leftover in leftovers:  # what the next lock holder would clean up
             leftover.unlink()

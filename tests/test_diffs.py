@@ -351,3 +351,16 @@ def test_property_counts_match_git_and_partial_patches_commute(
                 input=build_patch([(fd, rest)]).encode(),
             )
         assert (repo / "f.txt").read_bytes() == (other / "f.txt").read_bytes()
+
+
+def test_added_lines_unquote_c_quoted_paths_and_skip_deletions() -> None:
+    from phasegate.phases.diffs import added_lines
+
+    text = (
+        'diff --git "a/caf\\303\\251 menu.py" "b/caf\\303\\251 menu.py"\n'
+        '--- "a/caf\\303\\251 menu.py"\n+++ "b/caf\\303\\251 menu.py"\n'
+        "@@ -1,2 +1,4 @@\n keep\n+added one\n keep too\n+added two\n"
+        "diff --git a/gone.py b/gone.py\ndeleted file mode 100644\n--- a/gone.py\n+++ /dev/null\n"
+        "@@ -1 +0,0 @@\n-bye\n"
+    )
+    assert added_lines(text) == [("café menu.py", 2, "added one"), ("café menu.py", 4, "added two")]

@@ -123,7 +123,7 @@ sys.stdin.read()
 
 def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     (store.sessions_dir).mkdir(parents=True)
-    (store.sessions_dir / ".tmp-stale-abc").write_text("half a session")
+    (store.sessions_dir / ".stale.json.abc.phasegate-tmp").write_text("half a session")
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store.root.parent)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -136,7 +136,7 @@ def test_lock_of_a_killed_process_is_taken_over(store: SessionStore) -> None:
     with store.lock() as taken:
         assert taken.held
         assert store.lock_path.read_text().strip() == str(os.getpid())
-        assert not (store.sessions_dir / ".tmp-stale-abc").exists()
+        assert not (store.sessions_dir / ".stale.json.abc.phasegate-tmp").exists()
 
 
 def test_a_worker_thread_cannot_save_the_session(store: SessionStore) -> None:
@@ -163,7 +163,7 @@ def test_a_worker_thread_cannot_save_the_session(store: SessionStore) -> None:
     assert "only the thread that opened the store writes sessions" in str(errors[0])
     assert "review-worker" in str(errors[0])
     assert path.read_bytes() == before
-    assert not list(store.sessions_dir.glob(".tmp-*"))  # refused before any temp file was written
+    assert [p.name for p in store.sessions_dir.iterdir()] == [path.name]  # refused before any temp file was written
 
 
 def test_the_loop_that_takes_the_store_over_becomes_its_writer(store: SessionStore) -> None:

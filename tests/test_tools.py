@@ -18,7 +18,6 @@ from phasegate.app.agent.tools import (
     CommandDecision,
     CommandRequest,
     ToolConfig,
-    ToolEvent,
     ToolRunner,
     command_environment,
 )
@@ -42,10 +41,7 @@ class Approvals:
 
 
 def make_runner(repo: Path, approve: Approvals | None = None, **config: object) -> ToolRunner:
-    events: list[ToolEvent] = []
-    runner = ToolRunner(Workspace(repo), ToolConfig(**config), approve, on_event=events.append)  # type: ignore[arg-type]
-    runner.events = events  # type: ignore[attr-defined]
-    return runner
+    return ToolRunner(Workspace(repo), ToolConfig(**config), approve)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -159,7 +155,7 @@ async def test_env_values_are_scrubbed_from_command_output(project: Path) -> Non
     assert approvals.requests[0].kind == "network"  # reading .env is flagged for the user
     assert result.ok
     assert SECRET not in result.text and DSN_PASSWORD not in result.text
-    assert "API_TOKEN=<redacted>" in result.text
+    assert "API_TOKEN=***" in result.text
 
 
 async def test_search_code_finds_tracked_and_untracked_and_reports_bad_patterns(project: Path) -> None:
@@ -210,7 +206,7 @@ async def test_write_file_creates_parents_and_reports_the_change(project: Path) 
     assert (project / "src" / "api" / "routes.py").read_text() == "a = 1\nb = 2\n"
     updated = await runner.call("write_file", {"path": "src/api/routes.py", "content": "a = 1\nb = 3\nc = 4\n"})
     assert updated.summary == "wrote src/api/routes.py (+2 −1)"
-    assert [e.summary for e in runner.events] == ["wrote src/api/routes.py (+2 −0)", "wrote src/api/routes.py (+2 −1)"]
+    assert created.summary == "wrote src/api/routes.py (+2 −0)"
     assert sorted(p.name for p in (project / "src" / "api").iterdir()) == ["routes.py"]  # no temp files
 
 
@@ -372,7 +368,7 @@ async def test_run_command_runs_in_the_repo_with_exit_codes(project: Path) -> No
     failed = await runner.call("run_command", {"command": "echo oops >&2; exit 7", "reason": "fail"})
     assert not failed.ok and "exit code 7" in failed.text and "oops" in failed.text
     assert approvals.requests[0].reason == "where am I" and approvals.requests[0].cwd == str(project.resolve())
-    assert [e.exit_code for e in runner.events if e.kind == "command"] == [0, 7]
+    assert [ok.exit_code, failed.exit_code] == [0, 7]
 
 
 async def test_run_command_timeout_kills_the_process_group(project: Path) -> None:
@@ -537,15 +533,6 @@ async def test_cancelling_a_running_command_kills_it(project: Path) -> None:
     while time.monotonic() < deadline and _alive(pid):
         await asyncio.sleep(0.05)
     assert not _alive(pid)
-
-
-async def test_a_broken_event_hook_does_not_break_the_tool(project: Path) -> None:
-    def boom(event: ToolEvent) -> None:
-        raise RuntimeError("ui bug")
-
-    runner = ToolRunner(Workspace(project), ToolConfig(), None, on_event=boom)
-    result = await runner.call("write_file", {"path": "a.txt", "content": "x\n"})
-    assert result.ok
 
 
 def test_tool_config_from_settings_unwraps_the_secret() -> None:

@@ -15,9 +15,9 @@ from phasegate.app.agent.workspace import (
     env_values,
     is_env_file,
     redact_env,
-    write_text_atomic,
 )
 from phasegate.app.errors import PhasegateError
+from phasegate.app.fsutil import write_atomic
 
 
 @pytest.fixture
@@ -215,23 +215,23 @@ def test_env_values_collects_assigned_values() -> None:
     assert "after-value-55" in values
 
 
-def test_write_text_atomic_creates_parents_and_keeps_mode(tmp_path: Path) -> None:
+def test_write_atomic_creates_parents_and_keeps_mode(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b" / "c.txt"
-    write_text_atomic(target, "one\n")
+    write_atomic(target, b"one\n")
     assert target.read_text() == "one\n"
     target.chmod(0o640)
-    write_text_atomic(target, "two\n")
+    write_atomic(target, b"two\n")
     assert target.read_text() == "two\n"
     assert target.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in target.parent.iterdir()] == ["c.txt"]  # no temp file left behind
 
 
-def test_write_text_atomic_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
+def test_write_atomic_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n")
     link = tmp_path / "link.txt"
     link.symlink_to(victim)
-    write_text_atomic(link, "new\n")
+    write_atomic(link, b"new\n")
     assert victim.read_text() == "keep me\n"
     assert not link.is_symlink() and link.read_text() == "new\n"
 

@@ -795,16 +795,9 @@ def _client_flags(tokens: list[str]) -> str | None:
 
 
 def _parse_env(env_text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in (env_text or "").splitlines():
-        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", line)
-        if not match:
-            continue
-        value = match.group(2).strip()
-        if len(value) >= 2 and value[0] in "'\"" and value.endswith(value[0]):
-            value = value[1:-1]
-        values[match.group(1)] = value
-    return values
+    from phasegate.app.agent.workspace import env_bindings
+
+    return {b.key: b.value for b in env_bindings(env_text or "") if b.key is not None and b.value is not None}
 
 
 def describe(cls: CommandClass) -> str:

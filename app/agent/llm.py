@@ -345,8 +345,10 @@ class LLMClient:
         )
 
     def _redact(self, text: str) -> str:
+        from phasegate.app.secrets import Masker
+
         key = self.settings.api_key.get_secret_value() if self.settings.api_key else ""
-        return text.replace(key, "***") if key else text
+        return Masker([key]).mask(text)
 
     def _classify(self, exc: BaseException, *, attempts: int) -> _Failure:
         import openai

@@ -14,13 +14,18 @@ would normalise them.
 
 from __future__ import annotations
 
+import io
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from phasegate.app.errors import PhasegateError
+from phasegate.app.fsutil import write_atomic
+
+if TYPE_CHECKING:
+    from dotenv.parser import Binding
 
 MAX_PATH_CHARS = 1024
 MAX_COMPONENT_BYTES = 255
@@ -131,54 +136,8 @@ class Workspace:
             raise SandboxError("Give a file path, not the repository root.")
         # Re-check the parent chain after creating it: mkdir follows no symlinks it did not see,
         # but a parent that is a symlink was already vetted by resolve().
-        write_text_atomic(path, text)
+        write_atomic(path, text.encode("utf-8"))
         return path
-
-
-def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, never half of one.
-
-    Writes a temp file in the same directory (same filesystem, so the rename is atomic), fsyncs it,
-    keeps the old file's permission bits, renames it over the target and fsyncs the directory.
-    Parents are created. The rename replaces a symlink at ``path`` rather than writing through it.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode(encoding)
-    try:
-        mode: int | None = os.lstat(path).st_mode & 0o7777 if path.is_file() and not path.is_symlink() else None
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".phasegate-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:  # pragma: no cover - some filesystems refuse fsync on directories
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 # -- .env files --------------------------------------------------------------------------------------
@@ -207,51 +166,32 @@ def is_env_file(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-_ASSIGNMENT = re.compile(r"^(\s*)(export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*(.*)$")
+def env_bindings(text: str) -> list[Binding]:
+    """The bindings of a ``.env``-style text as python-dotenv parses it (comments and errors included)."""
+    from dotenv.parser import parse_stream
+
+    return list(parse_stream(io.StringIO(text)))
 
 
 def redact_env(text: str) -> str:
     """Keep the variable names of a ``.env``-style text and hide every value.
 
-    ``KEY=value`` becomes ``KEY=<redacted>`` (``export`` kept); comment and blank lines are kept;
-    a quoted value that spans lines is swallowed whole; any other line is replaced, since it may be
-    part of a value.
+    ``KEY=value`` becomes ``KEY=<redacted>`` (``export`` and indentation kept); comment and blank
+    lines are kept; a quoted value that spans lines is swallowed whole; a line python-dotenv cannot
+    parse is replaced, since it may be part of a value.
     """
     out: list[str] = []
-    open_quote: str | None = None
-    for line in text.splitlines():
-        if open_quote is not None:
-            # Inside a multi-line quoted value: drop lines until the closing quote.
-            if _closes(line, open_quote):
-                open_quote = None
-            continue
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            out.append(line)
-            continue
-        match = _ASSIGNMENT.match(line)
-        if not match:
+    for binding in env_bindings(text):
+        original = binding.original.string
+        if binding.error:
             out.append("<redacted line>")
-            continue
-        indent, export, key, value = match.groups()
-        out.append(f"{indent}{export or ''}{key}=<redacted>")
-        value = value.strip()
-        if value[:1] in ("'", '"', "`") and not _closes(value[1:], value[0]):
-            open_quote = value[0]
+        elif binding.key is None:
+            out.extend(original.splitlines() or [""])
+        else:
+            head = original[: len(original) - len(original.lstrip())]
+            export = "export " if original.lstrip().startswith("export ") else ""
+            out.append(f"{head}{export}{binding.key}=<redacted>")
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
-
-
-def _closes(fragment: str, quote: str) -> bool:
-    """Whether ``fragment`` contains an unescaped ``quote``."""
-    escaped = False
-    for ch in fragment:
-        if escaped:
-            escaped = False
-        elif ch == "\\" and quote != "'":
-            escaped = True
-        elif ch == quote:
-            return True
-    return False
 
 
 _SECRET_KEY = re.compile(r"KEY|TOKEN|SECRET|PASS|PWD|AUTH|CRED|PRIVATE|DSN|URL|URI|CONN|SALT|SIGN|CERT|SESSION",
@@ -267,16 +207,10 @@ def env_values(text: str, min_length: int = 4) -> set[str]:
     "development" or "3000" in a test run. A connection string's password is collected on its own too.
     """
     values: set[str] = set()
-    for line in text.splitlines():
-        match = _ASSIGNMENT.match(line)
-        if not match:
+    for binding in env_bindings(text):
+        if binding.key is None or binding.value is None:
             continue
-        key, value = match.group(3), match.group(4).strip()
-        if value[:1] in ("'", '"'):
-            end = value.find(value[0], 1)
-            value = value[1:end] if end > 0 else value[1:]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].strip()
+        key, value = binding.key, binding.value.strip()
         password = re.match(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:([^@\s]+)@", value)
         if password and len(password.group(1)) >= min_length:
             values.add(password.group(1))

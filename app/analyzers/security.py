@@ -19,6 +19,7 @@ from typing import Literal
 
 from phasegate.app.analyzers._files import is_generated_or_fixture
 from phasegate.app.analyzers.patterns import SQL_CONCAT_RE, WEAK_PASSWORD_HASH_RE
+from phasegate.phases.diffs import added_lines
 
 Severity = Literal["high", "medium", "low"]
 
@@ -138,32 +139,6 @@ def redact_line(text: str) -> str:
         if _looks_random(qm.group(1)):
             text = text.replace(qm.group(1), redact(qm.group(1)))
     return text
-
-
-def added_lines(diff_text: str) -> list[tuple[str, int, str]]:
-    """``(path, new line number, text)`` for every added line of a unified git diff."""
-    out: list[tuple[str, int, str]] = []
-    path: str | None = None
-    lineno = 0
-    for raw in diff_text.splitlines():
-        if raw.startswith("+++ "):
-            target = raw[4:].strip()
-            path = None if target == "/dev/null" else (target[2:] if target.startswith("b/") else target)
-            continue
-        if raw.startswith("--- ") or raw.startswith("diff --git") or raw.startswith("\\"):
-            continue
-        if raw.startswith("@@"):
-            m = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)", raw)
-            lineno = int(m.group(1)) if m else 0
-            continue
-        if path is None:
-            continue
-        if raw.startswith("+"):
-            out.append((path, lineno, raw[1:]))
-            lineno += 1
-        elif raw.startswith(" "):
-            lineno += 1
-    return out
 
 
 def _line_findings(path: str, lineno: int, text: str, fixture: bool) -> list[Finding]:

@@ -185,19 +185,18 @@ class SessionHost:
 
     async def run_repository_tool(self, name: str, arguments: dict[str, Any], *, purpose: str = "model") -> ToolOutcome:
         result = await self.tools.call(name, arguments)
-        changed = tuple(getattr(result, "changed_paths", ()) or ())
-        event = getattr(result, "event", None)
-        exit_code = event.exit_code if event is not None else None
+        changed = tuple(result.changed_paths)
+        exit_code = result.exit_code
         # Quiet events (announce=False): the FilesChanged and AgentToolFinished that follow refresh the UI.
         if changed and self.session.active_phase is not None:
             await self._apply(wf.CountWrite(), announce=False)
-        if name == "run_command" and event is not None and self.session.active_phase is not None:
+        if name == "run_command" and exit_code is not None and self.session.active_phase is not None:
             from phasegate.app.agent.command_policy import classify
 
             command = str(arguments.get("command", ""))
             run = CommandRun(
                 command=command,
-                exit_code=event.exit_code,
+                exit_code=exit_code,
                 output=(result.text or "")[-4000:],
                 kind=classify(command, self.tools.root).kind,
                 purpose=purpose,

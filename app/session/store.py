@@ -25,9 +25,7 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,13 +33,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from phasegate.app.errors import PhasegateError
+from phasegate.app.fsutil import is_temp_file, write_all, write_atomic
+from phasegate.app.secrets import Masker
 from phasegate.phases.models import SCHEMA_VERSION, Session, load_session
 
 log = logging.getLogger(__name__)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_TEMP_PREFIX = ".tmp-"
-_MASK = "***"
 
 
 class StoreLock:
@@ -93,7 +91,7 @@ class SessionStore:
         self.sessions_dir = self.root / "sessions"
         self.transcripts_dir = self.root / "transcripts"
         self.lock_path = self.root / "lock"
-        self._secrets: list[str] = []
+        self.masker = Masker()
         self._owner = threading.get_ident()
 
     def claim(self) -> None:
@@ -104,8 +102,7 @@ class SessionStore:
     def mask(self, secret: str) -> None:
         """Also mask ``secret`` in everything written (a key given as a flag or in a config file is not in
         the environment, where the masking looks by default)."""
-        if secret and len(secret) >= 8 and secret not in self._secrets:
-            self._secrets.append(secret)
+        self.masker.add(secret)
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -122,8 +119,8 @@ class SessionStore:
         path = self.session_path(session.id)
         data = session.model_dump(mode="json")
         data["schema_version"] = SCHEMA_VERSION
-        text = _mask_secrets(json.dumps(data, ensure_ascii=False, indent=1), self._secrets) + "\n"
-        _write_atomic(path, text.encode("utf-8"))
+        text = self.masker.mask(json.dumps(data, ensure_ascii=False, indent=1)) + "\n"
+        write_atomic(path, text.encode("utf-8"), new_mode=0o600)
         return path
 
     def load(self, session_id: str) -> Session:
@@ -180,7 +177,7 @@ class SessionStore:
     def append_transcript(self, session_id: str, record: dict[str, Any]) -> None:
         """Append one record as one JSON line, durably (flush + fsync)."""
         path = self.transcript_path(session_id)
-        line = _mask_secrets(json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")), self._secrets)
+        line = self.masker.mask(json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")))
         # backslashreplace: a stray lone surrogate must cost one character, never the whole record.
         data = line.encode("utf-8", "backslashreplace") + b"\n"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +186,7 @@ class SessionStore:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 data = b"\n" + data  # a crash tore the last line: fence it off so this record stays whole
-            _write_all(fd, data)
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -245,9 +242,10 @@ class SessionStore:
     def _remove_stale_temp_files(self) -> None:
         """Temp files a crash left behind mid-save; only the lock holder may remove them."""
         if self.sessions_dir.is_dir():
-            for leftover in self.sessions_dir.glob(f"{_TEMP_PREFIX}*"):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+            for leftover in self.sessions_dir.iterdir():
+                if is_temp_file(leftover.name):
+                    with contextlib.suppress(OSError):
+                        leftover.unlink()
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -257,54 +255,3 @@ def _check_id(session_id: str) -> str:
     if not _SAFE_ID.match(session_id):
         raise PhasegateError(f"{session_id!r} is not a valid session id.")
     return session_id
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{path.stem}-", dir=path.parent)
-    try:
-        _write_all(fd, data)
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _secret_values() -> Iterator[str]:
-    for name, value in os.environ.items():
-        upper = name.upper()
-        if (upper.endswith(("_API_KEY", "_TOKEN")) or upper == "OPENAI_API_KEY") and len(value) >= 8:
-            yield value
-
-
-def _mask_secrets(text: str, extra: list[str] | None = None) -> str:
-    """Mask any API key from the environment (or in ``extra``) that found its way into text bound for disk."""
-    for value in [*_secret_values(), *(extra or ())]:
-        if value in text:
-            text = text.replace(value, _MASK)
-        encoded = json.dumps(value)[1:-1]  # as it appears inside a JSON string
-        if encoded != value and encoded in text:
-            text = text.replace(encoded, _MASK)
-    return text

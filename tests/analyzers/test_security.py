@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import commit_all, git, write_files
 
-from phasegate.app.analyzers.security import added_lines, redact, scan_added_lines
+from phasegate.app.analyzers.security import redact, scan_added_lines
+from phasegate.phases.diffs import added_lines
 
 # Assembled at run time so no complete provider key sits in this file for other scanners to flag.
 AWS_KEY = "AKIA" + "Q7XJ3M2KD9PLW4RT"
