@@ -21,8 +21,9 @@ demo: $(STAMP)
 	$(BIN)/phasegate demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check app widgets phases prompts tests bench
+	$(BIN)/ruff check app widgets phases prompts tests bench tools
 	$(BIN)/mypy app widgets phases prompts
+	$(BIN)/python tools/lint_imports.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

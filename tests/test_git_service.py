@@ -99,13 +99,11 @@ def test_linked_worktree_has_its_own_git_dir(repo: Path, tmp_path: Path) -> None
     assert git(repo, "rev-parse", "feature").strip() == sha
 
 
-def test_detached_head_works_without_a_session_branch(repo: Path) -> None:
+def test_detached_head_works_and_is_described(repo: Path) -> None:
     git(repo, "checkout", "-q", "--detach")
     service = GitService.open(repo)
     assert service.branch() is None
     assert any("detached" in n for n in service.notices)
-    with pytest.raises(PhasegateError, match="detached"):
-        service.create_session_branch("add-users")
     (repo / "a.txt").write_text("a\n")
     sha = commit_phase(service, "database")
     assert git(repo, "rev-parse", "HEAD").strip() == sha
@@ -164,19 +162,6 @@ def test_stash_puts_untracked_changes_aside(repo: Path) -> None:
     assert not service.is_dirty()
     git(repo, "stash", "pop", "-q")
     assert (repo / "scratch.txt").read_text() == "mine\n"
-
-
-def test_session_branch_gets_a_unique_name(repo: Path) -> None:
-    service = GitService.open(repo)
-    (repo / "README.md").write_text("pending edit follows the branch\n")
-    assert service.create_session_branch("add users!") == "phasegate/add-users"
-    assert service.branch() == "phasegate/add-users"
-    assert service.dirty_files() == ["README.md"]
-    git(repo, "checkout", "-q", "main")
-    assert service.create_session_branch("add users!") == "phasegate/add-users-2"
-
-
-# ------------------------------------------------------------------------------------------------ phase diff
 
 
 def make_varied_changes(repo: Path) -> None:

@@ -1,33 +1,32 @@
-"""File listing and reading for the analyzers, for the working tree or any git revision.
+"""Path classification for the analyzers, and the trees they read (re-exported from ``phasegate.app.git.trees``).
 
-Every analyzer sees a repository through a ``Tree``: a list of relative POSIX paths and a way to
-read one file's first bytes. The working tree is listed with git's own file list (tracked plus
-untracked-but-not-ignored, so ``.gitignore`` is honoured for free and fast) and falls back to a
-directory walk outside a repository; a revision is listed with ``git ls-tree`` and read through one
-long-lived ``git cat-file --batch`` process instead of a ``git show`` per file.
+Every analyzer sees a repository through a ``Tree`` (working tree or any git revision) opened with
+:func:`open_tree`; those readers run git, so they live in ``phasegate.app.git.trees`` and are imported
+here so that ``from phasegate.app.analyzers._files import open_tree`` keeps working. What stays here
+decides what a path *is*: vendored, generated, a fixture, a test.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from collections.abc import Iterable
-from pathlib import Path
 
-from phasegate.app.errors import PhasegateError
-
-# Directories whose contents are not the project's own code: vendored dependencies, build output,
-# caches, virtualenvs. Nothing under them is reported.
-VENDORED_DIRS = frozenset(
-    {
-        "node_modules", "bower_components", "jspm_packages", "vendor", "third_party", "third-party",
-        "dist", "build", "out", "target", "bin", "obj", ".next", ".nuxt", ".svelte-kit", ".output",
-        "coverage", "__pycache__", ".venv", "venv", "site-packages", ".tox", ".nox", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", ".gradle", ".idea", ".vscode", "Pods", ".terraform", ".git",
-        ".yarn", ".pnpm-store", "generated", "__generated__", "gen",
-    }
+from phasegate.app.git.trees import (
+    MAX_READ,
+    VENDORED_DIRS,
+    RevTree,
+    Tree,
+    WorkTree,
+    is_git_worktree,
+    open_tree,
+    resolve_root,
 )
+
+__all__ = [
+    "FIXTURE_DIRS", "GENERATED_SUFFIXES", "MAX_READ", "TEST_DIRS", "TEST_NAME_RE", "VENDORED_DIRS", "RevTree",
+    "Tree", "WorkTree", "is_generated_or_fixture", "is_git_worktree", "is_test_path", "is_vendored",
+    "natural_key", "open_tree", "resolve_root", "suffix",
+]
+
 # Directories of fixtures and code templates: shaped like real code, but not the application.
 FIXTURE_DIRS = frozenset({"fixtures", "__fixtures__", "fixture", "testdata", "_templates", "templates-src"})
 # File names that are generated or templates (hygen ``*.ejs.t``, protobuf stubs, minified bundles…),
@@ -41,8 +40,6 @@ TEST_NAME_RE = re.compile(
     r"(^test_.*\.py$|_test\.(py|go|rb|exs?)$|\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.(java|kt|cs)$|_spec\.rb$)"
 )
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "testing"})
-
-MAX_READ = 128 * 1024  # bytes read per file: enough for any hand-written route or model file
 
 
 def is_vendored(path: str) -> bool:
@@ -64,144 +61,6 @@ def is_test_path(path: str) -> bool:
     """True for test files: a test's routes and models are not the application's."""
     parts = path.split("/")
     return bool(TEST_NAME_RE.search(parts[-1])) or any(part in TEST_DIRS for part in parts[:-1])
-
-
-def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=check)
-
-
-def _split_z(data: bytes) -> list[str]:
-    return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
-
-
-def is_git_worktree(root: Path) -> bool:
-    proc = _git(root, "rev-parse", "--is-inside-work-tree", check=False)
-    return proc.returncode == 0 and proc.stdout.strip() == b"true"
-
-
-class Tree:
-    """A repository's files at one point: the working tree or a revision."""
-
-    root: Path
-
-    def paths(self) -> list[str]:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:  # pragma: no cover
-        raise NotImplementedError
-
-    def read_text(self, path: str, limit: int | None = None) -> str | None:
-        data = self.read(path, limit)
-        return None if data is None else data.decode("utf-8", "replace")
-
-    def close(self) -> None:
-        """Release any helper process."""
-
-
-class WorkTree(Tree):
-    """The working tree: git's list of tracked and untracked non-ignored files, or a walk."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.tracked: set[str] = set()
-        self._paths: list[str] | None = None
-
-    def paths(self) -> list[str]:
-        if self._paths is None:
-            self._paths = self._list()
-        return self._paths
-
-    def _list(self) -> list[str]:
-        if is_git_worktree(self.root):
-            # ``--full-name`` is not needed: paths are relative to -C, which is our root.
-            tracked = _git(self.root, "ls-files", "-z", "--cached").stdout
-            other = _git(self.root, "ls-files", "-z", "--others", "--exclude-standard").stdout
-            self.tracked = set(_split_z(tracked))
-            paths = list(self.tracked) + _split_z(other)
-            # A deleted-but-tracked file is still in the index; drop it lazily at read time instead
-            # of stat-ing 50,000 files here.
-            return sorted(set(paths))
-        return sorted(self._walk())
-
-    def _walk(self) -> Iterable[str]:
-        root = str(self.root)
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = [d for d in dirnames if d not in VENDORED_DIRS]
-            rel = os.path.relpath(dirpath, root)
-            prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            for name in filenames:
-                yield prefix + name
-
-    def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
-        try:
-            with open(os.path.join(self.root, path), "rb") as fh:
-                return fh.read() if limit is None else fh.read(limit)
-        except OSError:
-            return None
-
-
-class RevTree(Tree):
-    """The files of one git revision, read with a single ``git cat-file --batch`` process."""
-
-    def __init__(self, root: Path, rev: str) -> None:
-        self.root = root
-        self.rev = rev
-        proc = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
-        if proc.returncode != 0:
-            raise PhasegateError(f"unknown revision {rev!r} in {root}")
-        self.commit = proc.stdout.decode().strip()
-        self._paths: list[str] | None = None
-        self._cat: subprocess.Popen[bytes] | None = None
-
-    def paths(self) -> list[str]:
-        if self._paths is None:
-            out = _git(self.root, "ls-tree", "-r", "-z", "--name-only", self.commit).stdout
-            self._paths = _split_z(out)
-        return self._paths
-
-    def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
-        if self._cat is None:
-            self._cat = subprocess.Popen(
-                ["git", "-C", str(self.root), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        assert self._cat.stdin is not None and self._cat.stdout is not None
-        self._cat.stdin.write(f"{self.commit}:{path}\n".encode("utf-8", "surrogateescape"))
-        self._cat.stdin.flush()
-        header = self._cat.stdout.readline().split()
-        if len(header) < 3 or header[1] != b"blob":
-            return None
-        size = int(header[2])
-        data = self._cat.stdout.read(size)
-        self._cat.stdout.read(1)  # the newline after each object
-        return data if limit is None else data[:limit]
-
-    def close(self) -> None:
-        if self._cat is not None:
-            if self._cat.stdin:
-                self._cat.stdin.close()
-            self._cat.wait()
-            self._cat = None
-
-
-def resolve_root(root_or_repo: object) -> Path:
-    """A repository root from a path, a string or a GitPython ``Repo`` (its ``working_tree_dir``)."""
-    path = getattr(root_or_repo, "working_tree_dir", None) or root_or_repo
-    root = Path(str(path)).expanduser()
-    if not root.is_dir():
-        raise PhasegateError(f"not a directory: {root}")
-    return root.resolve()
-
-
-def open_tree(root_or_repo: object, rev: str | None = None) -> Tree:
-    """The working tree of ``root_or_repo``, or its files at ``rev`` (which needs a git repository)."""
-    root = resolve_root(root_or_repo)
-    if rev is None:
-        return WorkTree(root)
-    if not is_git_worktree(root):
-        raise PhasegateError(f"{root} is not a git repository, so revision {rev!r} cannot be read")
-    return RevTree(root, rev)
 
 
 def natural_key(path: str) -> list[object]:

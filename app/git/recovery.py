@@ -60,7 +60,7 @@ def operation(service: GitService, op: str) -> Iterator[None]:
     """Record ``op`` as in progress for the duration of the block (see the module docstring)."""
     path = marker_path(service.git_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    head = service._run_raw("rev-parse", "--verify", "--quiet", "HEAD^{commit}").stdout.strip() or None
+    head = service.head_or_none()
     data = {"op": op, "pid": os.getpid(), "head": head, "started": time.time()}
     tmp = path.with_name(path.name + ".new")
     tmp.write_text(json.dumps(data), encoding="utf-8")
@@ -125,8 +125,7 @@ def remove_temp_files(service: GitService) -> list[str]:
         for leftover in service.git_dir.glob(f"{prefix}*"):
             shutil.rmtree(leftover, ignore_errors=True)
     removed: list[str] = []
-    out = service._run_raw("ls-files", "-z", "--others", "--exclude-standard").stdout
-    for rel in out.split("\0"):
+    for rel in service.untracked_files():
         name = rel.rsplit("/", 1)[-1]
         if name.startswith(".") and name.endswith(TEMP_SUFFIX):
             with contextlib.suppress(OSError):
@@ -163,25 +162,19 @@ def recover(service: GitService) -> list[str]:
     if locks:
         names = ", ".join(str(p.relative_to(service.git_dir)) for p in locks)
         notes.append(f"removed git lock file(s) left by the interrupted {op or 'operation'}: {names}")
-    head = service._run_raw("rev-parse", "--verify", "--quiet", "HEAD^{commit}").stdout.strip() or None
+    head = service.head_or_none()
     moved = head is not None and head != data.get("head")
     if op == "commit" and moved:
-        service._run_raw("reset", "--quiet", "--mixed", "HEAD")
+        service.reset_index()
         notes.append("the interrupted commit had landed; the index was brought up to it")
     elif op == "revert" and moved and _is_revert(service, head):
         # The revert commit landed but the kill came before git cleared its own revert state: forget
         # that state (``--quit`` changes nothing else), or the repository stays "a revert is in progress".
         if (service.git_dir / "REVERT_HEAD").exists() or (service.git_dir / "sequencer").exists():
-            service._run_raw("revert", "--quit")
-            with contextlib.suppress(FileNotFoundError):
-                (service.git_dir / "REVERT_HEAD").unlink()
+            service.forget_revert_state()
             notes.append("the interrupted rollback had landed; git's leftover revert state was cleared")
     elif op == "revert":
-        if (service.git_dir / "REVERT_HEAD").exists():
-            if service._run_raw("revert", "--abort").returncode != 0:
-                service._run_raw("reset", "--quiet", "--merge")
-        else:
-            service._run_raw("reset", "--quiet", "--merge")
+        service.undo_revert()
         notes.append("the interrupted rollback was undone; roll back again to finish it")
     elif op == "discard":
         notes.append("discarding a phase's changes was interrupted; reject the phase again to finish")
@@ -195,5 +188,5 @@ def recover(service: GitService) -> list[str]:
 def _is_revert(service: GitService, sha: str | None) -> bool:
     if not sha:
         return False
-    body = service._run_raw("log", "-1", "--format=%B", sha).stdout
+    body = service.commit_message(sha)
     return "Phasegate-Reverts:" in body or "This reverts commit" in body

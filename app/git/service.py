@@ -1,10 +1,14 @@
-"""Everything phasegate does to git, in one place (like aider's ``repo.py``, but restart-proof).
+"""One repository's working tree, as phasegate uses it (like aider's ``repo.py``, but restart-proof).
 
-Everything goes through the git CLI: on big repositories ``git add``/``diff``/``commit``/``revert`` are
-much faster than anything in Python, the CLI's behaviour (hooks, filters, ignore rules, rename detection)
-is exactly what the user's own ``git`` would do, and ``phasegate`` opens the repository before its first
-frame, where importing GitPython (~0.1 s) would be paid on every start. GitPython is still available as
-:attr:`GitService.repo`, imported on first use only.
+The service is built on GitPython: :attr:`GitService.repo` is the ``git.Repo`` that found the repository
+and answers what state it is in (bare, empty, detached HEAD; a merge, rebase, cherry-pick, revert or bisect
+in progress, from the markers in its git dir). Every command goes through GitPython's command wrapper with
+phasegate's one environment (``phasegate.app.git.run``): ``git add``/``diff``/``commit``/``revert`` there
+are much faster than GitPython's pure-Python index, and behave (hooks, filters, ignore rules, rename
+detection) exactly as the user's own ``git``. Commits of the log are read as GitPython commit objects;
+the commit-message contract (subject, body, trailers, and their parsing) is ``phasegate.app.git.trailers``.
+GitPython is imported when a service opens, after the workbench's first frame (``run.probe`` checks the
+repository before it).
 
 Three ideas carry the design:
 
@@ -25,35 +29,48 @@ Errors a user can act on are ``PhasegateError`` subclasses with one-sentence mes
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from phasegate.app.errors import PhasegateError
+from phasegate.app.git import run, trailers
 from phasegate.app.git.recovery import recorded
+from phasegate.app.git.run import GitResult, Runner, probe, run_in
+from phasegate.app.git.trailers import (
+    OVERRIDE_TRAILER,
+    PHASE_TRAILER,
+    PLAN_VERSION_TRAILER,
+    REVERTS_TRAILER,
+    ROLLBACK_TRAILER,
+    SESSION_TRAILER,
+)
 
 if TYPE_CHECKING:
     import git
 
-SESSION_TRAILER = "Phasegate-Session"
-PHASE_TRAILER = "Phasegate-Phase"
-PLAN_VERSION_TRAILER = "Phasegate-Plan-Version"
-OVERRIDE_TRAILER = "Phasegate-Override"
-ROLLBACK_TRAILER = "Phasegate-Rollback"
-REVERTS_TRAILER = "Phasegate-Reverts"
-BRANCH_PREFIX = "phasegate/"
+__all__ = [
+    "OVERRIDE_TRAILER", "PHASE_TRAILER", "PLAN_VERSION_TRAILER", "REVERTS_TRAILER", "ROLLBACK_TRAILER",
+    "SESSION_TRAILER", "ChangeStatus", "CommitRefused", "DirtyTreeError", "EmptyRepositoryError", "FileChange",
+    "GitError", "GitService", "NotARepositoryError", "PatchDoesNotApply", "PhaseCommit", "RevertConflict",
+]
 
 # Options that pin the diff format whatever the user's configuration says (phases.diffs relies on it).
 _DIFF_FORMAT = ("--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
-_REVERTS_BODY_RE = re.compile(r"^This reverts commit ([0-9a-f]{40})", re.MULTILINE)
-_FIELD, _RECORD = "\x1f", "\x1e"
+# The markers git leaves in the git dir while an operation waits for --continue/--abort.
+_IN_PROGRESS = {
+    "rebase-merge": "rebase",
+    "rebase-apply": "rebase",
+    "MERGE_HEAD": "merge",
+    "CHERRY_PICK_HEAD": "cherry-pick",
+    "REVERT_HEAD": "revert",
+    "BISECT_LOG": "bisect",
+}
 _STATUS_NAMES = {
     "A": "added",
     "M": "modified",
@@ -142,35 +159,29 @@ class PhaseCommit:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class _LogEntry:
-    sha: str
-    subject: str
-    body: str
-    phase: str | None
-    session: str | None
-    plan_version: str | None
-    rollback: str | None
-    reverts: str | None
-    overrides: tuple[str, ...]
-
-
 # ------------------------------------------------------------------------------------------------ service
 
 
 class GitService:
     """One repository's working tree, as phasegate uses it. Build it with :meth:`open`."""
 
-    def __init__(self, root: Path, git_dir: Path) -> None:
-        self.root = root.resolve()
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        assert repo.working_tree_dir is not None, "a bare repository has no working tree"
+        self.root = Path(repo.working_tree_dir).resolve()
         # The real git dir: for a linked worktree this is .git/worktrees/<name>, not the .git file.
-        self.git_dir = git_dir
+        self.git_dir = Path(repo.git_dir).resolve()
         self.notices: list[str] = []
-        self._index_file: Path | None = None
+        # GIT_INDEX_FILE is never inherited (run.environment), so the index is git's default one.
+        self._index_file = self.git_dir / "index"
+        self._runner = Runner(self.root, command=repo.git, git_dir=self.git_dir, index=self._index_file)
+        # GitPython reads commit objects through one long-lived `git cat-file --batch`, which is not
+        # thread-safe; the service is used from worker threads.
+        self._objects = threading.Lock()
         if self.is_detached():
             self.notices.append(
                 f"HEAD is detached at {self.head_sha()[:12]}: phase commits go on top of it, "
-                "but phasegate will not create a session branch."
+                "on no branch (create one to keep them)."
             )
 
     # -- opening ---------------------------------------------------------------------------------
@@ -190,8 +201,7 @@ class GitService:
             raise NotARepositoryError(f"{where} does not exist.")
         if not where.is_dir():
             where = where.parent
-        root, git_dir = _locate(where)
-        service = cls(root, git_dir)
+        service = cls(_discover(where))
         if not allow_empty and not service.has_commits():
             raise EmptyRepositoryError(
                 f"The repository at {service.root} has no commits yet; phasegate needs one to diff and roll "
@@ -201,15 +211,37 @@ class GitService:
             service.ensure_no_operation_in_progress()
         return service
 
-    @cached_property
-    def repo(self) -> git.Repo:
-        """The GitPython ``Repo``, for callers that want it (imported on first use; the service needs none)."""
-        import git
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], *, initial_branch: str | None = None) -> GitService:
+        """``git init`` in the directory ``path`` (created if missing) and open the new, empty repository."""
+        where = Path(path).expanduser()
+        where.mkdir(parents=True, exist_ok=True)
+        args = ["init", "-q", *([f"--initial-branch={initial_branch}"] if initial_branch else []), str(where)]
+        result = run_in(where, *args)
+        if not result.ok:
+            raise GitError(f"git init failed: {_last_line(result.stderr or result.stdout)}")
+        return cls.open(where, allow_empty=True)
 
-        return git.Repo(self.root)
+    def set_config(self, key: str, value: str) -> None:
+        """Set ``key`` in the repository's own config (``git config``)."""
+        self._run("config", key, value)
+
+    def close(self) -> None:
+        """Stop GitPython's helper processes (they also stop when the service is dropped)."""
+        with self._objects:
+            self.repo.close()
 
     def has_commits(self) -> bool:
-        return self._run_raw("rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode == 0
+        return self.head_or_none() is not None
+
+    def head_or_none(self) -> str | None:
+        """HEAD's commit sha, or None in a repository without commits (read from the refs by GitPython)."""
+        from git.refs.symbolic import SymbolicReference
+
+        try:
+            return SymbolicReference.dereference_recursive(self.repo, "HEAD")
+        except ValueError:  # an unborn branch: HEAD names a ref that does not exist yet
+            return None
 
     def make_initial_commit(self, message: str = "Initial commit") -> str:
         """Give an empty repository an empty root commit (nothing the user staged goes into it)."""
@@ -222,15 +254,7 @@ class GitService:
 
     def operation_in_progress(self) -> str | None:
         """'merge', 'rebase', 'cherry-pick', 'revert' or 'bisect' when one is unfinished, else None."""
-        markers = {
-            "rebase-merge": "rebase",
-            "rebase-apply": "rebase",
-            "MERGE_HEAD": "merge",
-            "CHERRY_PICK_HEAD": "cherry-pick",
-            "REVERT_HEAD": "revert",
-            "BISECT_LOG": "bisect",
-        }
-        for name, what in markers.items():
+        for name, what in _IN_PROGRESS.items():
             if (self.git_dir / name).exists():
                 return what
         return None
@@ -238,28 +262,28 @@ class GitService:
     def ensure_no_operation_in_progress(self) -> None:
         what = self.operation_in_progress()
         if what:
-            how = "git bisect reset" if what == "bisect" else f"git {what} --continue / git {what} --abort"
-            raise PhasegateError(f"A {what} is in progress in {self.root}; finish or abort it first ({how}).")
+            raise PhasegateError(_in_progress_message(what, self.root))
 
     # -- where we are ----------------------------------------------------------------------------
 
     def head_sha(self) -> str:
-        result = self._run_raw("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-        if result.returncode != 0:
+        sha = self.head_or_none()
+        if sha is None:
             raise EmptyRepositoryError(f"The repository at {self.root} has no commits yet.")
-        return result.stdout.strip()
+        return sha
 
     def is_detached(self) -> bool:
-        return self._symbolic_head() is None
+        return bool(self.repo.head.is_detached)
 
     def branch(self) -> str | None:
         """The current branch name (also on an unborn branch), or None on a detached HEAD."""
-        ref = self._symbolic_head()
-        return ref.removeprefix("refs/heads/") if ref else None
+        if self.is_detached():
+            return None
+        return str(self.repo.head.reference.path).removeprefix("refs/heads/")
 
-    def _symbolic_head(self) -> str | None:
-        result = self._run_raw("symbolic-ref", "--quiet", "HEAD")
-        return result.stdout.strip() if result.returncode == 0 else None
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """True when ``ancestor`` is ``descendant`` or one of its ancestors (``merge-base --is-ancestor``)."""
+        return self._run_raw("merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
 
     def resolve(self, rev: str) -> str:
         """Full sha of ``rev`` (a sha prefix, branch, tag…), or a ``PhasegateError``."""
@@ -314,23 +338,6 @@ class GitService:
                 f"commit, stash or discard them before {action}.",
                 files,
             )
-
-    # -- session branch ----------------------------------------------------------------------------
-
-    def create_session_branch(self, slug: str) -> str:
-        """Create and switch to ``phasegate/<slug>`` (``-2``, ``-3``… if taken); pending changes follow."""
-        if self.is_detached():
-            raise PhasegateError("HEAD is detached, so phasegate works on it without a session branch.")
-        clean = re.sub(r"[^A-Za-z0-9._-]+", "-", slug).strip("-.") or "session"
-        base = f"{BRANCH_PREFIX}{clean}"
-        existing = set(self._run("for-each-ref", "--format=%(refname:strip=2)", "refs/heads/").split())
-        name, n = base, 1
-        while name in existing:
-            n += 1
-            name = f"{base}-{n}"
-        self._run("check-ref-format", "--branch", name)
-        self._run("switch", "--quiet", "-c", name)
-        return name
 
     # -- the phase's changes -----------------------------------------------------------------------
 
@@ -463,7 +470,8 @@ class GitService:
     ) -> str:
         """Commit every working-tree change (new and deleted files too) as the phase's one commit.
 
-        Subject ``phase(<slug>): <title>``, the report as body, trailers per DESIGN §4. A phase without
+        Subject ``phase(<slug>): <title>``, the report as body, trailers (``trailers.phase_message``; the
+        contract is in docs/architecture.md#contracts). A phase without
         file changes still gets its (empty) commit. ``base_sha``, when given, guards against HEAD having
         moved since the phase started. A refused commit (hook) raises ``CommitRefused``; the changes stay.
         """
@@ -474,13 +482,9 @@ class GitService:
                 f"(from {base_sha[:12]} to {self.head_sha()[:12]}); "
                 "the phase commit would mix in other work."
             )
-        trailers = [
-            (SESSION_TRAILER, session_id),
-            (PHASE_TRAILER, slug),
-            (PLAN_VERSION_TRAILER, str(plan_version)),
-        ]
-        trailers += [(OVERRIDE_TRAILER, o) for o in overrides]
-        message = _message(f"phase({slug}): {_one_line(title)}", body, trailers)
+        message = trailers.phase_message(
+            session_id=session_id, slug=slug, title=title, body=body, plan_version=plan_version, overrides=overrides
+        )
         return self._commit_worktree(message, allow_empty=True)
 
     def _commit_worktree(self, message: str, *, allow_empty: bool) -> str:
@@ -531,9 +535,6 @@ class GitService:
         return True
 
     def _index_path(self) -> Path:
-        if self._index_file is None:  # fixed for the service's life: GIT_INDEX_FILE is never inherited
-            real = Path(self._run("rev-parse", "--git-path", "index").strip())
-            self._index_file = real if real.is_absolute() else self.root / real
         return self._index_file
 
     # -- history -----------------------------------------------------------------------------------
@@ -547,7 +548,7 @@ class GitService:
         entries = self._log_entries()
         reverted: dict[str, str] = {}
         for entry in entries:  # oldest first: a later revert wins
-            target = entry.reverts or _reverted_in_body(entry.body)
+            target = entry.reverts or entry.reverted_in_body
             if target:
                 reverted[target] = entry.sha
         commits: list[PhaseCommit] = []
@@ -642,10 +643,9 @@ class GitService:
             raise GitError(
                 f"git could not revert the {slug} phase: {_last_line(result.stderr or result.stdout)}"
             )
-        trailers = [(ROLLBACK_TRAILER, slug), (REVERTS_TRAILER, target.sha)]
-        if target.session:
-            trailers.append((SESSION_TRAILER, target.session))
-        message = _message(f'Revert "{target.subject}"', f"This reverts commit {target.sha}.", trailers)
+        message = trailers.rollback_message(
+            slug=slug, subject=target.subject, sha=target.sha, session_id=target.session
+        )
         with self._message_file(message) as msg_path:
             commit = self._run_raw(
                 "commit", "--quiet", "--allow-empty", "--cleanup=whitespace", "-F", str(msg_path)
@@ -663,52 +663,46 @@ class GitService:
 
     # -- plumbing ----------------------------------------------------------------------------------
 
-    def _log_entries(self) -> list[_LogEntry]:
+    def _log_entries(self) -> list[trailers.TrailerRecord]:
+        """The commits that matter to the contract, oldest first, read as GitPython commit objects."""
         if not self.has_commits():
             return []
-        keys = (
-            PHASE_TRAILER,
-            SESSION_TRAILER,
-            PLAN_VERSION_TRAILER,
-            ROLLBACK_TRAILER,
-            REVERTS_TRAILER,
-            OVERRIDE_TRAILER,
-        )
-        trailer_fields = [f"%(trailers:key={k},valueonly,separator=%x1d)" for k in keys]
-        fmt = "%x1f".join(["%H", "%s", *trailer_fields, "%b"]) + "%x1e"
-        out = self._run(
-            "log",
-            f"--format={fmt}",
-            "--extended-regexp",
-            f"--grep=^({PHASE_TRAILER}|{ROLLBACK_TRAILER}):",
-            "--grep=^This reverts commit ",
-            "HEAD",
-            "--",
-        )
-        entries: list[_LogEntry] = []
-        for record in out.split(_RECORD):
-            record = record.lstrip("\n")
-            if not record:
-                continue
-            fields = record.split(_FIELD)
-            if len(fields) < 9:
-                continue
-            sha, subject, phase, session, version, rollback, reverts, overrides, body = fields[:9]
-            entries.append(
-                _LogEntry(
-                    sha=sha,
-                    subject=subject,
-                    body=body,
-                    phase=_first(phase),
-                    session=_first(session),
-                    plan_version=_first(version),
-                    rollback=_first(rollback),
-                    reverts=_first(reverts),
-                    overrides=tuple(v.strip() for v in overrides.split("\x1d") if v.strip()),
-                )
-            )
+        with self._objects:
+            commits = self.repo.iter_commits("HEAD", grep=list(trailers.LOG_GREP), extended_regexp=True)
+            entries = [trailers.read_record(c.hexsha, _text(c.message)) for c in commits]
         entries.reverse()
         return entries
+
+    # -- what recovery after a crash needs (phasegate.app.git.recovery) ----------------------------
+
+    def untracked_files(self) -> list[str]:
+        """Untracked, non-ignored paths (``ls-files --others --exclude-standard``)."""
+        out = self._run_raw("ls-files", "-z", "--others", "--exclude-standard").stdout
+        return [p for p in out.split("\0") if p]
+
+    def reset_index(self) -> None:
+        """Bring the real index up to HEAD (what a commit from the scratch index does last)."""
+        self._run_raw("reset", "--quiet", "--mixed", "HEAD")
+
+    def forget_revert_state(self) -> None:
+        """Clear git's revert state after a revert commit landed (``--quit`` changes nothing else)."""
+        self._run_raw("revert", "--quit")
+        (self.git_dir / "REVERT_HEAD").unlink(missing_ok=True)
+
+    def undo_revert(self) -> None:
+        """Undo a half-applied revert of a tree that was clean before it (``--abort``, else ``reset --merge``)."""
+        if (self.git_dir / "REVERT_HEAD").exists() and self._run_raw("revert", "--abort").returncode == 0:
+            return
+        self._run_raw("reset", "--quiet", "--merge")
+
+    def commit_message(self, sha: str) -> str:
+        """The full message of commit ``sha`` ("" when it cannot be read)."""
+        gitpython = run.gitpython()
+        try:
+            with self._objects:
+                return _text(self.repo.commit(sha).message)
+        except (ValueError, gitpython.BadName, gitpython.GitCommandError):
+            return ""
 
     @contextmanager
     def _worktree_index(self) -> Iterator[dict[str, str]]:
@@ -742,22 +736,8 @@ class GitService:
                 return
             directory = directory.parent
 
-    def _run_raw(
-        self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [_git_executable(), "-C", str(self.root), *args],
-            input=input if input is not None else b"",
-            capture_output=True,
-            env=_git_env(env),
-            check=False,
-        )
-        return subprocess.CompletedProcess(
-            proc.args,
-            proc.returncode,
-            proc.stdout.decode("utf-8", "surrogateescape"),
-            proc.stderr.decode("utf-8", "replace"),
-        )
+    def _run_raw(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None) -> GitResult:
+        return self._runner.run(*args, env=env, input=input)
 
     def _run(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None) -> str:
         result = self._run_raw(*args, env=env, input=input)
@@ -770,76 +750,75 @@ class GitService:
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _git_executable() -> str:
-    # The variable GitPython honours, so a user who pointed GitPython at another git keeps that git.
-    return os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+def check_repository(path: str | os.PathLike[str], *, allow_empty: bool = False) -> None:
+    """Raise what :meth:`GitService.open` would raise for ``path``, without importing GitPython.
 
-
-def _git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    full_env = dict(os.environ)
-    # C locale: stable messages to parse; no prompt or editor may ever block a worker.
-    # No optional locks: a killed `git status` must not leave an index.lock that blocks the user.
-    full_env.update({"LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true",
-                     "GIT_OPTIONAL_LOCKS": "0"})
-    # Never inherit an index/dir override from the caller's environment: we pick them explicitly.
-    for var in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
-        full_env.pop(var, None)
-    if extra:
-        full_env.update(extra)
-    return full_env
-
-
-def _locate(where: Path) -> tuple[Path, Path]:
-    """(working-tree root, absolute git dir) of the repository containing the directory ``where``."""
-    proc = subprocess.run(
-        [_git_executable(), "-C", str(where), "rev-parse", "--is-bare-repository", "--is-inside-git-dir",
-         "--absolute-git-dir", "--show-toplevel"],
-        capture_output=True, env=_git_env(), check=False,
-    )
-    out = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if len(out) < 3:  # git said nothing about a repository: there is none here
-        stderr = proc.stderr.decode("utf-8", "replace")
-        if "not a git repository" in stderr:
-            raise NotARepositoryError(
-                f"{where.resolve()} is not inside a git repository; run `git init` there first "
-                "(phasegate keeps every approved phase as a commit)."
-            )
-        raise NotARepositoryError(f"{where.resolve()} cannot be opened as a git repository: {_last_line(stderr)}")
-    bare, inside_git_dir, git_dir = out[0] == "true", out[1] == "true", Path(out[2])
-    if bare:
+    For the check before the workbench's first frame (``run.probe``: two ``git rev-parse``); the
+    workbench opens the service itself after it.
+    """
+    where = Path(path).expanduser()
+    if not where.exists():
+        raise NotARepositoryError(f"{where} does not exist.")
+    if not where.is_dir():
+        where = where.parent
+    found = probe(where)
+    if found.state == "not_a_repository":
+        raise NotARepositoryError(
+            f"{where.resolve()} is not inside a git repository; run `git init` there first "
+            "(phasegate keeps every approved phase as a commit)."
+        )
+    if found.state == "error":
+        raise NotARepositoryError(
+            f"{where.resolve()} cannot be opened as a git repository: {_last_line(found.message)}"
+        )
+    if found.state == "bare":
         raise NotARepositoryError(
             f"{where.resolve()} is a bare repository; phasegate needs a working tree — clone it and "
             "run phasegate in the clone."
         )
-    if len(out) < 4:
-        if inside_git_dir and git_dir.name == ".git":  # pointed at <repo>/.git itself: open <repo>
-            return _locate(git_dir.parent)
+    if found.state == "no_work_tree" or found.root is None or found.git_dir is None:
         raise NotARepositoryError(f"{where.resolve()} is not in a working tree of a git repository.")
-    return Path(out[3]), git_dir
+    if found.state == "empty" and not allow_empty:
+        raise EmptyRepositoryError(
+            f"The repository at {found.root} has no commits yet; phasegate needs one to diff and roll "
+            "back against — commit something first, or let phasegate make an empty initial commit."
+        )
+    what = next((w for name, w in _IN_PROGRESS.items() if (found.git_dir / name).exists()), None)
+    if what:
+        raise PhasegateError(_in_progress_message(what, found.root))
 
 
-def _message(subject: str, body: str, trailers: Sequence[tuple[str, str]]) -> str:
-    parts = [subject.strip()]
-    if body.strip():
-        parts.append(body.strip())
-    parts.append("\n".join(f"{key}: {_one_line(value)}" for key, value in trailers))
-    return "\n\n".join(parts) + "\n"
+def _in_progress_message(what: str, root: Path) -> str:
+    how = "git bisect reset" if what == "bisect" else f"git {what} --continue / git {what} --abort"
+    return f"A {what} is in progress in {root}; finish or abort it first ({how})."
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+def _discover(where: Path) -> git.Repo:
+    """The ``git.Repo`` of the working tree containing the directory ``where``, or a one-line error."""
+    gitpython = run.gitpython()
+    try:
+        repo = gitpython.Repo(where, search_parent_directories=True)
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+        raise NotARepositoryError(
+            f"{where.resolve()} is not inside a git repository; run `git init` there first "
+            "(phasegate keeps every approved phase as a commit)."
+        ) from None
+    except OSError as exc:
+        raise NotARepositoryError(f"{where.resolve()} cannot be opened as a git repository: {exc}") from None
+    if repo.bare:
+        repo.close()
+        raise NotARepositoryError(
+            f"{where.resolve()} is a bare repository; phasegate needs a working tree — clone it and "
+            "run phasegate in the clone."
+        )
+    if repo.working_tree_dir is None:
+        repo.close()
+        raise NotARepositoryError(f"{where.resolve()} is not in a working tree of a git repository.")
+    return repo
 
 
-def _first(value: str) -> str | None:
-    for item in value.split("\x1d"):
-        if item.strip():
-            return item.strip()
-    return None
-
-
-def _reverted_in_body(body: str) -> str | None:
-    match = _REVERTS_BODY_RE.search(body)
-    return match.group(1) if match else None
+def _text(message: str | bytes) -> str:
+    return message if isinstance(message, str) else message.decode("utf-8", "replace")
 
 
 def _last_line(text: str) -> str:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from phasegate.app.agent.loop import TurnResult
 from phasegate.app.errors import PhasegateError
+from phasegate.app.git.trailers import commit_body
 from phasegate.app.session.events import (
     CommandApprover,
     ControllerEvent,
@@ -56,7 +57,7 @@ from phasegate.app.session.review import (
 from phasegate.phases import gates
 from phasegate.phases import workflow as wf
 from phasegate.phases.gates import Approve, Changes, ChatMeans, Gate, Reject
-from phasegate.phases.models import PhaseReport, PhaseState, PhaseStatus, Session, Stage
+from phasegate.phases.models import PhaseState, PhaseStatus, Session, Stage
 
 if TYPE_CHECKING:
     from phasegate.app.agent.llm import LLMClient
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApprovalBlocked", "Blocker", "CommandApprover", "Controller", "ControllerEvent", "FilesChanged", "Gate",
-    "Listener", "ReviewChanged", "SessionChanged", "TurnEnded", "TurnStarted", "commit_body",
+    "Listener", "ReviewChanged", "SessionChanged", "TurnEnded", "TurnStarted",
 ]
 
 log = logging.getLogger("phasegate.controller")
@@ -524,7 +525,7 @@ class Controller(SessionHost):
         head = self.git.head_sha()
         if head == base:
             return None
-        if self.git._run_raw("merge-base", "--is-ancestor", base, head).returncode != 0:
+        if not self.git.is_ancestor(base, head):
             return None
         return head
 
@@ -547,15 +548,3 @@ class Controller(SessionHost):
         return (f"You committed by hand during the {active.slug} phase (HEAD is now {head[:8]}); "
                 "the phase's changes are counted from your commit.")
 
-
-def commit_body(heading: str, report: PhaseReport | None, state: PhaseState, overrides: list[str], blocked: list[str]) -> str:
-    """The phase commit's body: the phase report, commands run, and any overrides (docs/architecture.md, "Contracts")."""
-    parts = [report.to_markdown(heading.split(" ", 1)[-1]) if report else f"{heading} phase (no report)\n"]
-    if state.commands:
-        parts.append("Commands run:\n" + "\n".join(f"- `{c.command}` → exit {c.exit_code} ({c.purpose})" for c in state.commands))
-    if state.migrations_run:
-        parts.append("Migrations run (typed confirmation):\n" + "\n".join(f"- `{m}`" for m in state.migrations_run))
-    if overrides:
-        lines = [f"- {b}" for b in blocked] + [f"- Reason: {o}" for o in overrides]
-        parts.append("Approved with override:\n" + "\n".join(lines))
-    return "\n\n".join(p.strip() for p in parts) + "\n"

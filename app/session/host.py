@@ -205,7 +205,7 @@ class SessionHost:
             await self._apply(wf.RecordCommandRun(run), announce=False)
         if changed:
             await self._emit(FilesChanged(changed))
-        halted = bool(getattr(result, "halt_turn", False))
+        halted = result.halt_turn
         if halted:
             await self._apply(wf.MigrationRan(str(arguments.get("command", ""))))
             if exit_code not in (0, None):

@@ -42,22 +42,27 @@ def _check_repository(repo: Path, *, ask: Callable[[str], bool] | None = None) -
     repository yet (``git init``) and a repository with no commit (an empty root commit; the user's
     files stay untouched, and the workbench then offers to commit them as a baseline).
     """
-    import subprocess
-
-    from phasegate.app.git.service import EmptyRepositoryError, GitService, NotARepositoryError
+    # No GitPython before the first frame (tests/test_import_hygiene.py): check_repository probes with git
+    # alone; the service (and GitPython) is opened only to fix what the user agreed to fix.
+    from phasegate.app.git.service import (
+        EmptyRepositoryError,
+        GitService,
+        NotARepositoryError,
+        check_repository,
+    )
 
     ask = ask or _ask_on_tty
     try:
-        GitService.open(repo)
+        check_repository(repo)
         return
     except NotARepositoryError:
         if not ask(f"{repo.resolve()} is not a git repository. Run `git init` there? [y/N] "):
             raise
-        subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
+        service = GitService.init(repo)
     except EmptyRepositoryError:
         if not ask(f"{repo.resolve()} has no commit yet; phasegate needs one to diff against. Create an empty initial commit (your files stay as they are)? [y/N] "):
             raise
-    service = GitService.open(repo, allow_empty=True)
+        service = GitService.open(repo, allow_empty=True)
     if not service.has_commits():
         service.make_initial_commit("Initial commit (before phasegate)")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from importlib import resources
@@ -52,15 +51,14 @@ def prepare_repository(target: Path | None) -> Path:
         raise PhasegateError(f"The bundled sample is missing from the installation ({source}); reinstall phasegate.")
     shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "dev.db"))
 
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(target), *args], check=True, capture_output=True, text=True)
+    from phasegate.app.git.service import GitService
 
-    git("init", "-q", "-b", "main")
+    service = GitService.init(target, initial_branch="main")
     # The demo repository gets its own identity so commits work on a machine with no git config.
-    git("config", "user.name", "phasegate demo")
-    git("config", "user.email", "demo@phasegate.invalid")
-    git("add", "-A")
-    git("commit", "-q", "-m", "taskboard: the sample backend before the demo task")
+    service.set_config("user.name", "phasegate demo")
+    service.set_config("user.email", "demo@phasegate.invalid")
+    service.commit_baseline("taskboard: the sample backend before the demo task")
+    service.close()
     return target
 
 

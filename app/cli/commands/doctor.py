@@ -81,16 +81,17 @@ def run(args: argparse.Namespace) -> int:
 
 def check_git() -> Check:
     import re
-    import shutil
     import subprocess
 
-    exe = os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or shutil.which("git")
+    from phasegate.app.git.run import git_version
+
+    try:
+        exe, out = git_version(timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        exe = os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git"
+        return Check("git", "fail", f"{exe} does not run ({exc})", "reinstall git")
     if not exe:
         return Check("git", "fail", "git is not installed or not on PATH", "install git 2.25 or newer")
-    try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check("git", "fail", f"{exe} does not run ({exc})", "reinstall git")
     match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
     if not match:
         return Check("git", "warn", f"unrecognised version output: {out.strip()!r}")
