@@ -1,6 +1,6 @@
 """Starting the workbench from the command line (``phasegate [TASK]``) or from ``phasegate demo``.
 
-Kept apart from ``workbench.py`` so ``phasegate --help`` and the subcommands never import Textual.
+Kept apart from ``app.py`` (the App) so ``phasegate --help`` and the subcommands never import Textual.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ class ShownReview:
 class Views:
     def __init__(self, app: Workbench) -> None:
         self.app = app
-        # Keys: "research"/"report" (the text shown), "commands" (runs shown), "review_for" (the
+        # Keys: "research"/"report" (the text shown), "commands" (runs shown), "gate" (the gate whose
+        # bindings the footer shows), "review_for" (the
         # phase and history length the review was loaded for), "report_tab_for" (the session whose
         # final report was brought to the front once).
         self.shown: dict[str, object] = {}
@@ -90,8 +91,12 @@ class Views:
             self.app.bar.set_gate(None, ())
             return
         gate = c.gate()
-        self.app.bar.set_gate(gate.label, [BAR_ACTIONS[a] for a in gate.allowed])
-        self.app.refresh_bindings()
+        allowed = [BAR_ACTIONS[a] for a in gate.allowed]
+        self.app.bar.set_gate(gate.label, allowed)
+        shown = (gate.label, frozenset(allowed), self.app.bar.checklist_complete())
+        if shown != self.shown.get("gate"):  # the footer re-lays itself out on every bindings refresh
+            self.shown["gate"] = shown
+            self.app.refresh_bindings()
 
     def refresh_viewer(self) -> None:
         from phasegate.phases.models import Stage

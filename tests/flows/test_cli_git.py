@@ -174,6 +174,11 @@ def test_rollback_reverts_with_trailer_and_records_it(worked, repo: Path,
     assert "Phasegate-Rollback: testing" in git(repo, "log", "-1", "--format=%B")
     state = store.load(session.id).phase_state("testing")
     assert state.status == PhaseStatus.ROLLED_BACK and state.rollback_sha == head
+    # The same path as the workbench's `u` (Controller.rollback): a transcript event and a note to the model.
+    records = store.read_transcript(session.id)
+    assert any(r.get("type") == "event" and r.get("event") == "RollbackPhase" for r in records)
+    notes = [r["message"]["content"] for r in records if r.get("type") == "message"]
+    assert notes[-1] == f"[phasegate] The user rolled back the testing phase (revert commit {head[:8]})."
     assert run_cli("log", "--repo", str(repo), "--json") == 0
     assert json.loads(capsys.readouterr().out)[-1]["status"] == "rolled_back"
 

@@ -163,7 +163,7 @@ def test_a_worker_thread_cannot_save_the_session(store: SessionStore) -> None:
     assert "only the thread that opened the store writes sessions" in str(errors[0])
     assert "review-worker" in str(errors[0])
     assert path.read_bytes() == before
-    assert not list(store.sessions_dir.glob(".*.phasegate-tmp"))  # refused before any temp file was written
+    assert [p.name for p in store.sessions_dir.iterdir()] == [path.name]  # refused before any temp file was written
 
 
 def test_the_loop_that_takes_the_store_over_becomes_its_writer(store: SessionStore) -> None:

@@ -213,3 +213,38 @@ def test_plan_model_validation_messages_are_actionable() -> None:
         Plan.model_validate(
             {"phases": [{"slug": "database", "title": "D", "tasks": [{"title": "a"}]}] * 2}
         )
+
+
+# ------------------------------------------------------------------ every session change is an event
+
+
+def test_task_and_baseline_are_events_before_the_first_phase() -> None:
+    s = wf.apply(Session(), wf.SetTask("  add users  "))
+    assert s.task == "add users" and s.history[-1].event == "SetTask"
+    with pytest.raises(wf.WorkflowError, match="already has its task"):
+        wf.apply(s, wf.SetTask("something else"))
+    s = wf.apply(s, wf.SetBaseline("baseline1"))
+    assert s.base_sha == "baseline1"
+    s = wf.apply(planned(), wf.ApprovePlan())
+    with pytest.raises(wf.WorkflowError, match="during execution"):
+        wf.apply(s, wf.SetBaseline("late"))
+
+
+def test_phase_bookkeeping_needs_an_open_phase_and_leaves_no_history_line() -> None:
+    from phasegate.phases.models import CommandRun
+
+    s = wf.apply(planned(), wf.ApprovePlan())
+    with pytest.raises(wf.WorkflowError, match="No phase is open"):
+        wf.apply(s, wf.CountWrite())
+    s = wf.apply(s, wf.StartPhase(base_sha="base"))
+    lines = len(s.history)
+    s = wf.apply(s, wf.CountWrite())
+    s = wf.apply(s, wf.RecordCommandRun(CommandRun(command="pytest", exit_code=1, after_write=1)))
+    s = wf.apply(s, wf.RecordUsage(100, 20, 0.5))
+    state = s.phase_state("database")
+    assert state.writes == 1 and [r.command for r in state.commands] == ["pytest"]
+    assert (s.usage.total_tokens, s.usage.cost) == (120, 0.5)
+    assert len(s.history) == lines  # bookkeeping, not a step of the workflow
+    s = wf.apply(s, wf.MovePhaseBase("their-commit"))
+    assert state.base_sha == "base" and s.phase_state("database").base_sha == "their-commit"
+    assert s.history[-1].event == "MovePhaseBase"
