@@ -8,13 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.support.repos import git
-from tests.flows.reliability.rel_support import open_controller, phase_turns, to_phase_review
 
 import phasegate.app.session.controller as controller_module
 from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall
 from phasegate.app.session.review import ApprovalBlocked, ReviewChanged
 from phasegate.phases.models import PhaseStatus, Stage
+from tests.flows.reliability.rel_support import open_controller, phase_turns, to_phase_review
+from tests.support.repos import git
 
 SCHEMA = ToolCall("write_file", {"path": "schema.sql", "content": "CREATE TABLE users (id INTEGER);\n"})
 SECRET = ToolCall("write_file", {"path": "config.py", "content": 'API_TOKEN = "ghp_' + "a1B2c3D4e5F6g7H8i9J0" * 2 + '"\n'})
