@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import TabbedContent
 
+from phasegate.phases.text import first_line
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, BarAction
 from phasegate.widgets.commands_log import CommandsLog
 from phasegate.widgets.markdown_pane import MarkdownPane
@@ -217,8 +218,3 @@ def replayed_args(raw: str) -> str:
     if isinstance(arguments, dict):
         return short_args(arguments)
     return raw.replace("\n", " ")[:120]
-
-
-def first_line(text: str) -> str:
-    stripped = text.strip()
-    return stripped.splitlines()[0][:160] if stripped else ""
