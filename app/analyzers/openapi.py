@@ -24,7 +24,7 @@ from phasegate.app.analyzers._files import Tree, is_vendored, open_tree
 from phasegate.app.analyzers.api_model import ApiEndpoint
 from phasegate.app.analyzers.contract import model
 from phasegate.app.analyzers.contract.diff import ContractChange, collector_paused, diff
-from phasegate.app.analyzers.security import Finding
+from phasegate.phases.findings import Finding
 
 __all__ = ["ContractChange", "contract_findings", "diff_contracts", "diff_revisions", "endpoints", "find_specs",
            "inventory_spec", "load_spec", "parse_spec_text", "specs_at", "version_bumped"]
