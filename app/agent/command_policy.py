@@ -799,10 +799,3 @@ def _parse_env(env_text: str) -> dict[str, str]:
     from phasegate.app.agent.workspace import env_bindings
 
     return {b.key: b.value for b in env_bindings(env_text or "") if b.key is not None and b.value is not None}
-
-
-def describe(cls: CommandClass) -> str:
-    """One line for the approval dialog: kind, reason and warnings."""
-    parts = [f"{cls.kind}: {cls.reason}"]
-    parts.extend(cls.warnings)
-    return "; ".join(parts)

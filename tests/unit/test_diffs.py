@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phasegate.phases.diffs import DiffLine, FileDiff, build_patch, pair_lines, parse_diff, select_hunks
+from phasegate.phases.diffs import DiffLine, FileDiff, build_patch, pair_lines, parse_diff
 from tests.support.repos import git, git_bytes
 
 DIFF_ARGS = ("diff", "--no-ext-diff", "--no-color", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/")
@@ -174,10 +174,7 @@ def test_build_patch_reverses_exactly_the_chosen_hunks(repo: Path) -> None:
     (fd,) = parse_diff(diff_text(repo))
     assert len(fd.hunks) == 3
 
-    patch = build_patch(select_hunks([fd], [("service.py", 2), ("service.py", 0)]))
-    assert patch == build_patch([(fd, [0, 2])])
-    with pytest.raises(KeyError):
-        select_hunks([fd], [("service.py", 3)])
+    patch = build_patch([(fd, [0, 2])])
     apply(repo, patch, "--check", "-R")
     apply(repo, patch, "-R")
     (left,) = parse_diff(diff_text(repo))
