@@ -16,7 +16,8 @@ from phasegate.phases.plan_markdown import render_plan
 if TYPE_CHECKING:
     from phasegate.app.git.service import GitService
 
-SECTIONS = ("task", "plan", "phases", "schema_diff", "api_diff", "final_tests", "deployment_checklist")
+SECTIONS = ("task", "plan", "phases", "schema_diff", "api_diff", "endpoint_diff", "final_tests",
+            "deployment_checklist")
 
 
 def build_report(session: Session, git: GitService, *, final_tests: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -69,6 +70,13 @@ def build_report(session: Session, git: GitService, *, final_tests: dict[str, An
         api_changes = {p: [c.to_json() for c in cs] for p, cs in diff_revisions(root, base, head).items()}
     except Exception as exc:
         api_changes = {"error": [{"detail": f"API contract not compared: {exc}"}]}
+    endpoint_changes: list[dict[str, Any]] = []
+    try:  # the endpoints the code declares, base -> HEAD: the contract of a repository without a spec
+        from phasegate.app.analyzers.api import diff_inventories, inventory_at
+
+        endpoint_changes = [c.to_json() for c in diff_inventories(inventory_at(root, base), inventory_at(root, head))]
+    except Exception as exc:
+        endpoint_changes = [{"error": f"endpoints not compared: {exc}"}]
     committed = [p for p in session.phases if p.status == PhaseStatus.COMMITTED]
     report: dict[str, Any] = {
         "session": session.id,
@@ -84,15 +92,22 @@ def build_report(session: Session, git: GitService, *, final_tests: dict[str, An
         "phases": phases,
         "schema_diff": schema_changes,
         "api_diff": api_changes,
+        "endpoint_diff": endpoint_changes,
         "final_tests": final_tests,
-        "deployment_checklist": deployment_checklist(session, schema_changes, api_changes, committed),
+        "deployment_checklist": deployment_checklist(session, schema_changes, api_changes, committed,
+                                                     endpoint_changes),
     }
     report["markdown"] = to_markdown(report)
     return report
 
 
 def deployment_checklist(session: Session, schema_changes: list[dict[str, Any]], api_changes: dict[str, Any],
-                         committed: list[Any]) -> list[dict[str, Any]]:
+                         committed: list[Any], endpoint_changes: list[dict[str, Any]] | None = None
+                         ) -> list[dict[str, Any]]:
+    endpoints = [c for c in endpoint_changes or [] if "error" not in c]
+    api_detail = ", ".join(sorted(api_changes)) + " changed" if api_changes else "no OpenAPI contract changed"
+    if endpoints:
+        api_detail += f"; {len(endpoints)} endpoint change(s) in the code, document them"
     destructive = [c for c in schema_changes if c.get("destructive")]
     migrations = [m for p in session.phases for m in p.migrations_run]
     rollback_lines = [f"phasegate rollback {p.slug}   # = git revert {str(p.commit_sha)[:12]}" for p in reversed(committed)]
@@ -107,7 +122,7 @@ def deployment_checklist(session: Session, schema_changes: list[dict[str, Any]],
         },
         {
             "item": "API documentation updated",
-            "detail": ", ".join(sorted(api_changes)) + " changed" if api_changes else "no OpenAPI contract changed",
+            "detail": api_detail,
             "done": bool(api_changes),
         },
         {"item": "Monitoring and logging configured", "detail": "check new endpoints and jobs emit structured logs", "done": False},
@@ -157,6 +172,16 @@ def to_markdown(report: dict[str, Any]) -> str:
             lines.append(f"- {path}: {c.get('kind', '')} {c.get('method') or ''} {c.get('path') or ''} {c.get('detail', '')}{breaking}".rstrip())
     if not report["api_diff"]:
         lines.append("_no API contract changes_")
+    lines += ["", "## Endpoint changes in the code (base → HEAD)", ""]
+    for c in report.get("endpoint_diff") or []:
+        if "error" in c:
+            lines.append(f"- {c['error']}")
+            continue
+        breaking = " **breaking**" if c.get("breaking") else ""
+        where = f" ({c['file']}:{c['line']})" if c.get("file") else ""
+        lines.append(f"- {c['kind']}: {c['detail']}{breaking}{where}")
+    if not report.get("endpoint_diff"):
+        lines.append("_no endpoint changes_")
     tests = report.get("final_tests")
     if tests:
         lines += ["", "## Full test run", "", f"{'✓' if tests.get('passed') else '✗'} `{tests.get('command')}` (exit {tests.get('exit_code')})"]

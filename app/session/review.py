@@ -5,8 +5,8 @@ changes, schema changes, the verification commands' results — and the blockers
 Each blocker names the rule it enforces; the user may override it with a reason, which goes into the
 phase commit's body and trailers.
 
-The facts are slow to compute (the phase diff, the scans, the OpenAPI and schema trees at two
-revisions), so they are computed once, in a thread, and shown. The commit then uses *that* review:
+The facts are slow to compute (the phase diff, the scans, the OpenAPI and schema trees and the endpoint
+inventory at two revisions), so they are computed once, in a thread, and shown. The commit then uses *that* review:
 it is identified by a hash of the phase's base and diff (``ReviewFacts.identity``), and at commit time
 only the diff is recomputed and compared; a different diff means the review is shown again instead of
 committing (``ReviewChanged``). See docs/architecture.md, "One approval".
@@ -61,6 +61,10 @@ class ReviewFacts:
     diff: str = ""
     findings: list[Finding] = field(default_factory=list)
     contract_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The code-derived contract (``analyzers.api_review``): endpoint changes base -> working tree, and the
+    # drift between the code and a committed spec.
+    endpoint_changes: list[dict[str, Any]] = field(default_factory=list)
+    api_drift: list[dict[str, Any]] = field(default_factory=list)
     schema_changes: list[dict[str, Any]] = field(default_factory=list)
     schema_after: dict[str, Any] | None = None
     failed_commands: list[str] = field(default_factory=list)
@@ -93,6 +97,16 @@ def review_facts(session: Session, git: GitService, base: str | None) -> ReviewF
         facts.contract_changes = {path: [c.to_json() for c in changes] for path, changes in per_spec.items()}
     except Exception as exc:  # a broken spec must not block the review; say it instead
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"API contract not compared: {exc}"))
+    try:  # the endpoints the code declares: the contract of a repository without a spec, and beside one
+        from phasegate.app.analyzers.api_review import endpoint_review
+
+        spec_reported = {f.evidence for f in facts.findings if f.kind.startswith("breaking_api_change")}
+        endpoints = endpoint_review(root, base, already_reported=spec_reported)
+        facts.endpoint_changes = [c.to_json() for c in endpoints.changes]
+        facts.api_drift = [d.to_json() for d in endpoints.drift]
+        facts.findings += endpoints.findings
+    except Exception as exc:  # an unreadable tree must not block the review; say it instead
+        facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"Endpoints not compared: {exc}"))
     try:
         from phasegate.app.analyzers.schema import diff_schemas, schema_at
 
@@ -125,6 +139,24 @@ def blockers_from(facts: ReviewFacts) -> list[Blocker]:
     for step in facts.failed_steps:
         out.append(Blocker("verification", f"Verification step failed: {step} — blocked by the rule: fix failures before proceeding."))
     return out
+
+
+def api_section(facts: ReviewFacts) -> str:
+    """The review's API contract section (Markdown): spec changes, endpoint changes read from the code,
+    and the drift between the code and a committed spec; empty when there is nothing to say."""
+    lines: list[str] = []
+    for path, changes in facts.contract_changes.items():
+        for c in changes:
+            mark = " **breaking**" if c.get("breaking") else ""
+            lines.append(f"- {path}: {(c.get('method') or '').upper()} {c.get('path') or ''} {c.get('detail', '')}{mark}")
+    for c in facts.endpoint_changes:
+        mark = " **breaking**" if c.get("breaking") else ""
+        where = f" ({c['file']}:{c['line']})" if c.get("file") else ""
+        lines.append(f"- code: {c['kind']} — {c['detail']}{mark}{where}")
+    for d in facts.api_drift:
+        side = "in the code, not in the spec" if d["kind"] == "code_not_in_spec" else "in the spec, not in the code"
+        lines.append(f"- drift: {d['method']} {d['path']} {side} ({d['file']}:{d['line']})")
+    return "\n## API contract\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def final_blockers(final_report: dict[str, Any]) -> list[Blocker]:

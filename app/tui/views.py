@@ -158,13 +158,15 @@ class Views:
             self.app.diff_view.show_message("No changes in this phase yet.")
 
     def show_review(self, facts: ReviewFacts, blockers: list[Blocker]) -> ShownReview:
+        from phasegate.app.session.review import api_section
+
         self.show_diff(facts.diff)
         self.app.bar.set_security_checklist(list(SECURITY_ITEMS), facts.findings)
         self.app.query_one("#schema", SchemaView).show_schema(facts.schema_after, {"changes": facts.schema_changes})
         c = self.controller
         state = c.session.active_phase if c is not None else None
         if state is not None and state.report:
-            report = state.report.to_markdown(state.slug)
+            report = state.report.to_markdown(state.slug) + api_section(facts)
             if blockers:
                 report += "\n## ⛔ Approval blocked until you override with a reason\n\n" + "\n".join(f"- {b.message}" for b in blockers)
             self.show_report(report)
