@@ -492,6 +492,7 @@ class _Scanner:
         self.result.files_scanned = len(paths)
         tracked: set[str] = getattr(self.tree, "tracked", set())
         read_all = sum(1 for p in paths if p.endswith(_SOURCE_SUFFIXES)) <= FULL_READ_LIMIT
+        self._read_all = read_all
         for path in paths:
             slash = path.rfind("/")
             directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
@@ -718,8 +719,13 @@ class _Scanner:
         """Route files from the endpoint inventory instead of the content patterns (``scan_api.py``)."""
         from phasegate.app.analyzers.scan_api import PATTERN_ONLY, api_audit
 
+        tree: Tree = self.tree
+        if not getattr(self, "_read_all", True):
+            # A big repository: the inventory reads the files the audit reads for content (paths that
+            # name a role, top-level files), as the rest of the audit does (bench/bench_scan.py).
+            tree = _CandidateTree(self.tree, [p for p in self.tree.paths() if self._is_candidate(p)])
         try:
-            audit = api_audit(self.tree)
+            audit = api_audit(tree)
         except Exception:  # an inventory we cannot build must not sink the whole audit
             return
         files = audit.route_files()
@@ -734,6 +740,11 @@ class _Scanner:
         risk = audit.drift_risk()
         if risk is not None:
             self.result.risks.append(risk)
+
+    def _is_candidate(self, path: str) -> bool:
+        slash = path.rfind("/")
+        directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
+        return self._dir_flags(directory)[3] or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(name.lower()))
 
     def _schema_risks(self) -> None:
         """Risks that need the schema model: foreign keys without an index, plaintext password columns."""
@@ -762,6 +773,20 @@ class _Scanner:
                 if re.fullmatch(r"(?i)(user_?)?pass(word|wd)?", col.name):
                     self.add_risk("plaintext_password_column", "high", source, f"{table.name}.{col.name}",
                                   "A column named like a plaintext password; store a salted hash instead.")
+
+
+class _CandidateTree(Tree):
+    """Some paths of another tree (read through it)."""
+
+    def __init__(self, tree: Tree, paths: list[str]) -> None:
+        self.root = tree.root
+        self._tree, self._paths = tree, paths
+
+    def paths(self) -> list[str]:
+        return self._paths
+
+    def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
+        return self._tree.read(path, limit)
 
 
 _FRAMEWORK_NAMES = {
