@@ -21,9 +21,9 @@ demo: $(STAMP)
 	$(BIN)/phasegate demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check app widgets phases prompts tests bench tools
+	$(BIN)/ruff check app widgets phases prompts tests bench .ci
 	$(BIN)/mypy app widgets phases prompts
-	$(BIN)/python tools/lint_imports.py
+	$(BIN)/python .ci/lint_imports.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

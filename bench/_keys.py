@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual import events
+from textual.app import App
 
 
 class KeyProbe:
@@ -62,3 +63,16 @@ class KeyProbe:
     @property
     def worst_ms(self) -> float:
         return max(self.latencies, default=float("inf")) * 1000
+
+
+def chat_host() -> App[None]:
+    """A bare App holding one Chat widget (id ``chat``): what the chat benchmarks drive."""
+    from textual.app import ComposeResult
+
+    from phasegate.widgets.chat import Chat
+
+    class ChatHost(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Chat(id="chat")
+
+    return ChatHost()

@@ -14,7 +14,7 @@ import random
 import time
 
 from bench._common import Result
-from bench._keys import KeyProbe
+from bench._keys import KeyProbe, chat_host
 
 MESSAGES = 500
 SEED = 20261127
@@ -61,15 +61,9 @@ async def fill(chat: object, pilot: object) -> int:
 
 
 async def measure() -> tuple[list[float], int, float]:
-    from textual.app import App, ComposeResult
-
     from phasegate.widgets.chat import Chat
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Chat(id="chat")
-
-    app = Host()
+    app = chat_host()
     async with app.run_test(size=SIZE) as pilot:
         chat = app.query_one(Chat)
         started = time.perf_counter()

@@ -19,7 +19,7 @@ import re
 import time
 
 from bench._common import Result
-from bench._keys import KeyProbe
+from bench._keys import KeyProbe, chat_host
 
 TOKENS = 20_000
 CHUNK = 3
@@ -64,15 +64,9 @@ def chunks(text: str) -> list[str]:
 
 
 async def stream_ours(pieces: list[str], expected: str, *, type_keys: bool) -> tuple[float, list[float]]:
-    from textual.app import App, ComposeResult
-
     from phasegate.widgets.chat import Chat
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Chat(id="chat")
-
-    app = Host()
+    app = chat_host()
     async with app.run_test(size=SIZE) as pilot:
         chat = app.query_one(Chat)
         chat.focus_input()

@@ -264,20 +264,6 @@ def build_patch(selection: Iterable[tuple[FileDiff, Iterable[int] | None]]) -> s
     return "".join(parts)
 
 
-def select_hunks(
-    files: Sequence[FileDiff], picks: Iterable[tuple[str, int]]
-) -> list[tuple[FileDiff, list[int]]]:
-    """Turn (path, hunk index) picks — e.g. the diff view's rejected hunks — into a
-    :func:`build_patch` selection, in diff order; unknown paths or indices raise ``KeyError``."""
-    by_path = {fd.path: i for i, fd in enumerate(files)}
-    chosen: dict[int, set[int]] = {}
-    for path, hunk_index in picks:
-        if path not in by_path or not 0 <= hunk_index < len(files[by_path[path]].hunks):
-            raise KeyError(f"no hunk {hunk_index} in {path!r}")
-        chosen.setdefault(by_path[path], set()).add(hunk_index)
-    return [(files[i], sorted(chosen[i])) for i in sorted(chosen)]
-
-
 # --- internals -----------------------------------------------------------------------------------
 
 

@@ -1,12 +1,19 @@
-"""Shared fixtures: real git repositories in temp dirs, isolated config and state."""
+"""Shared fixtures: real git repositories in temp dirs (``repo``, ``make_repo``), isolated config and state.
+
+Tests live in rooms: ``unit/`` (the pure domain and parsers), ``services/`` (git, store, the model client, tools,
+analyzers), ``flows/`` (the controller, headless driver, demo, reliability), ``tui/`` (widgets, screens, snapshots,
+workbench flows), ``meta/`` (docs, import rules). Helpers are in ``support/``.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.support.repos import init_repo
 
 
 @pytest.fixture(autouse=True)
@@ -26,20 +33,18 @@ def _isolate_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
-def git(repo: Path, *args: str) -> str:
-    """Run the git CLI in ``repo`` and return stdout (tests use it to set up and inspect repos)."""
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A real git repository with one commit on branch ``main``."""
-    path = tmp_path / "repo"
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
-    (path / "README.md").write_text("# sample\n")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
-    return path
+    return init_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """``make_repo(files, commit=True)``: a git repository holding ``files`` (committed unless told not)."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str], commit: bool = True) -> Path:
+        return init_repo(tmp_path / f"r{next(counter)}", files, commit=commit)
+
+    return make

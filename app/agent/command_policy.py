@@ -124,6 +124,46 @@ def _base(word: str) -> str:
     return posixpath.basename(word).lower()
 
 
+@dataclass(frozen=True)
+class _Wrapper:
+    """A program that runs another one: its flags are skipped (with their values) to reach the real command."""
+
+    name: str
+    flags_with_values: frozenset[str]
+    then_skip: int = 0  # words after the flags that are not the command (timeout's duration)
+    warning: str = ""
+    assignments: bool = False  # env: NAME=value words among the flags, and -S "…" split into words
+
+
+_WRAPPERS = (
+    _Wrapper("sudo", frozenset({"-u", "-g", "-h", "-p", "-C", "-U", "--user", "--group"}),
+             warning="runs with sudo (administrator rights)"),
+    _Wrapper("doas", frozenset({"-u", "-g", "-h", "-p", "-C", "-U", "--user", "--group"}),
+             warning="runs with sudo (administrator rights)"),
+    _Wrapper("env", frozenset({"-u", "--unset", "-C", "--chdir"}), assignments=True),
+    _Wrapper("timeout", frozenset({"-s", "--signal", "-k", "--kill-after"}), then_skip=1),
+    _Wrapper("xargs", frozenset({"-n", "-P", "-I", "-L", "-d", "-a", "-s", "-E"})),
+    *(_Wrapper(name, frozenset({"-n", "-c", "-o", "-e", "-i"})) for name in sorted(_SIMPLE_WRAPPERS)),
+    *(_Wrapper(name, frozenset({"-p", "--package", "--from", "--with"})) for name in ("npx", "bunx", "pnpx", "uvx")),
+)
+_WRAPPER_OF = {w.name: w for w in _WRAPPERS}
+
+
+def _skip_flags(rest: list[str], wrapper: _Wrapper, env: dict[str, str]) -> list[str]:
+    """``rest`` after the wrapper's leading flags (and ``env``'s assignments, recorded in ``env``)."""
+    while rest and (rest[0].startswith("-") or (wrapper.assignments and _ASSIGN.match(rest[0]))):
+        word = rest[0]
+        if wrapper.assignments and _ASSIGN.match(word):
+            name, _, value = word.partition("=")
+            env[name] = value
+            rest = rest[1:]
+        elif wrapper.assignments and word in ("-S", "--split-string") and len(rest) > 1:
+            rest = shlex.split(rest[1]) + rest[2:]  # env -S "A=1 cmd args"
+        else:
+            rest = rest[2:] if word in wrapper.flags_with_values else rest[1:]
+    return rest
+
+
 def _unwrap(words: list[str], verdict: _Verdict, env: dict[str, str]) -> list[str]:
     """Strip assignments, sudo/env/timeout wrappers and runners until the real program is first."""
     for _ in range(12):
@@ -137,53 +177,14 @@ def _unwrap(words: list[str], verdict: _Verdict, env: dict[str, str]) -> list[st
         if words[0] in _SHELL_KEYWORDS:
             words = words[1:]
             continue
-        if head in ("sudo", "doas"):
-            verdict.warn("runs with sudo (administrator rights)")
-            rest = words[1:]
-            while rest and rest[0].startswith("-"):
-                takes_value = rest[0] in ("-u", "-g", "-h", "-p", "-C", "-U", "--user", "--group")
-                rest = rest[2:] if takes_value else rest[1:]
-            words = rest
-            continue
-        if head == "env":
-            rest = words[1:]
-            while rest and (rest[0].startswith("-") or _ASSIGN.match(rest[0])):
-                if _ASSIGN.match(rest[0]):
-                    name, _, value = rest[0].partition("=")
-                    env[name] = value
-                takes_value = rest[0] in ("-u", "--unset", "-C", "--chdir", "-S", "--split-string")
-                if rest[0] in ("-S", "--split-string") and len(rest) > 1:
-                    rest = shlex.split(rest[1]) + rest[2:]
-                    continue
-                rest = rest[2:] if takes_value else rest[1:]
-            if not rest:
+        wrapper = _WRAPPER_OF.get(head)
+        if wrapper is not None:
+            if wrapper.warning:
+                verdict.warn(wrapper.warning)
+            rest = _skip_flags(words[1:], wrapper, env)
+            if wrapper.name == "env" and not rest:
                 return words  # bare "env": an environment dump, judged by the caller
-            words = rest
-            continue
-        if head == "timeout":
-            rest = words[1:]
-            while rest and rest[0].startswith("-"):
-                rest = rest[2:] if rest[0] in ("-s", "--signal", "-k", "--kill-after") else rest[1:]
-            words = rest[1:]  # drop the duration
-            continue
-        if head == "xargs":
-            rest = words[1:]
-            while rest and rest[0].startswith("-"):
-                takes = rest[0] in ("-n", "-P", "-I", "-L", "-d", "-a", "-s", "-E")
-                rest = rest[2:] if takes else rest[1:]
-            words = rest
-            continue
-        if head in _SIMPLE_WRAPPERS:
-            rest = words[1:]
-            while rest and rest[0].startswith("-"):
-                rest = rest[2:] if rest[0] in ("-n", "-c", "-o", "-e", "-i") else rest[1:]
-            words = rest
-            continue
-        if head in ("npx", "bunx", "pnpx", "uvx"):
-            rest = words[1:]
-            while rest and rest[0].startswith("-"):
-                rest = rest[2:] if rest[0] in ("-p", "--package", "--from", "--with") else rest[1:]
-            words = rest
+            words = rest[wrapper.then_skip:]
             continue
         if len(words) > 1 and (head, words[1]) in _RUNNER_PAIRS:
             rest = words[2:]
@@ -798,10 +799,3 @@ def _parse_env(env_text: str) -> dict[str, str]:
     from phasegate.app.agent.workspace import env_bindings
 
     return {b.key: b.value for b in env_bindings(env_text or "") if b.key is not None and b.value is not None}
-
-
-def describe(cls: CommandClass) -> str:
-    """One line for the approval dialog: kind, reason and warnings."""
-    parts = [f"{cls.kind}: {cls.reason}"]
-    parts.extend(cls.warnings)
-    return "; ".join(parts)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from phasegate.app.agent.submissions import SUBMISSION_SPECS, SubmissionInvalid, validate_submission
 from phasegate.phases.models import Finding, ResearchReport, Session, Stage
 from phasegate.phases.plan_markdown import PlanParseError, extract_plan_markdown, parse_plan
+from phasegate.phases.text import first_line
 from phasegate.phases.tool_policy import refusal, tools_for_session
 
 if TYPE_CHECKING:
@@ -288,11 +289,6 @@ class Agent:
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-def first_line(text: str, limit: int = 160) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
 _SECTION_PATTERNS = {
     "understanding": re.compile(r"understanding|existing architecture|summary", re.I),
     "assumptions": re.compile(r"assumption", re.I),

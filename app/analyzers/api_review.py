@@ -32,7 +32,7 @@ from typing import Any
 
 from phasegate.app.analyzers._files import Tree, open_tree
 from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory
-from phasegate.app.analyzers.security import Finding
+from phasegate.phases.findings import Finding
 
 __all__ = ["EndpointReview", "endpoint_findings", "endpoint_review", "manifest_version", "versioned_successor"]
 

@@ -24,10 +24,10 @@ from phasegate.app.analyzers._files import Tree, is_vendored, open_tree
 from phasegate.app.analyzers.api_model import ApiEndpoint
 from phasegate.app.analyzers.contract import model
 from phasegate.app.analyzers.contract.diff import ContractChange, collector_paused, diff
-from phasegate.app.analyzers.security import Finding
+from phasegate.phases.findings import Finding
 
 __all__ = ["ContractChange", "contract_findings", "diff_contracts", "diff_revisions", "endpoints", "find_specs",
-           "inventory_spec", "load_spec", "parse_spec_text", "specs_at", "version_bumped"]
+           "inventory_spec", "parse_spec_text", "specs_at", "version_bumped"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # A spec announces itself in its first lines: ``openapi: 3.x`` or ``swagger: "2.0"`` (YAML or JSON).
@@ -250,16 +250,6 @@ def specs_at(root_or_repo: object, rev: str | None = None) -> dict[str, dict[str
         return {p: parse_spec_text(tree.read_text(p, None) or "", p) for p in find_specs(tree)}
     finally:
         tree.close()
-
-
-def load_spec(root_or_repo: object, path: str, rev: str | None = None) -> dict[str, Any] | None:
-    """One spec file at ``rev`` (working tree when None); None when the file does not exist there."""
-    tree = open_tree(root_or_repo, rev)
-    try:
-        text = tree.read_text(path, None)
-    finally:
-        tree.close()
-    return None if text is None else parse_spec_text(text, path)
 
 
 def _loader(tree: Tree) -> Callable[[str], Any]:

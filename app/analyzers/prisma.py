@@ -199,9 +199,3 @@ def parse_prisma(text: str, source: str = "schema.prisma") -> Schema:
                 table.indexes.append(Index(name=name, columns=cols, unique=is_unique))
         tables.append(table)
     return Schema(sources=[source], tables=tables, enums=enums)
-
-
-def prisma_provider(text: str) -> str | None:
-    """The datasource provider (``postgresql``, ``mysql``, ``sqlite``…), to pick a SQL dialect."""
-    m = re.search(r"datasource\s+\w+\s*\{[^}]*?provider\s*=\s*\"(\w+)\"", text, re.S)
-    return m.group(1) if m else None

@@ -235,11 +235,6 @@ _PATH_WORD_RE = re.compile(r"[/._-]")
 _SOURCE_SUFFIXES = tuple(RULESET_BY_EXT)
 
 
-def is_content_candidate(path: str) -> bool:
-    """True when a path's directory or file name suggests routes, models, auth, config or data access."""
-    return path.count("/") <= 1 or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(path.lower()))
-
-
 # Extra gate words for rules whose keywords are punctuation or whose identifiers glue words together.
 EXTRA_GATE_WORDS: dict[str, tuple[str, ...]] = {
     "gin": ("get", "post", "put", "patch", "delete", "any", "group", "gin"),

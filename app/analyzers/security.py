@@ -14,28 +14,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
-from typing import Literal
 
 from phasegate.app.analyzers._files import is_generated_or_fixture
 from phasegate.app.analyzers.patterns import SQL_CONCAT_RE, WEAK_PASSWORD_HASH_RE
 from phasegate.phases.diffs import added_lines
-
-Severity = Literal["high", "medium", "low"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    severity: Severity
-    path: str
-    line: int
-    message: str
-    evidence: str
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
-
+from phasegate.phases.findings import Finding, Severity
 
 PROVIDER_KEYS: list[tuple[str, re.Pattern[str]]] = [
     ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),

@@ -2,7 +2,7 @@
 
 The grammars are separate wheels (``tree-sitter-<language>``); each is imported only when a file of
 its language is read, so the first frame of the workbench never pays for them
-(``tests/test_import_hygiene.py``). A reader never runs the user's code: it walks the syntax tree.
+(``tests/meta/test_import_hygiene.py``). A reader never runs the user's code: it walks the syntax tree.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from phasegate.app.cli import commands as _commands_pkg
+from phasegate.app.cli.commands._shared import add_repo_argument
 from phasegate.app.errors import PhasegateError
 
 PROG = "phasegate"
@@ -57,14 +58,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
-
-
-def add_repo_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repo", default=".", metavar="PATH", help="repository (default: current directory)")
-
-
-def add_json_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
 def build_workbench_parser() -> argparse.ArgumentParser:

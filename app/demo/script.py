@@ -12,7 +12,7 @@ Turns are matched on the marker lines at the top of each stage prompt (see ``pha
 ``Stage: research``, ``Stage: planning``, ``Stage: executing`` + ``Current phase: <slug>``
 (+ ``Revision requested: yes`` when the user asked for changes), ``Stage: phase_review``,
 ``Stage: final_review``. The whole files the model writes live in ``data/script/<phase>/``
-(real, lint-checked code); the small edits are inline below. ``tests/test_demo_script.py`` replays
+(real, lint-checked code); the small edits are inline below. ``tests/flows/test_demo_script.py`` replays
 every call against a copy of the sample with the real ``ToolRunner`` and runs the sample's tests.
 
 Commands are written as a developer types them (``python …``): whoever runs the demo must put the

@@ -16,7 +16,7 @@ and work tree). The scratch index of a phase diff or commit is passed per comman
 Three entry points exist besides :class:`Runner`:
 
 - :func:`probe` runs before the workbench's first frame, where importing GitPython (~50 ms) would be
-  paid on every start (``tests/test_import_hygiene.py``); it is the only call here that starts git
+  paid on every start (``tests/meta/test_import_hygiene.py``); it is the only call here that starts git
   through ``subprocess`` itself, with the same environment (and a real strip of the inherited variables).
 - :func:`git_version` runs ``git --version`` for ``phasegate doctor`` without GitPython, which refuses to
   load without a git executable (:func:`gitpython` turns that into one line for the user).

@@ -118,13 +118,14 @@ class SessionHost:
         facts = {
             "task": s.task,
             "stage": s.stage.value,
-            "repo_summary": self.repo_summary or "(no repository summary)",
-            "plan_markdown": render_plan(plan) if plan else "(no plan yet)",
-            "research_markdown": s.research.to_markdown() if s.research else "(no research yet)",
+            # Missing facts are left empty: prompts.FACTS says what the model sees instead (one wording).
+            "repo_summary": self.repo_summary,
+            "plan_markdown": render_plan(plan) if plan else None,
+            "research_markdown": s.research.to_markdown() if s.research else None,
             "phase_slug": s.current_phase or "",
             "phase_title": phase_title,
             "phase_tasks": phase_tasks,
-            "feedback": feedback or "(none)",
+            "feedback": feedback,
             "halted_reason": s.halted_reason or "",
         }
         revising = bool(s.current_phase and s.phase_state(s.current_phase).feedback)

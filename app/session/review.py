@@ -76,13 +76,6 @@ class ReviewFacts:
         return diff_identity(self.base, self.diff)
 
 
-def _finding(raw: Any) -> Finding:
-    data = raw.to_json() if hasattr(raw, "to_json") else dict(raw)
-    return Finding(kind=str(data.get("kind", "")), severity=data.get("severity", "info"), path=str(data.get("path", "")),
-                   line=int(data.get("line") or 0), message=str(data.get("message", "")),
-                   evidence=str(data.get("evidence", "")))
-
-
 def review_facts(session: Session, git: GitService, base: str | None) -> ReviewFacts:
     """Compute the facts for the session's open phase, its changes counted from ``base`` (slow: run it
     in a thread; it reads ``session`` and git, and writes nothing)."""
@@ -94,13 +87,13 @@ def review_facts(session: Session, git: GitService, base: str | None) -> ReviewF
         return ReviewFacts()
     facts = ReviewFacts(base=base, phase=active.slug)
     facts.diff = git.phase_diff(base)
-    facts.findings = [_finding(f) for f in scan_added_lines(facts.diff)]
+    facts.findings = scan_added_lines(facts.diff)
     root = git.root
     try:
         before, after = specs_at(root, base), specs_at(root, None)
         per_spec = diff_revisions(root, base, None)  # one diff, with refs into other files resolved
         for path, changes in per_spec.items():
-            facts.findings += [_finding(f) for f in contract_findings(before.get(path) or {}, after.get(path) or {}, path, changes)]
+            facts.findings += list(contract_findings(before.get(path) or {}, after.get(path) or {}, path, changes))
         facts.contract_changes = {path: [c.to_json() for c in changes] for path, changes in per_spec.items()}
     except Exception as exc:  # a broken spec must not block the review; say it instead
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"API contract not compared: {exc}"))
@@ -111,7 +104,7 @@ def review_facts(session: Session, git: GitService, base: str | None) -> ReviewF
         endpoints = endpoint_review(root, base, already_reported=spec_reported)
         facts.endpoint_changes = [c.to_json() for c in endpoints.changes]
         facts.api_drift = [d.to_json() for d in endpoints.drift]
-        facts.findings += [_finding(f) for f in endpoints.findings]
+        facts.findings += endpoints.findings
     except Exception as exc:  # an unreadable tree must not block the review; say it instead
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"Endpoints not compared: {exc}"))
     try:

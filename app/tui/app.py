@@ -328,6 +328,10 @@ class Workbench(App[int]):
     def action_gate(self, name: BarAction) -> None:
         self.bar.trigger(name)
 
+    @on(ApprovalBar.ChecklistChanged)
+    def _on_checklist_changed(self) -> None:
+        self.views.refresh_gate()  # approve is held back until the checklist is complete: the footer says so
+
     @on(ApprovalBar.Action)
     def _on_gate_action(self, event: ApprovalBar.Action) -> None:
         from phasegate.app.tui import gate_flows

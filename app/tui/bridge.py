@@ -7,7 +7,7 @@ results back the same way (the ``…Ready`` messages): a worker computes, a hand
 owns every change (to widgets, and through the controller to the session).
 
 Nothing here imports the agent or the session at import time: the first frame must not wait for them
-(``tests/test_import_hygiene.py``); the event types are looked up when the first event arrives.
+(``tests/meta/test_import_hygiene.py``); the event types are looked up when the first event arrives.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Starting the workbench from the command line (``phasegate [TASK]``) or from ``phasegate demo``.
 
-Kept apart from ``workbench.py`` so ``phasegate --help`` and the subcommands never import Textual.
+Kept apart from ``app.py`` (the App) so ``phasegate --help`` and the subcommands never import Textual.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _check_repository(repo: Path, *, ask: Callable[[str], bool] | None = None) -
     repository yet (``git init``) and a repository with no commit (an empty root commit; the user's
     files stay untouched, and the workbench then offers to commit them as a baseline).
     """
-    # No GitPython before the first frame (tests/test_import_hygiene.py): check_repository probes with git
+    # No GitPython before the first frame (tests/meta/test_import_hygiene.py): check_repository probes with git
     # alone; the service (and GitPython) is opened only to fix what the user agreed to fix.
     from phasegate.app.git.service import (
         EmptyRepositoryError,

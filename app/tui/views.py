@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import TabbedContent
 
+from phasegate.phases.text import first_line
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, BarAction
 from phasegate.widgets.commands_log import CommandsLog
 from phasegate.widgets.markdown_pane import MarkdownPane
@@ -42,7 +43,8 @@ class ShownReview:
 class Views:
     def __init__(self, app: Workbench) -> None:
         self.app = app
-        # Keys: "research"/"report" (the text shown), "commands" (runs shown), "review_for" (the
+        # Keys: "research"/"report" (the text shown), "commands" (runs shown), "gate" (the gate whose
+        # bindings the footer shows), "review_for" (the
         # phase and history length the review was loaded for), "report_tab_for" (the session whose
         # final report was brought to the front once).
         self.shown: dict[str, object] = {}
@@ -90,8 +92,12 @@ class Views:
             self.app.bar.set_gate(None, ())
             return
         gate = c.gate()
-        self.app.bar.set_gate(gate.label, [BAR_ACTIONS[a] for a in gate.allowed])
-        self.app.refresh_bindings()
+        allowed = [BAR_ACTIONS[a] for a in gate.allowed]
+        self.app.bar.set_gate(gate.label, allowed)
+        shown = (gate.label, frozenset(allowed), self.app.bar.checklist_complete())
+        if shown != self.shown.get("gate"):  # the footer re-lays itself out on every bindings refresh
+            self.shown["gate"] = shown
+            self.app.refresh_bindings()
 
     def refresh_viewer(self) -> None:
         from phasegate.phases.models import Stage
@@ -214,8 +220,3 @@ def replayed_args(raw: str) -> str:
     if isinstance(arguments, dict):
         return short_args(arguments)
     return raw.replace("\n", " ")[:120]
-
-
-def first_line(text: str) -> str:
-    stripped = text.strip()
-    return stripped.splitlines()[0][:160] if stripped else ""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
@@ -134,7 +134,250 @@ class Frame:
     returned: Any = None
 
 
-class Module:
+class RouterCalls:
+    """What the routers' own calls mean: groups, routes, mounts and handlers, per framework.
+
+    The part of :class:`Module` that knows router APIs (the rest evaluates Go); it uses the
+    module's evaluation and indexes, declared here for the type checker.
+    """
+
+    funcs: dict[tuple[str, str], list[tuple[GoFunc, GoFile]]]
+    routes: list[Route]
+
+    if TYPE_CHECKING:
+        def eval(self, expr: Expr, frame: Frame) -> Any: ...
+        def warn(self, frame: Frame, at: int, reason: str) -> None: ...
+        def call_literal(self, fn: FuncValue, args: list[Any], frame: Frame) -> Any: ...
+        def new_router(self, framework: str, gofile: GoFile, at: int, *, live: bool = False,
+                       external: bool = False) -> Router: ...
+        def import_dir(self, import_path: str) -> str | None: ...
+        def find_method(self, base: Any, method: str, frame: Frame) -> tuple[GoFunc, GoFile] | None: ...
+
+    # -- router methods ----------------------------------------------------------------------------
+    def conv(self, router: Router, path: str) -> str:
+        return colon_params(path) if router.framework in COLON_STYLE else brace_params(path)
+
+    def child(self, parent: Router, prefix: str, frame: Frame, at: int, mw: list[str] | None = None) -> Router:
+        sub = self.new_router(parent.framework, frame.file, at)
+        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw), []))
+        sub.mw.extend(mw or [])
+        return sub
+
+    def mw_texts(self, exprs: list[Expr]) -> list[str]:
+        return [_expr_text(e) for e in exprs]
+
+    def add_route(self, router: Router, methods: list[str], path: str, handler_expr: Expr | None,
+                  mw_exprs: list[Expr], frame: Frame, at: int) -> Route:
+        route = Route(router=router, methods=methods, path=self.conv(router, path), file=frame.file.path, line=at,
+                      mw_count=len(router.mw), mw=self.mw_texts(mw_exprs),
+                      handler=self.describe_handler(handler_expr, frame, at), dev_only=frame.dev)
+        self.routes.append(route)
+        return route
+
+    def router_call(self, router: Router, method: str, arg_exprs: list[Expr], frame: Frame, at: int) -> Any:
+        fw = router.framework
+        args = arg_exprs
+        first = self.eval(args[0], frame) if args else None
+        upper = method.upper()
+        if fw != "net/http" and fw != "gorilla/mux" and upper in VERBS and method in (upper, method.capitalize()):
+            if isinstance(first, str) and len(args) >= 2:
+                handler, mws = self.split_handler(fw, args[1:])
+                self.add_route(router, [upper], first, handler, mws, frame, at)
+            else:
+                self.warn(frame, at, f"{fw} route path is not a string literal")
+            return None
+        if method in {"Any", "All"} and isinstance(first, str) and len(args) >= 2:
+            handler, mws = self.split_handler(fw, args[1:])
+            self.add_route(router, ["ANY"], first, handler, mws, frame, at)
+            return None
+        if method in {"Handle", "HandleFunc", "Method", "MethodFunc", "Add", "Match"}:
+            return self.handle(router, method, args, first, frame, at)
+        if method == "Group":
+            if fw == "chi":
+                sub = self.child(router, "", frame, at)
+                if args:
+                    fn = self.eval(args[0], frame)
+                    if isinstance(fn, FuncValue):
+                        self.call_literal(fn, [sub], frame)
+                return sub
+            if isinstance(first, str):
+                return self.child(router, first, frame, at, self.mw_texts(args[1:]))
+            self.warn(frame, at, f"{fw} group prefix is not a string literal")
+            return self.child(router, "", frame, at)
+        if method == "Route" and isinstance(first, str):
+            sub = self.child(router, first, frame, at)
+            if len(args) > 1:
+                fn = self.eval(args[1], frame)
+                if isinstance(fn, FuncValue):
+                    self.call_literal(fn, [sub], frame)
+            return sub
+        if method == "With":
+            return self.child(router, "", frame, at, self.mw_texts(args))
+        if method == "Mount" and isinstance(first, str) and len(args) > 1:
+            self.mount(router, first, args[1], frame, at)
+            return None
+        if method in {"Use", "Pre"}:
+            if isinstance(first, str) and len(args) > 1:
+                target = self.eval(args[1], frame)
+                if isinstance(target, Router):
+                    self.attach(target, router, first)
+                    return None
+                router.mw.extend(self.mw_texts(args[1:]))
+                return None
+            for a in args:
+                value = self.eval(a, frame)
+                if isinstance(value, Router):
+                    self.attach(value, router, "")
+                else:
+                    router.mw.append(_expr_text(a))
+            return None
+        if fw == "gorilla/mux":
+            if method in {"PathPrefix", "Path"} and isinstance(first, str):
+                return RouteBuilder(router, path=first)
+            if method in {"Methods", "Host", "Schemes", "Headers", "Queries", "Name", "MatcherFunc", "NewRoute"}:
+                builder = RouteBuilder(router)
+                if method == "Methods":
+                    builder.methods = [m.upper() for m in (self.eval(a, frame) for a in args) if isinstance(m, str)]
+                return builder
+        if method.startswith(SERVE_PREFIXES) or method in {"ServeHTTP", "Handler"}:
+            router.live = True
+        return None
+
+    def split_handler(self, fw: str, rest: list[Expr]) -> tuple[Expr | None, list[Expr]]:
+        """The handler and the route-level middleware of a verb call's arguments after the path."""
+        if not rest:
+            return None, []
+        if fw == "echo":  # e.GET(path, handler, middleware...)
+            return rest[0], rest[1:]
+        if fw in {"gin", "fiber"}:  # r.GET(path, middleware..., handler)
+            return rest[-1], rest[:-1]
+        return rest[0], []
+
+    def handle(self, router: Router, method: str, args: list[Expr], first: Any, frame: Frame, at: int) -> Any:
+        fw = router.framework
+        if method in {"Method", "MethodFunc", "Add"} or (fw == "gin" and method == "Handle"):
+            if len(args) >= 3 and isinstance(first, str):
+                path = self.eval(args[1], frame)
+                if isinstance(path, str):
+                    handler, mws = self.split_handler(fw, args[2:])
+                    self.add_route(router, [first.upper()], path, handler, mws, frame, at)
+                    return None
+            self.warn(frame, at, f"{fw} {method}: method or path is not a string literal")
+            return None
+        if method == "Match" and len(args) >= 3:
+            path = self.eval(args[1], frame)
+            methods = [self.eval(v, frame) for _, v in args[0][2]] if args[0][0] == "comp" else []
+            if isinstance(path, str) and methods and all(isinstance(m, str) for m in methods):
+                handler, mws = self.split_handler(fw, args[2:])
+                self.add_route(router, [m.upper() for m in methods], path, handler, mws, frame, at)
+                return None
+            self.warn(frame, at, "echo Match: methods or path are not literals")
+            return None
+        if not isinstance(first, str) or len(args) < 2:
+            self.warn(frame, at, f"{fw} {method}: pattern is not a string literal")
+            return RouteBuilder(router) if fw == "gorilla/mux" else None
+        methods = ["ANY"]
+        pattern = first
+        if fw == "net/http":
+            methods, pattern = _go122_pattern(first)
+        wrapped, wrappers = self.unwrap_router(args[1], frame)
+        if wrapped is not None:
+            self.attach(wrapped, router, pattern, wrappers)
+            return None
+        route = self.add_route(router, methods, pattern, args[1], [], frame, at)
+        if fw == "gorilla/mux":
+            return RouteBuilder(router, path=first, route=route)
+        return None
+
+    def mount(self, router: Router, prefix: str, handler_expr: Expr, frame: Frame, at: int) -> None:
+        wrapped, wrappers = self.unwrap_router(handler_expr, frame)
+        if wrapped is not None:
+            self.attach(wrapped, router, prefix, wrappers)
+        else:
+            self.add_route(router, ["ANY"], prefix, handler_expr, [], frame, at)
+
+    def attach(self, sub: Router, parent: Router, prefix: str, wrappers: list[str] | None = None) -> None:
+        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw), list(wrappers or [])))
+
+    def unwrap_router(self, expr: Expr, frame: Frame) -> tuple[Router | None, list[str]]:
+        """A router handed over directly or wrapped: ``http.StripPrefix("/api", sub)``, ``auth(sub)``."""
+        wrappers: list[str] = []
+        for _ in range(8):
+            if expr[0] != "call":
+                break
+            routers = [(a, v) for a in expr[2] if isinstance(v := self.eval(a, frame), Router)]
+            if len(routers) != 1:
+                break
+            callee = _expr_text(expr[1])
+            if not callee.endswith(("StripPrefix", "TimeoutHandler", "MaxBytesHandler")):
+                wrappers.append(callee)
+            expr = routers[0][0]
+        value = self.eval(expr, frame)
+        return (value, wrappers) if isinstance(value, Router) else (None, [])
+
+    def builder_call(self, builder: RouteBuilder, method: str, arg_exprs: list[Expr], frame: Frame, at: int) -> Any:
+        values = [self.eval(a, frame) for a in arg_exprs]
+        if method == "Methods":
+            builder.methods = [v.upper() for v in values if isinstance(v, str)]
+            if builder.route is not None:
+                builder.route.methods = builder.methods or ["ANY"]
+            return builder
+        if method in {"Path", "PathPrefix"} and values and isinstance(values[0], str):
+            builder.path = join(builder.path, values[0]) if builder.path else values[0]
+            return builder
+        if method == "Subrouter":
+            return self.child(builder.router, builder.path, frame, at)
+        if method in {"Handler", "HandlerFunc"} and arg_exprs:
+            wrapped, wrappers = self.unwrap_router(arg_exprs[0], frame)
+            if wrapped is not None:
+                self.attach(wrapped, builder.router, builder.path, wrappers)
+                return builder
+            builder.route = self.add_route(builder.router, builder.methods or ["ANY"], builder.path or "/",
+                                           arg_exprs[0], [], frame, at)
+            return builder
+        return builder
+
+    # -- handlers ----------------------------------------------------------------------------------
+    def describe_handler(self, expr: Expr | None, frame: Frame, at: int) -> tuple[str | None, str | None, int | None]:
+        if expr is None:
+            return (None, None, None)
+        kind = expr[0]
+        if kind == "func":
+            return ("func literal", frame.file.path, expr[3])
+        if kind == "id":
+            local = frame.env.get(expr[1])
+            if isinstance(local, FuncValue):
+                return (expr[1], local.file.path, local.line)
+            candidates = self.funcs.get((frame.dir, expr[1]))
+            if candidates:
+                return (expr[1], candidates[0][1].path, candidates[0][0].line)
+            return (expr[1], None, None)
+        if kind == "sel":
+            base_expr, name = expr[1], expr[2]
+            if base_expr[0] == "id" and base_expr[1] not in frame.env and base_expr[1] in frame.file.imports:
+                target_dir = self.import_dir(frame.file.imports[base_expr[1]])
+                candidates = self.funcs.get((target_dir, name)) if target_dir is not None else None
+                if candidates:
+                    return (f"{base_expr[1]}.{name}", candidates[0][1].path, candidates[0][0].line)
+                return (_expr_text(expr), None, None)
+            base = self.eval(base_expr, frame)
+            found = self.find_method(base, name, frame)
+            if found is not None:
+                fn, gofile = found
+                return (f"{fn.recv_type}.{fn.name}", gofile.path, fn.line)
+            return (_expr_text(expr), None, None)
+        if kind == "call":
+            callee = expr[1]
+            callee_name = callee[2] if callee[0] == "sel" else callee[1] if callee[0] == "id" else ""
+            if callee_name in WRAPPERS and expr[2]:
+                return self.describe_handler(expr[2][0], frame, at)
+            name, file, where = self.describe_handler(callee, frame, at)
+            return (f"{name}()" if name else _expr_text(expr), file, where)
+        return (_expr_text(expr), None, None)
+
+
+
+class Module(RouterCalls):
     """Every parsed Go file of a repository, indexed by package directory, and the interpretation."""
 
     def __init__(self, files: dict[str, GoFile], mods: dict[str, str]) -> None:
@@ -400,228 +643,6 @@ class Module:
                 return self.call_func(fn, gofile, args, None, frame.live, at)
         self.escape(arg_exprs, frame)
         return None
-
-    # -- router methods ----------------------------------------------------------------------------
-    def conv(self, router: Router, path: str) -> str:
-        return colon_params(path) if router.framework in COLON_STYLE else brace_params(path)
-
-    def child(self, parent: Router, prefix: str, frame: Frame, at: int, mw: list[str] | None = None) -> Router:
-        sub = self.new_router(parent.framework, frame.file, at)
-        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw), []))
-        sub.mw.extend(mw or [])
-        return sub
-
-    def mw_texts(self, exprs: list[Expr]) -> list[str]:
-        return [_expr_text(e) for e in exprs]
-
-    def add_route(self, router: Router, methods: list[str], path: str, handler_expr: Expr | None,
-                  mw_exprs: list[Expr], frame: Frame, at: int) -> Route:
-        route = Route(router=router, methods=methods, path=self.conv(router, path), file=frame.file.path, line=at,
-                      mw_count=len(router.mw), mw=self.mw_texts(mw_exprs),
-                      handler=self.describe_handler(handler_expr, frame, at), dev_only=frame.dev)
-        self.routes.append(route)
-        return route
-
-    def router_call(self, router: Router, method: str, arg_exprs: list[Expr], frame: Frame, at: int) -> Any:
-        fw = router.framework
-        args = arg_exprs
-        first = self.eval(args[0], frame) if args else None
-        upper = method.upper()
-        if fw != "net/http" and fw != "gorilla/mux" and upper in VERBS and method in (upper, method.capitalize()):
-            if isinstance(first, str) and len(args) >= 2:
-                handler, mws = self.split_handler(fw, args[1:])
-                self.add_route(router, [upper], first, handler, mws, frame, at)
-            else:
-                self.warn(frame, at, f"{fw} route path is not a string literal")
-            return None
-        if method in {"Any", "All"} and isinstance(first, str) and len(args) >= 2:
-            handler, mws = self.split_handler(fw, args[1:])
-            self.add_route(router, ["ANY"], first, handler, mws, frame, at)
-            return None
-        if method in {"Handle", "HandleFunc", "Method", "MethodFunc", "Add", "Match"}:
-            return self.handle(router, method, args, first, frame, at)
-        if method == "Group":
-            if fw == "chi":
-                sub = self.child(router, "", frame, at)
-                if args:
-                    fn = self.eval(args[0], frame)
-                    if isinstance(fn, FuncValue):
-                        self.call_literal(fn, [sub], frame)
-                return sub
-            if isinstance(first, str):
-                return self.child(router, first, frame, at, self.mw_texts(args[1:]))
-            self.warn(frame, at, f"{fw} group prefix is not a string literal")
-            return self.child(router, "", frame, at)
-        if method == "Route" and isinstance(first, str):
-            sub = self.child(router, first, frame, at)
-            if len(args) > 1:
-                fn = self.eval(args[1], frame)
-                if isinstance(fn, FuncValue):
-                    self.call_literal(fn, [sub], frame)
-            return sub
-        if method == "With":
-            return self.child(router, "", frame, at, self.mw_texts(args))
-        if method == "Mount" and isinstance(first, str) and len(args) > 1:
-            self.mount(router, first, args[1], frame, at)
-            return None
-        if method in {"Use", "Pre"}:
-            if isinstance(first, str) and len(args) > 1:
-                target = self.eval(args[1], frame)
-                if isinstance(target, Router):
-                    self.attach(target, router, first)
-                    return None
-                router.mw.extend(self.mw_texts(args[1:]))
-                return None
-            for a in args:
-                value = self.eval(a, frame)
-                if isinstance(value, Router):
-                    self.attach(value, router, "")
-                else:
-                    router.mw.append(_expr_text(a))
-            return None
-        if fw == "gorilla/mux":
-            if method in {"PathPrefix", "Path"} and isinstance(first, str):
-                return RouteBuilder(router, path=first)
-            if method in {"Methods", "Host", "Schemes", "Headers", "Queries", "Name", "MatcherFunc", "NewRoute"}:
-                builder = RouteBuilder(router)
-                if method == "Methods":
-                    builder.methods = [m.upper() for m in (self.eval(a, frame) for a in args) if isinstance(m, str)]
-                return builder
-        if method.startswith(SERVE_PREFIXES) or method in {"ServeHTTP", "Handler"}:
-            router.live = True
-        return None
-
-    def split_handler(self, fw: str, rest: list[Expr]) -> tuple[Expr | None, list[Expr]]:
-        """The handler and the route-level middleware of a verb call's arguments after the path."""
-        if not rest:
-            return None, []
-        if fw == "echo":  # e.GET(path, handler, middleware...)
-            return rest[0], rest[1:]
-        if fw in {"gin", "fiber"}:  # r.GET(path, middleware..., handler)
-            return rest[-1], rest[:-1]
-        return rest[0], []
-
-    def handle(self, router: Router, method: str, args: list[Expr], first: Any, frame: Frame, at: int) -> Any:
-        fw = router.framework
-        if method in {"Method", "MethodFunc", "Add"} or (fw == "gin" and method == "Handle"):
-            if len(args) >= 3 and isinstance(first, str):
-                path = self.eval(args[1], frame)
-                if isinstance(path, str):
-                    handler, mws = self.split_handler(fw, args[2:])
-                    self.add_route(router, [first.upper()], path, handler, mws, frame, at)
-                    return None
-            self.warn(frame, at, f"{fw} {method}: method or path is not a string literal")
-            return None
-        if method == "Match" and len(args) >= 3:
-            path = self.eval(args[1], frame)
-            methods = [self.eval(v, frame) for _, v in args[0][2]] if args[0][0] == "comp" else []
-            if isinstance(path, str) and methods and all(isinstance(m, str) for m in methods):
-                handler, mws = self.split_handler(fw, args[2:])
-                self.add_route(router, [m.upper() for m in methods], path, handler, mws, frame, at)
-                return None
-            self.warn(frame, at, "echo Match: methods or path are not literals")
-            return None
-        if not isinstance(first, str) or len(args) < 2:
-            self.warn(frame, at, f"{fw} {method}: pattern is not a string literal")
-            return RouteBuilder(router) if fw == "gorilla/mux" else None
-        methods = ["ANY"]
-        pattern = first
-        if fw == "net/http":
-            methods, pattern = _go122_pattern(first)
-        wrapped, wrappers = self.unwrap_router(args[1], frame)
-        if wrapped is not None:
-            self.attach(wrapped, router, pattern, wrappers)
-            return None
-        route = self.add_route(router, methods, pattern, args[1], [], frame, at)
-        if fw == "gorilla/mux":
-            return RouteBuilder(router, path=first, route=route)
-        return None
-
-    def mount(self, router: Router, prefix: str, handler_expr: Expr, frame: Frame, at: int) -> None:
-        wrapped, wrappers = self.unwrap_router(handler_expr, frame)
-        if wrapped is not None:
-            self.attach(wrapped, router, prefix, wrappers)
-        else:
-            self.add_route(router, ["ANY"], prefix, handler_expr, [], frame, at)
-
-    def attach(self, sub: Router, parent: Router, prefix: str, wrappers: list[str] | None = None) -> None:
-        sub.mounts.append((parent, self.conv(parent, prefix), len(parent.mw), list(wrappers or [])))
-
-    def unwrap_router(self, expr: Expr, frame: Frame) -> tuple[Router | None, list[str]]:
-        """A router handed over directly or wrapped: ``http.StripPrefix("/api", sub)``, ``auth(sub)``."""
-        wrappers: list[str] = []
-        for _ in range(8):
-            if expr[0] != "call":
-                break
-            routers = [(a, v) for a in expr[2] if isinstance(v := self.eval(a, frame), Router)]
-            if len(routers) != 1:
-                break
-            callee = _expr_text(expr[1])
-            if not callee.endswith(("StripPrefix", "TimeoutHandler", "MaxBytesHandler")):
-                wrappers.append(callee)
-            expr = routers[0][0]
-        value = self.eval(expr, frame)
-        return (value, wrappers) if isinstance(value, Router) else (None, [])
-
-    def builder_call(self, builder: RouteBuilder, method: str, arg_exprs: list[Expr], frame: Frame, at: int) -> Any:
-        values = [self.eval(a, frame) for a in arg_exprs]
-        if method == "Methods":
-            builder.methods = [v.upper() for v in values if isinstance(v, str)]
-            if builder.route is not None:
-                builder.route.methods = builder.methods or ["ANY"]
-            return builder
-        if method in {"Path", "PathPrefix"} and values and isinstance(values[0], str):
-            builder.path = join(builder.path, values[0]) if builder.path else values[0]
-            return builder
-        if method == "Subrouter":
-            return self.child(builder.router, builder.path, frame, at)
-        if method in {"Handler", "HandlerFunc"} and arg_exprs:
-            wrapped, wrappers = self.unwrap_router(arg_exprs[0], frame)
-            if wrapped is not None:
-                self.attach(wrapped, builder.router, builder.path, wrappers)
-                return builder
-            builder.route = self.add_route(builder.router, builder.methods or ["ANY"], builder.path or "/",
-                                           arg_exprs[0], [], frame, at)
-            return builder
-        return builder
-
-    # -- handlers ----------------------------------------------------------------------------------
-    def describe_handler(self, expr: Expr | None, frame: Frame, at: int) -> tuple[str | None, str | None, int | None]:
-        if expr is None:
-            return (None, None, None)
-        kind = expr[0]
-        if kind == "func":
-            return ("func literal", frame.file.path, expr[3])
-        if kind == "id":
-            local = frame.env.get(expr[1])
-            if isinstance(local, FuncValue):
-                return (expr[1], local.file.path, local.line)
-            candidates = self.funcs.get((frame.dir, expr[1]))
-            if candidates:
-                return (expr[1], candidates[0][1].path, candidates[0][0].line)
-            return (expr[1], None, None)
-        if kind == "sel":
-            base_expr, name = expr[1], expr[2]
-            if base_expr[0] == "id" and base_expr[1] not in frame.env and base_expr[1] in frame.file.imports:
-                target_dir = self.import_dir(frame.file.imports[base_expr[1]])
-                candidates = self.funcs.get((target_dir, name)) if target_dir is not None else None
-                if candidates:
-                    return (f"{base_expr[1]}.{name}", candidates[0][1].path, candidates[0][0].line)
-                return (_expr_text(expr), None, None)
-            base = self.eval(base_expr, frame)
-            found = self.find_method(base, name, frame)
-            if found is not None:
-                fn, gofile = found
-                return (f"{fn.recv_type}.{fn.name}", gofile.path, fn.line)
-            return (_expr_text(expr), None, None)
-        if kind == "call":
-            callee = expr[1]
-            callee_name = callee[2] if callee[0] == "sel" else callee[1] if callee[0] == "id" else ""
-            if callee_name in WRAPPERS and expr[2]:
-                return self.describe_handler(expr[2][0], frame, at)
-            name, file, where = self.describe_handler(callee, frame, at)
-            return (f"{name}()" if name else _expr_text(expr), file, where)
-        return (_expr_text(expr), None, None)
 
     def warn(self, frame: Frame, at: int, reason: str) -> None:
         self.warnings.append(SourceWarning(path=frame.file.path, line=at, reason=reason))

@@ -1,7 +1,7 @@
 """The catalogue of contract changes: every rule's stable id, level, meaning and an example, as data.
 
 ``python -m phasegate.app.analyzers.contract.catalogue`` prints the table of docs/contract-checks.md;
-``tests/analyzers/test_contract_catalogue.py`` fails when the doc differs from it, so the doc cannot
+``tests/services/analyzers/test_contract_catalogue.py`` fails when the doc differs from it, so the doc cannot
 drift from the rules.
 
 Levels: **error** breaks clients (blocks a phase approval without a version bump), **warning** may break
@@ -338,7 +338,7 @@ What the API contract diff reports when an OpenAPI 3.0 / 3.1 or Swagger 2.0 spec
 base of a phase and its work (`app/analyzers/openapi.py: diff_revisions`), and how each change is judged.
 The tables below are generated from the rules (`app/analyzers/contract/catalogue.py`):
 `python -m phasegate.app.analyzers.contract.catalogue > docs/contract-checks.md` rewrites this page, and
-`tests/analyzers/test_contract_catalogue.py` fails when it differs.
+`tests/services/analyzers/test_contract_catalogue.py` fails when it differs.
 
 ## Levels
 

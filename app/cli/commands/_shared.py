@@ -33,8 +33,16 @@ def pick_session(store: SessionStore, session_id: str | None) -> Session | None:
     return store.load(session_id) if session_id else store.current()
 
 
-def add_session_argument(parser: Any) -> None:
-    parser.add_argument("--session", metavar="ID", help="a session id (default: the current session)")
+def add_repo_argument(parser: Any) -> None:
+    parser.add_argument("--repo", default=".", metavar="PATH", help="repository (default: current directory)")
+
+
+def add_json_argument(parser: Any) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def add_session_argument(parser: Any, help: str = "a session id (default: the current session)") -> None:
+    parser.add_argument("--session", metavar="ID", help=help)
 
 
 def print_json(data: Any) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from phasegate.app.cli.main import add_json_argument, add_repo_argument
+from phasegate.app.cli.commands._shared import add_json_argument, add_repo_argument
 from phasegate.app.errors import UsageError
 
 NAME = "api"

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from phasegate.app.cli.main import add_json_argument, add_repo_argument
+from phasegate.app.cli.commands._shared import add_json_argument, add_repo_argument
 
 NAME = "doctor"
 HELP = "Check git, the repository, the configuration, the model endpoint and the terminal; say what to fix."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from phasegate.app.cli.main import add_json_argument, add_repo_argument
+from phasegate.app.cli.commands._shared import add_json_argument, add_repo_argument, add_session_argument
 
 NAME = "log"
 HELP = "List phase commits reachable from HEAD (from git trailers), each committed or rolled back."
@@ -13,7 +13,7 @@ HELP = "List phase commits reachable from HEAD (from git trailers), each committ
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_repo_argument(parser)
     add_json_argument(parser)
-    parser.add_argument("--session", metavar="ID", help="only this session's phase commits")
+    add_session_argument(parser, "only this session's phase commits")
 
 
 def run(args: argparse.Namespace) -> int:

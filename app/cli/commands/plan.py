@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from phasegate.app.cli.commands._shared import add_session_argument
-from phasegate.app.cli.main import add_json_argument, add_repo_argument
+from phasegate.app.cli.commands._shared import add_json_argument, add_repo_argument, add_session_argument
 
 if TYPE_CHECKING:
     from phasegate.phases.models import Plan

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from phasegate.app.cli.commands._shared import add_session_argument
-from phasegate.app.cli.main import add_repo_argument
+from phasegate.app.cli.commands._shared import add_repo_argument, add_session_argument
 
 NAME = "report"
 HELP = "Print the session's final report (Markdown or JSON)."

@@ -16,7 +16,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from phasegate.app.cli.main import add_repo_argument
+from phasegate.app.cli.commands._shared import add_repo_argument, add_session_argument
 
 if TYPE_CHECKING:
     from phasegate.app.git.service import GitService, PhaseCommit
@@ -29,7 +29,7 @@ HELP = "Roll back a committed phase (git revert, history kept) and record it in 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("phase", help="the phase slug, e.g. database")
     add_repo_argument(parser)
-    parser.add_argument("--session", metavar="ID", help="the session whose phase commit to revert")
+    add_session_argument(parser, "the session whose phase commit to revert")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from phasegate.app.cli.main import add_json_argument, add_repo_argument
+from phasegate.app.cli.commands._shared import add_json_argument, add_repo_argument
 from phasegate.app.errors import UsageError
 
 NAME = "schema"

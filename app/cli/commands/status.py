@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from phasegate.app.cli.commands._shared import add_session_argument
-from phasegate.app.cli.main import add_json_argument, add_repo_argument
+from phasegate.app.cli.commands._shared import add_json_argument, add_repo_argument, add_session_argument
 
 NAME = "status"
 HELP = "Show the current session: task, stage, plan version, and each phase's status and commit."
