@@ -311,6 +311,33 @@ def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | No
     A revision's inventory is kept per repository: the next revision asked for is read from it and
     the files git says changed in between, and only the readers of those files combine again.
     """
+    return _inventory(tree, readers, cache)[0]
+
+
+# What a reader's facts of a file call the routers, apps or modules it mounts (``include_router``,
+# ``app.use('/x', r)``, ``nest``, ``register``…): a file holding any of them wires routes together.
+# Only a file that also creates an app or router object (``objects``, where the reader records them)
+# counts: a call of ``next(err)`` in a middleware is no mount.
+_MOUNT_KEYS = ("includes", "mounts", "registers", "plugins", "nests")
+
+
+def inventory_with_mounts(tree: Tree) -> tuple[ApiInventory, dict[str, str]]:
+    """The inventory of ``tree``, and the files that mount routers or sub-applications (path -> the
+    reader that says so) — the entry points a route file list names beside the declaring files."""
+    inv, read = _inventory(tree, None, API_CACHE)
+    mounts: dict[str, str] = {}
+    if not any(e.source == "code" for e in inv.endpoints):
+        return inv, mounts  # no endpoint: nothing is mounted that a route list should name
+    for name, by_path in read.parsed.items():
+        for path, facts in by_path.items():
+            if (isinstance(facts, dict) and any(facts.get(k) for k in _MOUNT_KEYS)
+                    and facts.get("objects", True)):
+                mounts.setdefault(path, name)
+    return inv, mounts
+
+
+def _inventory(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | None,
+               cache: ParseCache) -> tuple[ApiInventory, _Read]:
     if readers is None:
         from phasegate.app.analyzers.api_readers import all_readers
 
@@ -322,14 +349,14 @@ def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | No
     if commit is not None and snap is not None and snap.readers == chosen and cache is API_CACHE:
         inv = _incremental(tree, snap, cache)
         if inv is not None:
-            return inv
+            return inv, snap.read
     read = _read_all(tree, chosen, cache)
     parts = {r.name: _build(r, read.parsed[r.name]) for r in chosen}
     inv = _assemble(chosen, read, parts)
     if commit is not None and cache is API_CACHE:
         _SNAPSHOTS[root] = _Snapshot(commit=str(commit), readers=chosen, read=read, parts=parts,
                                      result=_copy(inv))
-    return inv
+    return inv, read
 
 
 def inventory_at(root_or_repo: object, rev: str | None = None) -> ApiInventory:

@@ -33,7 +33,7 @@ from phasegate.app.analyzers.security import redact_line
 
 SCAN_KEYS = (
     "stack", "schema_files", "migration_dirs", "orm_models", "api_route_files",
-    "openapi_specs", "manifests", "env_files", "auth", "risks",
+    "openapi_specs", "manifests", "env_files", "auth", "risks", "endpoints", "api_drift",
 )
 
 LANGUAGES = {
@@ -410,6 +410,8 @@ class ScanResult:
     env_files: list[dict[str, Any]] = field(default_factory=list)
     auth: list[dict[str, Any]] = field(default_factory=list)
     risks: list[dict[str, Any]] = field(default_factory=list)
+    endpoints: list[dict[str, Any]] = field(default_factory=list)  # the endpoint inventory (scan_api.py)
+    api_drift: list[dict[str, Any]] = field(default_factory=list)  # committed spec vs code
     files_scanned: int = 0
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
@@ -485,6 +487,7 @@ class _Scanner:
         self.result.files_scanned = len(paths)
         tracked: set[str] = getattr(self.tree, "tracked", set())
         read_all = sum(1 for p in paths if p.endswith(_SOURCE_SUFFIXES)) <= FULL_READ_LIMIT
+        self._read_all = read_all
         for path in paths:
             slash = path.rfind("/")
             directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
@@ -699,12 +702,44 @@ class _Scanner:
             if sqlx and entry["tool"] == "golang-migrate":
                 entry["tool"] = "sqlx"
             self.result.migration_dirs.append(entry)
+        self._api()
         for route in self.result.api_route_files:
             self.add_stack(_FRAMEWORK_NAMES.get(route["framework"], route["framework"]), "framework",
                            route["path"], route["evidence"])
         for model in self.result.orm_models:
             self.add_stack(_ORM_NAMES.get(model["orm"], model["orm"]), "orm", model["path"], model["evidence"])
         self._schema_risks()
+
+    def _api(self) -> None:
+        """Route files from the endpoint inventory instead of the content patterns (``scan_api.py``)."""
+        from phasegate.app.analyzers.scan_api import PATTERN_ONLY, api_audit
+
+        tree: Tree = self.tree
+        if not getattr(self, "_read_all", True):
+            # A big repository: the inventory reads the files the audit reads for content (paths that
+            # name a role, top-level files), as the rest of the audit does (bench/bench_scan.py).
+            tree = _CandidateTree(self.tree, [p for p in self.tree.paths() if self._is_candidate(p)])
+        try:
+            audit = api_audit(tree)
+        except Exception:  # an inventory we cannot build must not sink the whole audit
+            return
+        files = audit.route_files()
+        if not files:  # no endpoint read from the code: the pattern-found files are all there is
+            for route in self.result.api_route_files:
+                route["evidence"] += " (by pattern)"
+            return
+        kept = [r for r in self.result.api_route_files if r["framework"] in PATTERN_ONLY]
+        self.result.api_route_files = files + kept
+        self.result.endpoints = audit.endpoints()
+        self.result.api_drift = audit.drift()
+        risk = audit.drift_risk()
+        if risk is not None:
+            self.result.risks.append(risk)
+
+    def _is_candidate(self, path: str) -> bool:
+        slash = path.rfind("/")
+        directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
+        return self._dir_flags(directory)[3] or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(name.lower()))
 
     def _schema_risks(self) -> None:
         """Risks that need the schema model: foreign keys without an index, plaintext password columns."""
@@ -735,13 +770,28 @@ class _Scanner:
                                   "A column named like a plaintext password; store a salted hash instead.")
 
 
+class _CandidateTree(Tree):
+    """Some paths of another tree (read through it)."""
+
+    def __init__(self, tree: Tree, paths: list[str]) -> None:
+        self.root = tree.root
+        self._tree, self._paths = tree, paths
+
+    def paths(self) -> list[str]:
+        return self._paths
+
+    def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
+        return self._tree.read(path, limit)
+
+
 _FRAMEWORK_NAMES = {
     "express": "Express", "fastify": "Fastify", "koa": "Koa", "nestjs": "NestJS", "graphql": "GraphQL",
     "grpc": "gRPC", "fastapi": "FastAPI", "flask": "Flask", "django": "Django", "drf": "Django REST framework",
     "gin": "Gin", "echo": "Echo", "chi": "chi", "net/http": "net/http", "fiber": "Fiber", "spring": "Spring Boot",
     "jax-rs": "JAX-RS", "ktor": "Ktor", "rails": "Rails", "rails-controller": "Rails", "sinatra": "Sinatra",
     "axum": "Axum", "actix": "Actix Web", "rocket": "Rocket", "aspnet": "ASP.NET Core", "laravel": "Laravel",
-    "symfony": "Symfony",
+    "symfony": "Symfony", "hono": "Hono", "routing-controllers": "routing-controllers",
+    "aspnet-minimal": "ASP.NET Core", "grpc-gateway": "gRPC-Gateway", "gorilla/mux": "gorilla/mux",
 }
 _ORM_NAMES = {
     "typeorm": "TypeORM", "sequelize": "Sequelize", "mongoose": "Mongoose", "objection": "Objection",
@@ -764,6 +814,8 @@ def scan_repository(root: Path | str) -> ScanResult:
 
 def summary_markdown(result: ScanResult, limit: int = 12) -> str:
     """A compact Markdown digest of the audit for the research prompt (paths and labels, no values)."""
+    from phasegate.app.analyzers.scan_api import inventory_lines
+
     lines = ["## Repository audit"]
     by_cat: dict[str, list[str]] = {}
     for item in result.stack:
@@ -783,8 +835,14 @@ def summary_markdown(result: ScanResult, limit: int = 12) -> str:
     section("Schema files", result.schema_files, "kind")
     section("Migrations", result.migration_dirs, "tool")
     section("ORM models", result.orm_models, "orm")
-    section("API routes", result.api_route_files, "framework")
+    section("API route files", result.api_route_files, "framework")
+    lines.extend(inventory_lines(result.endpoints))
     section("OpenAPI specs", result.openapi_specs, "version")
+    if result.api_drift:
+        drift = [f"{d['method']} {d['path']} " + ("in the code, not in the spec" if d["kind"] == "code_not_in_spec"
+                                                  else "in the spec, not in the code") for d in result.api_drift]
+        more = f" …and {len(drift) - limit} more" if len(drift) > limit else ""
+        lines.append(f"- Spec drift: {'; '.join(drift[:limit])}{more}")
     section("Manifests", result.manifests)
     section("Env files (names only, values never read)", result.env_files, "kind")
     mechanisms: dict[str, list[str]] = {}

@@ -102,7 +102,8 @@ class Item(Base):
 DJANGO = {
     "requirements.txt": "Django==5.0\ndjangorestframework==3.15\npsycopg2-binary\n",
     "shop/settings.py": "import os\nSECRET_KEY = os.environ['SECRET_KEY']\n",
-    "shop/urls.py": "from django.urls import path\nurlpatterns = [\n    path('orders/', views.OrderList.as_view()),\n]\n",
+    "shop/urls.py": "from django.urls import path\nfrom orders import views\nurlpatterns = [\n"
+                    "    path('orders/', views.OrderList.as_view()),\n]\n",
     "orders/models.py": "from django.db import models\nclass Order(models.Model):\n    total = models.IntegerField()\n",
     "orders/views.py": "from rest_framework.views import APIView\nclass OrderList(APIView):\n"
                        "    permission_classes = [IsAdmin]\n",
@@ -262,8 +263,12 @@ def test_fastapi_sqlalchemy_alembic(make_repo) -> None:
 def test_django(make_repo) -> None:
     out = scan_repository(make_repo(DJANGO)).to_json()
     assert {"Django", "Django REST framework", "PostgreSQL"} <= names(out)
-    assert has(out["api_route_files"], path="shop/urls.py", framework="django")
-    assert has(out["api_route_files"], path="orders/views.py", framework="drf")
+    # Route files come from the inventory: the urls file routing to a DRF view, and the view's file.
+    assert has(out["api_route_files"], path="shop/urls.py", framework="drf", role="routes", endpoints=1)
+    assert has(out["api_route_files"], path="orders/views.py", framework="drf", role="handlers")
+    assert out["endpoints"] == [{"method": "ANY", "path": "/orders", "file": "shop/urls.py", "line": 4,
+                                 "framework": "drf", "auth": "IsAdmin", "dead": False, "dev_only": False,
+                                 "evidence": "shop/urls.py:4"}]
     assert has(out["orm_models"], path="orders/models.py", orm="django")
     assert has(out["migration_dirs"], path="orders/migrations", tool="django")
     assert has(out["auth"], mechanism="rbac", path="orders/views.py")
