@@ -11,6 +11,7 @@ migrations when no migration history exists). The parts are combined:
   (it is what the database has), a column only the models declare is added (what the code expects);
   indexes and foreign keys are the union too. A table on one side only is kept as it is;
 - each disagreement (a table or a column on one side only) is a ``Drift`` entry;
+- a document store's collections (Mongoose, ``kind="collection"``) are listed but never drift;
 - a part marked ``authoritative`` (a Prisma schema) is the models side by itself: migrations of the
   repository then add no tables, they only feed drift;
 - every reader's warnings end up in ``Schema.warnings``.
@@ -380,6 +381,10 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
         schema.warnings += part.warnings
     model_parts = [p for p in parts if p.origin == "models"]
     authoritative = [p for p in model_parts if p.authoritative]
+    # A document store's collections (Mongoose) are not tables a SQL migration creates: they are kept
+    # as they are and never compared with the migrations, so they are no drift.
+    collection_parts = [p for p in model_parts if p.tables and all(t.kind == "collection" for t in p.tables)]
+    model_parts = [p for p in model_parts if p not in collection_parts]
     if authoritative:
         model_parts = authoritative
     migration_parts = [p for p in parts if p.origin == "migrations"]
@@ -398,6 +403,7 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
                 schema.drift += _combine(entry, migrations.get(key), True)[1]
             schema.drift += [_combine(None, e, True)[1][0] for k, e in migrations.items() if k not in models]
         schema.enums = model_enums
+        _add_collections(schema, collection_parts)
         return schema
     model_drift: list[Drift] = []
     for key, entry in migrations.items():
@@ -413,12 +419,22 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
             schema.tables.append(table)
             model_drift += drift
     schema.drift = model_drift + schema.drift
+    _add_collections(schema, collection_parts)
     seen: set[str] = set()
     for enum in migration_enums + model_enums:
         if enum.name not in seen:
             seen.add(enum.name)
             schema.enums.append(enum)
     return schema
+
+
+def _add_collections(schema: Schema, parts: list[SchemaPart]) -> None:
+    taken = {t.name.lower() for t in schema.tables}
+    for part in parts:
+        for table in part.tables:
+            if table.name.lower() not in taken:
+                taken.add(table.name.lower())
+                schema.tables.append(_copy_table(table, part.origin, part.sources[0] if part.sources else None))
 
 
 def _table_drift(model: Table, migrated: Table) -> list[Drift]:

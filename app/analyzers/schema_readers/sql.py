@@ -1,7 +1,8 @@
 """SQL files: migration folders replayed oldest first, or standalone DDL files (``schema.sql``…).
 
 Migrations are the SQL files of Prisma/Diesel/Flyway/golang-migrate/goose/SQLx/refinery layouts, or
-any ``.sql`` in a ``migrations`` folder, replayed in natural order (``V10`` after ``V9``); down
+any ``.sql`` in a ``migrations`` folder, replayed in natural order (``V10`` after ``V9``; Flyway's
+``V<version>__`` files by their parsed version, so ``V1__`` < ``V1_1__`` < ``V2__`` < ``V10__``); down
 migrations are not replayed. Other ``.sql`` files holding DDL are a schema dump, used where no
 migration history exists (``schema.schema_from_parts``). Each file is read with sqlglot statement by
 statement (``sql_ddl.sql_facts``); what cannot be read is a warning with its line.
@@ -24,6 +25,8 @@ _MIGRATION_SQL_RE = re.compile(
     re.IGNORECASE,
 )
 _DOWN_SQL_RE = re.compile(r"(^|/)(?:down\.sql|[^/]+\.down\.sql|U\d+(?:[._]\d+)*__[^/]+\.sql|R__[^/]+\.sql)$", re.I)
+# A Flyway versioned migration's file name: ``V`` + version parts split by ``.`` or ``_``, then ``__``.
+_FLYWAY_NAME_RE = re.compile(r"^V(\d+(?:[._]\d+)*)__", re.IGNORECASE)
 # Cheap pre-filters on a file's text: a file without these words has no DDL worth parsing.
 _DDL_WORDS = ("create", "alter", "drop")
 
@@ -65,6 +68,15 @@ def _up_part(text: str) -> tuple[str, int]:
     return body, text.count("\n", 0, start) + 1
 
 
+def replay_order(path: str) -> tuple[list[object], tuple[int, ...], list[object]]:
+    """Sort key of a migration file: its folder, then its Flyway version (numbers, not text: ``V1_1__``
+    sorts after ``V1__``, which the name's text order gets wrong), then its name in natural order."""
+    folder, _, name = path.rpartition("/")
+    match = _FLYWAY_NAME_RE.match(name)
+    version = tuple(int(n) for n in re.split(r"[._]", match.group(1))) if match else ()
+    return natural_key(folder), version, natural_key(name)
+
+
 def _parse_sql(path: str, text: str) -> SqlFile | None:
     if path.endswith("migration_lock.toml"):
         provider = None
@@ -90,7 +102,7 @@ def _build(origin: str, reader: str):  # type: ignore[no-untyped-def]
         replay = Replay(origin=origin)
         sources: list[str] = []
         warnings = []
-        for path in sorted(parsed, key=natural_key):
+        for path in sorted(parsed, key=replay_order):
             sql = parsed[path]
             facts = sql.facts
             if facts is None:
