@@ -8,6 +8,7 @@ decides what a path *is*: vendored, generated, a fixture, a test.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from phasegate.app.git.trees import (
@@ -42,12 +43,15 @@ TEST_NAME_RE = re.compile(
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "testing"})
 
 
+# Asked once per reader of every path (some 25 readers, 50,000 paths): answered once per path.
+@functools.lru_cache(maxsize=1 << 18)
 def is_vendored(path: str) -> bool:
     """True for paths under vendored, build or cache directories."""
     parts = path.split("/")
     return any(part in VENDORED_DIRS for part in parts[:-1])
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def is_generated_or_fixture(path: str) -> bool:
     """True for generated files, templates and fixtures: never reported as models or routes."""
     parts = path.split("/")
@@ -57,6 +61,7 @@ def is_generated_or_fixture(path: str) -> bool:
     return name.endswith(GENERATED_SUFFIXES) or ".generated." in name
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def is_test_path(path: str) -> bool:
     """True for test files: a test's routes and models are not the application's."""
     parts = path.split("/")

@@ -33,7 +33,8 @@ from phasegate.app.analyzers.security import redact_line
 
 SCAN_KEYS = (
     "stack", "schema_files", "migration_dirs", "orm_models", "api_route_files",
-    "openapi_specs", "manifests", "env_files", "auth", "risks", "endpoints", "api_drift",
+    "openapi_specs", "manifests", "lockfiles", "env_files", "auth", "risks", "endpoints", "api_drift",
+    "schema_readers", "schema_tables", "schema_drift", "schema_warnings",
 )
 
 LANGUAGES = {
@@ -53,9 +54,21 @@ MANIFEST_NAMES = {
     "package.json": "npm", "go.mod": "go", "pyproject.toml": "python", "Pipfile": "python",
     "setup.py": "python", "setup.cfg": "python", "Cargo.toml": "rust", "pom.xml": "maven",
     "build.gradle": "gradle", "build.gradle.kts": "gradle", "Gemfile": "ruby", "composer.json": "php",
-    "mix.exs": "elixir", "deno.json": "deno", "environment.yml": "conda",
+    "mix.exs": "elixir", "deno.json": "deno", "environment.yml": "conda", "go.work": "go",
+    "Directory.Packages.props": "dotnet",
 }
-MANIFEST_RE = re.compile(r"^(requirements[\w.-]*\.txt|[\w.-]+\.csproj|[\w.-]+\.fsproj)$")
+MANIFEST_RE = re.compile(r"^(requirements[\w.-]*\.txt|[\w.-]+\.csproj|[\w.-]+\.fsproj|[\w.-]+\.vbproj)$")
+# Lockfiles: what the manifests resolved to, listed apart from them.
+LOCKFILE_NAMES = {
+    "package-lock.json": "npm", "npm-shrinkwrap.json": "npm", "yarn.lock": "npm", "pnpm-lock.yaml": "npm",
+    "bun.lockb": "npm", "bun.lock": "npm", "deno.lock": "npm", "poetry.lock": "python", "Pipfile.lock": "python",
+    "uv.lock": "python", "pdm.lock": "python", "go.sum": "go", "go.work.sum": "go", "Cargo.lock": "rust",
+    "Gemfile.lock": "ruby", "composer.lock": "php", "packages.lock.json": "dotnet", "gradle.lockfile": "gradle",
+    "mix.lock": "elixir", "conda-lock.yml": "python",
+}
+# Python manifests that may hold only tool settings: they are manifests when they declare the package.
+_PY_PACKAGE_RE = re.compile(r"(?m)^\[(?:project|tool\.poetry|tool\.pdm|tool\.uv|tool\.hatch\.metadata|build-system|"
+                            r"dependency-groups|metadata|options)\]")
 
 ENV_NAME_RE = re.compile(
     r"^(\.env(\..+)?|.+\.env|\.envrc|env[-_.](example|sample|template|dist|local|dev|prod\w*|test)"
@@ -64,33 +77,44 @@ ENV_NAME_RE = re.compile(
 )
 ENV_TEMPLATE_RE = re.compile(r"(example|sample|template|dist|defaults?)", re.IGNORECASE)
 ENV_ASSIGN_RE = re.compile(rb"^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*[\"']?[^\s\"'#]", re.MULTILINE)
-CONFIG_NAME_RE = re.compile(r"^(config|settings|conf|env|environment|configuration|app_config)\b", re.I)
-ENV_READ_RE = re.compile(
-    r"os\.environ|os\.getenv|process\.env\b|os\.Getenv\(|os\.LookupEnv\(|System\.getenv\(|ENV\[|ENV\.fetch"
-    r"|env::var\(|std::env::var|BaseSettings\b|Environment\.GetEnvironmentVariable|getenv\(|dotenv|envconfig"
-    r"|viper\.AutomaticEnv|@ConfigurationProperties"
-)
-
 # --- content rules --------------------------------------------------------------------------------
 # (category, label, regex). category is one of: route, model, auth, risk_sql, env_read.
 Rule = tuple[str, str, str]
 
 _HTTP = r"(?:get|post|put|patch|delete|head|options|all)"
 _COMMON_AUTH: list[Rule] = [
-    ("auth", "jwt", r"\bjwt\b|jsonwebtoken|JwtModule|JwtStrategy|\bjose\b|golang-jwt|jjwt|JwtBearer|Bearer\s+token"),
+    ("auth", "jwt", r"\bjwt\b|jsonwebtoken|JwtModule|JwtStrategy|\bjose\b|golang-jwt|jjwt|JwtBearer|\bJWT\.(?:encode|decode)\b"),
     ("auth", "paseto", r"\bpaseto\b"),
-    ("auth", "oauth", r"(?i:oauth2?\b|OAuth2PasswordBearer|openid|oidc|authlib|omniauth)"),
-    ("auth", "session", r"express-session|cookie-session|SessionMiddleware|gorilla/sessions|\bsession\[|"
-     r"req\.session\b|request\.session\b|HttpSession|tower_sessions|actix_session"),
-    ("auth", "passport", r"\bpassport\b"),
-    ("auth", "bcrypt", r"(?i:bcrypt)|has_secure_password"),
+    # OAuth2 in the research report's vocabulary: the password flow, a resource server validating
+    # tokens another server issued, social login through a provider; "oauth" for any other OAuth client.
+    ("auth", "oauth2_password", r"OAuth2PasswordBearer|OAuth2PasswordRequestForm|grant_type[\"'=:\s]+password\b"),
+    ("auth", "oauth2_resource_server", r"oauth2ResourceServer|oauth2-resource-server|\bResourceServerConfigurerAdapter\b"),
+    ("auth", "social_login", r"passport-(?:google|github|facebook|twitter)|omniauth-|social_django|\ballauth\b|"
+     r"GoogleProvider\(|GithubProvider\(|AddGoogle\(|AddGitHub\(|oauth2Login\("),
+    ("auth", "oauth", r"(?i:\bauthlib\b|\bopenid\b|\boidc\b|golang\.org/x/oauth2\b|\boauth2client\b)"),
+    ("auth", "session", r"express-session|cookie-session|(?<!sessions\.middleware\.)SessionMiddleware|gorilla/sessions|"
+     r"req\.session\b|HttpSession|tower_sessions|actix_session|\bflask_login\b|\bLoginManager\(|\blogin_user\("),
+    ("auth", "passport", r"\bpassport\.(?:use|authenticate|initialize)\(|\bPassportModule\b|\bPassportStrategy\("),
+    # Devise's database_authenticatable stores bcrypt digests
+    ("auth", "bcrypt", r"(?i:bcrypt)|has_secure_password|:database_authenticatable\b"),
     ("auth", "argon2", r"(?i:argon2)"),
-    ("auth", "pbkdf2", r"(?i:pbkdf2)"),
+    # Django's user models hash with PBKDF2 unless PASSWORD_HASHERS says otherwise.
+    ("auth", "pbkdf2", r"(?i:pbkdf2)|\bAbstract(?:Base)?User\b"),
     ("auth", "scrypt", r"(?i:\bscrypt)"),
-    ("auth", "rbac", r"@UseGuards|\bCanActivate\b|@PreAuthorize|@Secured\(|@RolesAllowed|\bhas_role\b|"
-     r"roles_required|permission_classes|\bcasbin\b|\[Authorize|\bcancancan\b|\bpundit\b|requireRole"),
+    ("auth", "rbac", r"@Roles\(|\bRolesGuard\b|@PreAuthorize|@Secured\(|@RolesAllowed|\bhas_role\b|\bhasRole\(|"
+     r"\bhasAuthority\(|\bhasAnyRole\(|roles_required|\bIsAdminUser\b|\bDjangoModelPermissions|\bBasePermission\b|"
+     r"\bhas_perm\(|\bpermission_required\b|\bcasbin\b|\[Authorize\([^\]]*\b(?:Roles|Policy)\s*=|\bRequireRole\(|"
+     r"\bAddPolicy\(|\bcancancan\b|\bpundit\b|\brequireRole\b|\broleRights\b|\brequiredRights\b|Gate::define\(|"
+     r"\bauthorize_resource\b|\bload_and_authorize_resource\b|"
+     # a DRF permission class beyond "is logged in"
+     r"permission_classes\s*=\s*[\[(][^\])\n]*\b(?!(?:IsAuthenticated|AllowAny|IsAuthenticatedOrReadOnly|permissions)\b)[A-Z]\w*"),
     ("auth", "totp", r"(?i:\btotp\b|pyotp|otplib|speakeasy|pquerna/otp|two_factor)"),
     ("auth", "devise", r"\bdevise\b"),
+    ("auth", "basic", r"\bHTTPBasicAuth\b|\bBasicAuthentication\b|\bhttpBasic\(|[\"']Basic[\"']|\bBasicAuth(?:Middleware)?\b|"
+     r"\bbasicAuth\("),
+    ("auth", "bearer", r"\bHTTPTokenAuth\b|\bTokenAuthentication\b|\bhas_secure_token\b|\bHasApiTokens\b|\bsanctum\b|"
+     r"\bHTTPBearer\b"),
+    ("auth", "user_details", r"\bUserDetailsService\b|\bloadUserByUsername\b"),
     ("risk_hash", "weak_password_hashing", WEAK_PASSWORD_HASH_RE.pattern),
     ("risk_sql", "raw_sql_concatenation", SQL_CONCAT_RE.pattern),
 ]
@@ -103,6 +127,7 @@ RULES: dict[str, list[Rule]] = {
         ("route", "nestjs", r"@Controller\("),
         ("route", "graphql", r"@Resolver\(|\btypeDefs\b|ApolloServer|graphqlHTTP|createYoga"),
         ("route", "grpc", r"@grpc/grpc-js|addService\("),
+        ("mount", "mount-js", r"\bNestFactory\.create\(|\bcreateExpressServer\(|\buseExpressServer\("),
         ("model", "typeorm", r"@Entity\("),
         ("model", "sequelize", r"sequelize\.define\(|\bextends\s+Model\b[\s\S]{0,400}?\.init\(|DataTypes\.\w+"),
         ("model", "mongoose", r"new\s+(?:mongoose\.)?Schema\(|mongoose\.model\("),
@@ -115,6 +140,8 @@ RULES: dict[str, list[Rule]] = {
         ("route", "django", r"^urlpatterns\s*[:=]"),
         ("route", "drf", r"\b(?:ModelViewSet|ViewSet|GenericViewSet|APIView)\b|@api_view\("),
         ("route", "graphql", r"\bgraphene\b|\bstrawberry\b|\bariadne\b"),
+        ("mount", "mount-python", r"\.include_router\(|\.register_blueprint\(|^urlpatterns\s*[:=+][\s\S]{0,4000}?\binclude\(|"
+         r"\.mount\(\s*['\"]/"),
         ("model", "sqlalchemy", r"\bmapped_column\(|^\s*__tablename__\s*=|\bColumn\(\s*(?:Integer|String|\w+\()"),
         ("model", "sqlmodel", r"\(\s*SQLModel\s*,\s*table\s*=\s*True"),
         ("model", "django", r"class\s+\w+\(\s*models\.Model\s*\)"),
@@ -130,6 +157,7 @@ RULES: dict[str, list[Rule]] = {
         ("route", "net/http", r"http\.HandleFunc\(|\bmux\.Handle(?:Func)?\(|http\.NewServeMux\(\)"),
         ("route", "fiber", r"fiber\.New\("),
         ("route", "grpc", r"grpc\.NewServer\(|Register\w+Server\("),
+        ("mount", "mount-go", r"\b\w+\.NewRouter\([^)\n]+\)|\b\w+\.Register\w+Server\("),
         ("model", "gorm", r"gorm\.Model|`gorm:\""),
         ("model", "sqlx-go", r"`db:\"\w+\""),
         *_COMMON_AUTH,
@@ -154,6 +182,7 @@ RULES: dict[str, list[Rule]] = {
         ("route", "actix", r"#\[(?:get|post|put|patch|delete)\(\s*\"/|web::resource\(|HttpServer::new"),
         ("route", "rocket", r"#\[launch\]|rocket::build\(\)"),
         ("route", "grpc", r"tonic::transport::Server"),
+        ("mount", "mount-rust", r"\.mount\(\s*\"/|\.nest\(\s*\"/|\bHttpServer::new\("),
         ("model", "diesel", r"#\[derive\([^)]*\b(?:Queryable|Insertable|Selectable)\b|#\[diesel\(table_name"),
         ("model", "sqlx", r"#\[derive\([^)]*\bFromRow\b|sqlx::FromRow"),
         ("model", "sea-orm", r"DeriveEntityModel"),
@@ -161,13 +190,17 @@ RULES: dict[str, list[Rule]] = {
     ],
     "dotnet": [
         ("route", "aspnet", r"\[ApiController\]|\bapp\.Map(?:Get|Post|Put|Delete|Patch)\(|:\s*ControllerBase\b"),
-        ("model", "ef", r"\bDbSet<|:\s*DbContext\b"),
+        # the context declares the tables (its DbSet<> properties); the entities themselves come from the
+        # EF Core schema reader
+        ("model", "ef", r"(?m)^\s*(?:public\s+|internal\s+)?(?:sealed\s+|partial\s+)*class\s+\w+\s*(?:\([^)]*\))?\s*:\s*\w*DbContext\b"),
+        ("mount", "mount-dotnet", r"\.MapControllers\(\)|\.UseMvc\(|\.MapControllerRoute\(|\.UseEndpoints\("),
         *_COMMON_AUTH,
     ],
     "php": [
         ("route", "laravel", r"Route::(?:get|post|put|patch|delete|resource|apiResource)\("),
         ("route", "symfony", r"#\[Route\(|@Route\("),
-        ("model", "eloquent", r"extends\s+Model\b"),
+        ("model", "eloquent", r"extends\s+(?:Model|Authenticatable|Pivot)\b"),
+        ("mount", "mount-php", r"->group\(\s*base_path\(\s*['\"]routes/|\bloadRoutesFrom\(|->withRouting\("),
         ("model", "doctrine", r"#\[ORM\\Entity|@ORM\\Entity"),
         *_COMMON_AUTH,
     ],
@@ -200,17 +233,33 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "actix": ('#[get("', '#[post("', '#[put("', '#[patch("', '#[delete("', "web::resource", "HttpServer::new"),
     "rocket": ("#[launch]", "rocket::build"), "diesel": ("Queryable", "Insertable", "Selectable", "#[diesel("),
     "sqlx": ("FromRow",), "sea-orm": ("DeriveEntityModel",), "aspnet": ("[ApiController]", "app.Map", "ControllerBase"),
-    "ef": ("DbSet<", "DbContext"), "laravel": ("Route::",), "symfony": ("#[Route(", "@Route("),
-    "eloquent": ("extends Model",), "doctrine": ("ORM\\Entity",),
-    "jwt": ("jwt", "JWT", "Jwt", "jsonwebtoken", "jose", "Bearer"), "paseto": ("paseto",),
-    "oauth": ("oauth", "OAuth", "OAUTH", "Oauth", "openid", "oidc", "authlib", "omniauth"),
-    "session": ("session", "Session"), "passport": ("passport",),
-    "bcrypt": ("bcrypt", "BCrypt", "Bcrypt", "BCRYPT", "has_secure_password"), "argon2": ("argon2", "Argon2", "ARGON2"),
-    "pbkdf2": ("pbkdf2", "PBKDF2", "Pbkdf2"), "scrypt": ("scrypt", "Scrypt", "SCRYPT"),
-    "rbac": ("@UseGuards", "CanActivate", "@PreAuthorize", "@Secured", "@RolesAllowed", "has_role", "roles_required",
-             "permission_classes", "casbin", "[Authorize", "cancancan", "pundit", "requireRole"),
+    "ef": ("DbContext",), "mount-dotnet": ("MapControllers", "UseMvc", "MapControllerRoute", "UseEndpoints"),
+    "mount-php": ("base_path", "loadRoutesFrom", "withRouting"),
+    "mount-python": ("include_router", "register_blueprint", "include(", ".mount("),
+    "mount-js": ("NestFactory", "createExpressServer", "useExpressServer"),
+    "mount-go": ("NewRouter", "Server("), "mount-rust": (".mount(", ".nest(", "HttpServer::new"), "laravel": ("Route::",), "symfony": ("#[Route(", "@Route("),
+    "eloquent": ("extends Model", "Authenticatable", "Pivot"), "doctrine": ("ORM\\Entity",),
+    "jwt": ("jwt", "JWT", "Jwt", "jsonwebtoken", "jose", "JWT."), "paseto": ("paseto",),
+    "oauth2_password": ("OAuth2PasswordBearer", "OAuth2PasswordRequestForm", "grant_type"),
+    "oauth2_resource_server": ("oauth2ResourceServer", "oauth2-resource-server", "ResourceServerConfigurerAdapter"),
+    "social_login": ("passport-google", "passport-github", "passport-facebook", "passport-twitter", "omniauth-",
+                     "social_django", "allauth", "GoogleProvider", "GithubProvider", "AddGoogle", "AddGitHub",
+                     "oauth2Login"),
+    "oauth": ("authlib", "openid", "oidc", "x/oauth2", "oauth2client"),
+    "session": ("session", "Session", "flask_login", "LoginManager", "login_user"),
+    "passport": ("passport.", "PassportModule", "PassportStrategy"),
+    "bcrypt": ("bcrypt", "BCrypt", "Bcrypt", "BCRYPT", "has_secure_password", "database_authenticatable"), "argon2": ("argon2", "Argon2", "ARGON2"),
+    "pbkdf2": ("pbkdf2", "PBKDF2", "Pbkdf2", "AbstractBaseUser", "AbstractUser"), "scrypt": ("scrypt", "Scrypt", "SCRYPT"),
+    "rbac": ("@Roles(", "RolesGuard", "@PreAuthorize", "@Secured", "@RolesAllowed", "has_role", "hasRole", "hasAuthority",
+             "hasAnyRole", "roles_required", "IsAdminUser", "DjangoModelPermissions", "BasePermission", "has_perm",
+             "permission_required", "casbin", "Authorize", "RequireRole", "AddPolicy", "cancancan", "pundit",
+             "requireRole", "roleRights", "requiredRights", "Gate", "authorize_resource", "permission_classes"),
     "totp": ("totp", "TOTP", "Totp", "pyotp", "otplib", "speakeasy", "pquerna/otp", "two_factor"),
     "devise": ("devise",),
+    "basic": ("HTTPBasicAuth", "BasicAuthentication", "httpBasic", "Basic", "BasicAuth", "BasicAuthMiddleware",
+              "basicAuth"),
+    "bearer": ("HTTPTokenAuth", "TokenAuthentication", "has_secure_token", "HasApiTokens", "sanctum", "HTTPBearer"),
+    "user_details": ("UserDetailsService", "loadUserByUsername"),
     "weak_password_hashing": ("md5", "MD5", "Md5", "sha1", "SHA1", "Sha1", "sha256", "sha512", "createHash"),
     "raw_sql_concatenation": ("SELECT", "select", "Select", "INSERT", "insert", "Insert", "UPDATE", "update",
                               "Update", "DELETE", "delete", "Delete"),
@@ -239,11 +288,14 @@ _SOURCE_SUFFIXES = tuple(RULESET_BY_EXT)
 EXTRA_GATE_WORDS: dict[str, tuple[str, ...]] = {
     "gin": ("get", "post", "put", "patch", "delete", "any", "group", "gin"),
     "chi": ("get", "post", "put", "patch", "delete", "route"),
-    "session": ("sessionmiddleware", "httpsession", "sessions", "tower_sessions", "actix_session"),
+    "session": ("sessionmiddleware", "httpsession", "sessions", "tower_sessions", "actix_session", "flask_login",
+                "loginmanager", "login_user"),
     "bcrypt": ("bcryptjs", "bcryptpasswordencoder"), "argon2": ("argon2id", "argon2passwordhasher"),
-    "pbkdf2": ("pbkdf2_hmac", "pbkdf2sync", "pbkdf2withhmacsha256"), "scrypt": ("scryptsync",),
+    "scrypt": ("scryptsync",),
     "weak_password_hashing": ("md5hex", "sha1hex", "md5_hex", "sha1_hex", "hexdigest"),
-    "jwt": ("jwtmodule", "jwtstrategy", "jwtbearer", "jjwt"),
+    "jwt": ("jwtmodule", "jwtstrategy", "jwtbearer", "jjwt", "addjwtbearer", "jwtbearerdefaults", "jsonwebtokenerror"),
+    "pbkdf2": ("pbkdf2_hmac", "pbkdf2sync", "pbkdf2withhmacsha256", "abstractbaseuser", "abstractuser"),
+    "rbac": ("djangomodelpermissions", "djangomodelpermissionsoranonreadonly", "define"),
 }
 # bytes.translate table: word characters kept (upper-cased letters folded), everything else a space.
 _WORD_TABLE = bytes(
@@ -260,6 +312,7 @@ def _gate_words(label: str) -> frozenset[bytes]:
     return frozenset(w.encode() for w in words)
 
 
+_SCHEMA_PATH_WORDS = ("model", "entit", "schema", "migrat", "versions/", "db/", "database")
 _SQL_COMPANIONS = frozenset({b"from", b"into", b"set"})
 
 
@@ -345,10 +398,14 @@ _DEPS: dict[str, list[tuple[str, str, str]]] = {
     "auth": [
         (r"jsonwebtoken|\bpyjwt\b|python-jose|golang-jwt|jjwt|\bjsonwebtoken\b|@nestjs/jwt|JwtBearer|\bjwt\b",
          "jwt", "auth"),
-        (r"paseto", "paseto", "auth"), (r"(?i)oauth|authlib|omniauth|openid", "oauth", "auth"),
-        (r"express-session|cookie-session|gorilla/sessions|tower-sessions|actix-session", "session", "auth"),
-        (r"\"passport", "passport", "auth"), (r"(?i)bcrypt", "bcrypt", "auth"), (r"(?i)argon2", "argon2", "auth"),
+        (r"paseto", "paseto", "auth"), (r"(?i)\bauthlib\b|\bopenid\b|\boidc\b", "oauth", "auth"),
+        (r"omniauth-\w+|passport-(?:google|github|facebook|twitter)|social-auth-app|django-allauth|next-auth",
+         "social_login", "auth"),
+        (r"oauth2-resource-server", "oauth2_resource_server", "auth"),
+        (r"express-session|cookie-session|gorilla/sessions|tower-sessions|actix-session|[Ff]lask-[Ll]ogin", "session", "auth"),
+        (r"\"passport\"", "passport", "auth"), (r"(?i)bcrypt", "bcrypt", "auth"), (r"(?i)argon2", "argon2", "auth"),
         (r"\bdevise\b", "devise", "auth"), (r"(?i)pyotp|otplib|speakeasy|pquerna/otp", "totp", "auth"),
+        (r"laravel/sanctum", "bearer", "auth"),
         (r"casbin|cancancan|pundit", "rbac", "auth"),
     ],
 }
@@ -366,7 +423,6 @@ _COMPOSE_DB = {"postgres": "PostgreSQL", "postgis/postgis": "PostgreSQL", "mysql
 _SQL_DDL_RE = re.compile(r"(?i)\b(?:create|alter)\s+table\b")
 _PRISMA_RE = re.compile(r"(?m)^\s*(?:model|enum|datasource)\s+\w+\s*\{")
 _DIESEL_SCHEMA_RE = re.compile(r"(?:diesel::)?table!\s*\{")
-_OPENAPI_RE = re.compile(r"""(?m)(?:^|[{,])\s*["']?(openapi|swagger)["']?\s*:\s*["']?([23][\d.]*)""")
 _LIQUIBASE_RE = re.compile(r"databaseChangeLog")
 
 _MIGRATION_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
@@ -385,11 +441,12 @@ _MIGRATION_RULES: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = [
     ("sequelize", re.compile(r"(^|/)migrations?/[^/]+\.c?js$"), re.compile(r"queryInterface")),
     ("knex", re.compile(r"(^|/)migrations?/[^/]+\.[cm]?[jt]s$"), re.compile(r"knex\.schema|exports\.up|export\s+(?:async\s+)?function\s+up")),
     ("ef", re.compile(r"(^|/)Migrations/[^/]+\.cs$"), re.compile(r"migrationBuilder|:\s*Migration\b")),
+    ("laravel", re.compile(r"(^|/)database/migrations/[^/]+\.php$"), re.compile(r"Schema::|extends\s+Migration\b")),
     ("liquibase", re.compile(r"(^|/)[^/]*changelog[^/]*\.(?:xml|ya?ml|json|sql)$", re.I), None),
 ]
 
 
-_MIGRATION_EXTS = frozenset({".sql", ".py", ".rb", ".js", ".ts", ".cjs", ".mjs", ".go", ".cs", ".toml", ".xml",
+_MIGRATION_EXTS = frozenset({".sql", ".py", ".rb", ".js", ".ts", ".cjs", ".mjs", ".go", ".cs", ".php", ".toml", ".xml",
                              ".yaml", ".yml", ".json"})
 _MIGRATION_NAME_RE = re.compile(r"V\d+(?:[._]\d+)*__|\d+_[^/]+\.(?:up|down)\.sql$")
 _GOOSE_RE = re.compile(r"--\s*\+goose\s+Up", re.I)
@@ -412,10 +469,33 @@ class ScanResult:
     risks: list[dict[str, Any]] = field(default_factory=list)
     endpoints: list[dict[str, Any]] = field(default_factory=list)  # the endpoint inventory (scan_api.py)
     api_drift: list[dict[str, Any]] = field(default_factory=list)  # committed spec vs code
+    lockfiles: list[dict[str, Any]] = field(default_factory=list)
+    schema_readers: list[dict[str, Any]] = field(default_factory=list)  # which schema readers fired (scan_schema.py)
+    schema_tables: int = 0  # tables of the combined schema
+    schema_drift: list[dict[str, Any]] = field(default_factory=list)  # models vs migrations
+    schema_warnings: list[dict[str, Any]] = field(default_factory=list)  # what a schema reader could not read
     files_scanned: int = 0
 
-    def to_json(self) -> dict[str, list[dict[str, Any]]]:
-        return {key: list(getattr(self, key)) for key in SCAN_KEYS}
+    def to_json(self) -> dict[str, Any]:
+        return {key: (lambda v: v if isinstance(v, int) else list(v))(getattr(self, key)) for key in SCAN_KEYS}
+
+
+_COMMENT_PREFIXES = ("#", "//", "/*", "*", "--", "<!--")
+_SPEC_RULESETS = frozenset({"js", "dotnet", "jvm", "python", "rust", "php"})
+# word tokens one of which a file defining a spec in code has (scan_specs.CODE_SPEC_RULES)
+_SPEC_GATE = frozenset(w.encode() for w in (
+    "openapi", "swagger", "swaggermodule", "routingcontrollerstospec", "addswaggergen", "addopenapi",
+    "addopenapidocument", "docket", "openapidefinition", "get_openapi", "spectacularapiview", "get_schema_view",
+    "doc", "doc31", "fastifyswagger", "oa", "swaggerjsdoc", "swaggerdefinition"))
+
+
+def code_match(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``rx`` in ``text`` that is not on a comment line (``#``, ``//``, ``*``…)."""
+    for m in rx.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if not text[start : m.start()].lstrip().startswith(_COMMENT_PREFIXES):
+            return m
+    return None
 
 
 def _line_at(text: str, pos: int) -> tuple[int, str]:
@@ -443,6 +523,8 @@ class _Scanner:
         self._lang_counts: Counter[str] = Counter()
         self._lang_first: dict[str, str] = {}
         self._dir_cache: dict[str, tuple[bool, bool, bool, bool]] = {}
+        self._manifest_auth: set[tuple[str, str]] = set()  # (mechanism, manifest) found in manifests only
+        self._mounts: list[dict[str, Any]] = []  # files that mount routers (pattern-found, kept beside the inventory)
 
     # helpers -------------------------------------------------------------------------------------
     def _read(self, path: str, limit: int = MAX_READ) -> str | None:
@@ -483,11 +565,17 @@ class _Scanner:
         return flags
 
     def run(self) -> ScanResult:
+        from phasegate.app.analyzers.scan_env import EnvConfig
+        from phasegate.app.analyzers.scan_specs import SpecFinder
+
         paths = self.tree.paths()
+        self._paths = paths
         self.result.files_scanned = len(paths)
         tracked: set[str] = getattr(self.tree, "tracked", set())
         read_all = sum(1 for p in paths if p.endswith(_SOURCE_SUFFIXES)) <= FULL_READ_LIMIT
         self._read_all = read_all
+        self._env = EnvConfig(paths)
+        self._specs = SpecFinder(paths)
         for path in paths:
             slash = path.rfind("/")
             directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
@@ -499,7 +587,13 @@ class _Scanner:
             if ENV_NAME_RE.match(name) and not skipped:
                 self._env_file(path, name, path in tracked)
                 continue
+            lock = LOCKFILE_NAMES.get(name)
+            if lock and not fixture_dir:
+                self.result.lockfiles.append({"path": path, "ecosystem": lock, "evidence": f"lockfile {name}"})
+                continue
             if skipped:
+                continue
+            if not test_dir and self._env.by_name(path, name, directory, lambda limit, p=path: self._read(p, limit)):
                 continue
             dot = name.rfind(".")
             ext = low_name[dot:] if dot > 0 else ""
@@ -511,11 +605,13 @@ class _Scanner:
                 if ruleset and not test_dir and not TEST_NAME_RE.search(name) and (
                     read_all or candidate_dir or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(low_name))
                 ):
-                    self._source(path, name, ruleset)
+                    self._source(path, name, ruleset, directory)
                 low_path = path.lower()
                 if ext != ".sql" and not ("migrat" in low_path or "versions/" in low_path):
                     continue  # plain source file: nothing below applies
             eco = MANIFEST_NAMES.get(name) or ("python" if low_name.startswith("requirements") else None)
+            if not eco and ext == ".txt" and directory.rsplit("/", 1)[-1] == "requirements" and not test_dir:
+                eco = "python"  # requirements/base.txt, requirements/prod.txt
             if eco or MANIFEST_RE.match(name):
                 self._manifest(path, name, eco or "dotnet")
                 continue
@@ -527,7 +623,7 @@ class _Scanner:
             elif ext == ".dbml":
                 self.result.schema_files.append({"path": path, "kind": "dbml", "evidence": "DBML file"})
             elif ext in (".yaml", ".yml", ".json"):
-                self._yaml_json(path, name)
+                self._yaml_json(path, name, test_dir)
             elif ext in (".graphql", ".gql") and not test_dir:
                 self.result.api_route_files.append({"path": path, "framework": "graphql",
                                                     "evidence": f"GraphQL schema file {name}"})
@@ -552,10 +648,14 @@ class _Scanner:
         self.result.env_files.append(entry)
 
     def _manifest(self, path: str, name: str, eco: str) -> None:
-        self.result.manifests.append({"path": path, "ecosystem": eco, "evidence": f"manifest file {name}"})
         text = self._read(path)
+        if name in ("setup.cfg", "pyproject.toml") and not _PY_PACKAGE_RE.search(text or ""):
+            return  # tool settings only (coverage, mypy, ruff…): no package, no dependencies
+        self.result.manifests.append({"path": path, "ecosystem": eco, "evidence": f"manifest file {name}"})
         if not text:
             return
+        if name == "go.mod":  # indirect requirements are not the module's choice of stack or auth
+            text = "\n".join("" if "// indirect" in line else line for line in text.split("\n"))
         deps_eco = _MANIFEST_ECOSYSTEM.get(eco, eco)
         for rx, dep_name, category in _DEPS_COMPILED.get(deps_eco, []) + _DEPS_COMPILED["auth"]:
             m = rx.search(text)
@@ -565,6 +665,7 @@ class _Scanner:
             evidence = f"L{text.count(chr(10), 0, m.start()) + 1}: {m.group(0).strip()}"
             if category == "auth":
                 self.add_auth(dep_name, path, evidence)
+                self._manifest_auth.add((dep_name, path))
             else:
                 self.add_stack(dep_name, category, path, evidence)
 
@@ -622,21 +723,19 @@ class _Scanner:
                 "path": directory, "tool": "goose", "evidence": _evidence(text, goose), "files": 0})
             entry["files"] += 1
 
-    def _yaml_json(self, path: str, name: str) -> None:
+    def _yaml_json(self, path: str, name: str, test_dir: bool = False) -> None:
         if name in ("sqlc.yaml", "sqlc.yml", "sqlc.json"):
             self.result.schema_files.append({"path": path, "kind": "sqlc", "evidence": f"sqlc config {name}"})
             return
-        if name.endswith(".json") and name in ("package-lock.json", "tsconfig.json", "composer.lock"):
+        if name in ("tsconfig.json", "jsconfig.json") or name.startswith(("tsconfig.", ".eslintrc", ".prettierrc")):
             return
-        text = self._read(path, 4096)
+        # A spec is what its content says (generators sort keys: ``swagger:`` may be the last line).
+        text = self._read(path, 256 * 1024)
         if not text:
             return
-        m = _OPENAPI_RE.search(text)
-        if m:
-            self.result.openapi_specs.append({"path": path, "version": m.group(2), "evidence": _evidence(text, m)})
+        if not test_dir and self._specs.document(path, name, text):
             return
         if name.startswith(("docker-compose", "compose")):
-            text = self._read(path, 64 * 1024) or ""
             for cm in _COMPOSE_DB_RE.finditer(text):
                 self.add_stack(_COMPOSE_DB[cm.group(1)], "database", path, _evidence(text, cm))
 
@@ -646,7 +745,7 @@ class _Scanner:
         if m and text is not None:
             self.result.api_route_files.append({"path": path, "framework": "grpc", "evidence": _evidence(text, m)})
 
-    def _source(self, path: str, name: str, ruleset: str) -> None:
+    def _source(self, path: str, name: str, ruleset: str, directory: str = "") -> None:
         data = self.tree.read(path, MAX_READ)
         if not data:
             return
@@ -656,11 +755,9 @@ class _Scanner:
         compiled = _COMPILED[ruleset]
         if ruleset == "rust" and _DIESEL_SCHEMA_RE.search(text) and name == "schema.rs":
             self.result.schema_files.append({"path": path, "kind": "diesel", "evidence": "diesel table! macro"})
-        stem = name.rsplit(".", 1)[0]
-        if CONFIG_NAME_RE.match(stem):
-            m = ENV_READ_RE.search(text)
-            if m:
-                self.result.env_files.append({"path": path, "kind": "config_module", "evidence": _evidence(text, m)})
+        self._env.source(path, name, directory, ruleset, text)
+        if ruleset in _SPEC_RULESETS and not _SPEC_GATE.isdisjoint(words):
+            self._specs.source(path, ruleset, words, text)
         route_done = model_done = False
         for category, label, keywords, rx in compiled.rules:
             if category == "route" and route_done or category == "model" and model_done:
@@ -671,13 +768,17 @@ class _Scanner:
                 continue
             if label == "raw_sql_concatenation" and _SQL_COMPANIONS.isdisjoint(words):
                 continue  # "delete"/"update" alone are everyday words; real SQL also has FROM/INTO/SET
-            m = rx.search(text)
+            # auth and mounts named in a comment (a commented-out OmniAuth block) are not facts
+            m = code_match(rx, text) if category in ("auth", "mount") else rx.search(text)
             if not m:
                 continue
             evidence = _evidence(text, m)
             if category == "route":
                 self.result.api_route_files.append({"path": path, "framework": label, "evidence": evidence})
                 route_done = True
+            elif category == "mount":
+                self._mounts.append({"path": path, "framework": label.removeprefix("mount-"), "role": "mounts",
+                                     "endpoints": 0, "evidence": f"{evidence} (mounts routes)"})
             elif category == "model":
                 self.result.orm_models.append({"path": path, "orm": label, "evidence": evidence})
                 model_done = True
@@ -702,13 +803,89 @@ class _Scanner:
             if sqlx and entry["tool"] == "golang-migrate":
                 entry["tool"] = "sqlx"
             self.result.migration_dirs.append(entry)
+        self._schema()
+        listed = {e["path"] for e in self.result.env_files}
+        self.result.env_files += [e for e in self._env.finish() if e["path"] not in listed]
+        self.result.openapi_specs = self._specs.finish(lambda p: self._read(p, 256 * 1024))
+        self._auth_in_code_only()
         self._api()
+        routed = {r["path"] for r in self.result.api_route_files}
+        for mount in self._mounts:  # entry points wiring routers together, beside the inventory's files
+            if mount["path"] not in routed:
+                routed.add(mount["path"])
+                self.result.api_route_files.append(mount)
         for route in self.result.api_route_files:
             self.add_stack(_FRAMEWORK_NAMES.get(route["framework"], route["framework"]), "framework",
                            route["path"], route["evidence"])
         for model in self.result.orm_models:
             self.add_stack(_ORM_NAMES.get(model["orm"], model["orm"]), "orm", model["path"], model["evidence"])
         self._schema_risks()
+
+    def _auth_in_code_only(self) -> None:
+        """Drop mechanisms only a manifest names when all the code was read and none of it uses them
+        (a dependency declared and never imported is not how the service authenticates)."""
+        if not self._read_all:
+            return
+        in_code = {a["mechanism"] for a in self.result.auth if (a["mechanism"], a["path"]) not in self._manifest_auth}
+        self.result.auth = [a for a in self.result.auth if a["mechanism"] in in_code]
+
+    def _schema(self) -> None:
+        """Schema sources from the schema readers (``scan_schema.py``): models, DDL, migration folders."""
+        from phasegate.app.analyzers.scan_schema import READER_ORMS, ROW_MAPPERS, schema_audit
+
+        self._schema_audit = None
+        if sum(f["kind"] == "sql" for f in self.result.schema_files) > 300:
+            return  # so many DDL files that replaying them would dominate the audit
+        tree: Tree = self.tree
+        if not self._read_all:
+            tree = _CandidateTree(self.tree, self._schema_paths())
+        try:
+            audit = schema_audit(tree)
+        except Exception:  # a schema we cannot parse must not sink the whole audit
+            return
+        self._schema_audit = audit
+        if not audit.parts:
+            return
+        result = self.result
+        result.schema_readers = audit.readers
+        result.schema_tables = audit.table_count
+        result.schema_drift = audit.drift()
+        result.schema_warnings = audit.warnings()
+        risk = audit.drift_risk()
+        if risk is not None:
+            result.risks.append(risk)
+        fired = {p.reader for p in audit.parts if p.tables}
+        models = audit.models()
+        judged = {label for label, reader in READER_ORMS.items() if reader in fired}
+        if audit.table_count:
+            judged |= ROW_MAPPERS  # row structs map tables the readers found, they define none
+        pattern = [m for m in result.orm_models if m["orm"] not in judged]
+        seen = {m["path"] for m in models}
+        result.orm_models = models + [m for m in pattern if m["path"] not in seen]
+        migration_sources = {s for p in audit.parts if p.origin == "migrations" for s in p.sources}
+        dirs = [d["path"] for d in result.migration_dirs]
+        for entry in audit.migration_dirs():
+            if not any(entry["path"] == d or entry["path"].startswith(d + "/") for d in dirs):
+                dirs.append(entry["path"])
+                result.migration_dirs.append(entry)
+        kept = [f for f in result.schema_files if not (f["kind"] == "sql" and (
+            f["path"] in migration_sources or any(f["path"].startswith(d + "/") for d in dirs)))]
+        listed = {f["path"] for f in kept}
+        result.schema_files = kept + [f for f in audit.ddl_files() if f["path"] not in listed]
+
+    def _candidate_paths(self) -> list[str]:
+        """The paths a big repository's endpoint inventory reads (those whose path names a role)."""
+        if not hasattr(self, "_candidates"):
+            self._candidates = [p for p in self._paths if self._is_candidate(p)]
+        return self._candidates
+
+    def _schema_paths(self) -> list[str]:
+        """The paths a big repository's schema readers read: the files the model patterns flagged, and
+        those whose path says model, entity, schema, migration or database (not every source file:
+        the readers of Go, TypeScript or Python would otherwise parse the whole tree)."""
+        flagged = {m["path"] for m in self.result.orm_models} | {f["path"] for f in self.result.schema_files}
+        return [p for p in self._paths
+                if p in flagged or any(w in p.lower() for w in _SCHEMA_PATH_WORDS) or p.endswith((".sql", ".prisma"))]
 
     def _api(self) -> None:
         """Route files from the endpoint inventory instead of the content patterns (``scan_api.py``)."""
@@ -718,7 +895,7 @@ class _Scanner:
         if not getattr(self, "_read_all", True):
             # A big repository: the inventory reads the files the audit reads for content (paths that
             # name a role, top-level files), as the rest of the audit does (bench/bench_scan.py).
-            tree = _CandidateTree(self.tree, [p for p in self.tree.paths() if self._is_candidate(p)])
+            tree = _CandidateTree(self.tree, self._candidate_paths())
         try:
             audit = api_audit(tree)
         except Exception:  # an inventory we cannot build must not sink the whole audit
@@ -743,16 +920,15 @@ class _Scanner:
 
     def _schema_risks(self) -> None:
         """Risks that need the schema model: foreign keys without an index, plaintext password columns."""
-        if not self.result.schema_files or sum(f["kind"] == "sql" for f in self.result.schema_files) > 300:
-            return  # no schema, or so many DDL files that replaying them would dominate the audit
-        from phasegate.app.analyzers.schema import schema_from_tree
-
-        try:
-            schema = schema_from_tree(self.tree)
-        except Exception:  # a schema we cannot parse must not sink the whole audit
+        audit = getattr(self, "_schema_audit", None)
+        if audit is None or not audit.parts:
             return
-        source = schema.sources[0] if schema.sources else ""
+        schema = audit.schema
+        first = schema.sources[0] if schema.sources else ""
         for table in schema.tables:
+            if table.kind == "collection":
+                continue  # a document store's collection has no foreign keys or columns to index
+            source = table.source or first
             covered = [tuple(ix.columns) for ix in table.indexes]
             pk = tuple(c.name for c in table.columns if c.primary_key)
             covered.append(pk)
@@ -799,7 +975,7 @@ _ORM_NAMES = {
     "tortoise": "Tortoise ORM", "mongoengine": "MongoEngine", "gorm": "GORM", "sqlx-go": "sqlx",
     "jpa": "JPA/Hibernate", "exposed": "Exposed", "activerecord": "ActiveRecord", "diesel": "Diesel",
     "sqlx": "SQLx", "sea-orm": "SeaORM", "ef": "Entity Framework Core", "eloquent": "Eloquent",
-    "doctrine": "Doctrine", "prisma": "Prisma",
+    "doctrine": "Doctrine", "prisma": "Prisma", "efcore": "Entity Framework Core", "drizzle": "Drizzle", "knex": "Knex",
 }
 
 
@@ -834,17 +1010,30 @@ def summary_markdown(result: ScanResult, limit: int = 12) -> str:
 
     section("Schema files", result.schema_files, "kind")
     section("Migrations", result.migration_dirs, "tool")
-    section("ORM models", result.orm_models, "orm")
+    section("ORM models (files that define tables)", result.orm_models, "orm")
+    if result.schema_readers:
+        fired = ", ".join(f"{r['reader']} ({r['tables']} from {r['files']} file{'s' if r['files'] != 1 else ''})"
+                          for r in result.schema_readers)
+        lines.append(f"- Schema: {result.schema_tables} table{'s' if result.schema_tables != 1 else ''}; readers: {fired}")
+    if result.schema_drift:
+        drift = [d["evidence"] for d in result.schema_drift]
+        more = f" …and {len(drift) - limit} more" if len(drift) > limit else ""
+        lines.append(f"- Schema drift (models vs migrations): {'; '.join(drift[:limit])}{more}")
+    if result.schema_warnings:
+        shown = [f"`{w['path']}`: {w['reason']}" for w in result.schema_warnings[:3]]
+        more = f" …and {len(result.schema_warnings) - 3} more" if len(result.schema_warnings) > 3 else ""
+        lines.append(f"- Schema warnings (not read): {'; '.join(shown)}{more}")
     section("API route files", result.api_route_files, "framework")
     lines.extend(inventory_lines(result.endpoints))
-    section("OpenAPI specs", result.openapi_specs, "version")
+    section("OpenAPI specs", [{**s, "label": s.get("version") or s.get("kind")} for s in result.openapi_specs], "label")
     if result.api_drift:
         drift = [f"{d['method']} {d['path']} " + ("in the code, not in the spec" if d["kind"] == "code_not_in_spec"
                                                   else "in the spec, not in the code") for d in result.api_drift]
         more = f" …and {len(drift) - limit} more" if len(drift) > limit else ""
         lines.append(f"- Spec drift: {'; '.join(drift[:limit])}{more}")
     section("Manifests", result.manifests)
-    section("Env files (names only, values never read)", result.env_files, "kind")
+    section("Lockfiles", result.lockfiles)
+    section("Env and config sources (names only, values never read)", result.env_files, "kind")
     mechanisms: dict[str, list[str]] = {}
     for a in result.auth:
         mechanisms.setdefault(a["mechanism"], []).append(a["path"])

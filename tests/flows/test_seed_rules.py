@@ -188,7 +188,7 @@ PROMPT_RULES: dict[str, tuple[str, str]] = {
     "security_by_default": ("system", r"Validate and sanitise every input"),
     "transactions": ("system", r"runs in one database transaction"),
     "performance": ("research", r"slow queries and missing indexes"),
-    "research_audit": ("research", r"the database: schema files, ORM models, migrations, raw SQL"),
+    "research_audit": ("research", r"the database: the files that define tables \(ORM models, schema files\), the migrations"),
     "dependency_check": ("research", r"dependencies and frameworks already available"),
     "security_review_in_research": ("research", r"authentication and authorisation as they exist today"),
     "backward_compatibility": ("system", r"Do not break an existing contract"),

@@ -44,7 +44,8 @@ module.exports = router;
 """,
     "src/config.js": "module.exports = { port: process.env.PORT || 3000 };\n",
     "src/auth/jwt.js": "const jwt = require('jsonwebtoken'); const JWT_SECRET = 'Zx81-prod-SigningKey-77Qa';\n",
-    "src/auth/passport.js": "const passport = require('passport');\nconst bcrypt = require('bcrypt');\n",
+    "src/auth/passport.js": "const passport = require('passport');\nconst bcrypt = require('bcrypt');\n"
+                            "passport.use('jwt', jwtStrategy);\n",
     "openapi.yaml": "openapi: 3.0.3\ninfo:\n  title: Shop\n  version: 1.0.0\npaths: {}\n",
     ".env": "DATABASE_URL=postgres://shop:hunter2@db.internal/shop\nJWT_SECRET=abcdef\n",
     ".env.example": "DATABASE_URL=\nJWT_SECRET=\n",
@@ -116,9 +117,11 @@ RAILS = {
     "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\ngem 'pg'\ngem 'devise'\ngem 'bcrypt'\n",
     "config/routes.rb": "Rails.application.routes.draw do\n  resources :posts\nend\n",
     "app/models/post.rb": "class Post < ApplicationRecord\n  belongs_to :user\nend\n",
+    "app/models/user.rb": "class User < ApplicationRecord\n  devise :database_authenticatable, :registerable\nend\n",
     "app/controllers/posts_controller.rb": "class PostsController < ApplicationController\nend\n",
     "db/migrate/20240101000000_create_posts.rb": "class CreatePosts < ActiveRecord::Migration[7.1]\nend\n",
-    "db/schema.rb": "ActiveRecord::Schema[7.1].define(version: 1) do\nend\n",
+    "db/schema.rb": 'ActiveRecord::Schema[7.1].define(version: 1) do\n  create_table "posts" do |t|\n'
+                    '    t.string "title"\n  end\nend\n',
 }
 
 GO_GIN_MIGRATE = {
@@ -130,6 +133,7 @@ GO_GIN_MIGRATE = {
     "internal/models/user.go": 'package models\n\nimport "gorm.io/gorm"\n\ntype User struct {\n'
                                '\tgorm.Model\n\tEmail string `gorm:"uniqueIndex"`\n}\n',
     "internal/config/config.go": 'package config\n\nimport "os"\n\nvar Port = os.Getenv("PORT")\n',
+    "internal/auth/token.go": 'package auth\n\nimport "github.com/golang-jwt/jwt/v5"\n',
     "db/migrations/000001_create_users.up.sql": "CREATE TABLE users (id BIGSERIAL PRIMARY KEY, email TEXT);\n",
     "db/migrations/000001_create_users.down.sql": "DROP TABLE users;\n",
     "internal/repo/q.go": 'package repo\n\nfunc q(id string) string {\n'
@@ -164,6 +168,7 @@ RUST_AXUM_SQLX = {
     "src/main.rs": 'use axum::{routing::get, Router};\n#[tokio::main]\nasync fn main() {\n'
                    '    let app = Router::new().route("/users", get(list));\n}\n',
     "src/models.rs": "#[derive(sqlx::FromRow, Debug)]\npub struct User { pub id: i64 }\n",
+    "src/auth.rs": "use argon2::Argon2;\n",
     "migrations/20240101120000_init.sql": "CREATE TABLE users (id BIGSERIAL PRIMARY KEY);\n",
 }
 
@@ -186,6 +191,7 @@ DOTNET_EF = {
                       "</ItemGroup></Project>\n",
     "Api/Controllers/UsersController.cs": "[ApiController]\n[Route(\"api/[controller]\")]\n"
                                           "public class UsersController : ControllerBase {}\n",
+    "Api/Program.cs": "builder.Services.AddAuthentication().AddJwtBearer();\napp.MapControllers();\n",
     "Api/Data/AppDbContext.cs": "public class AppDbContext : DbContext {\n  public DbSet<User> Users { get; set; }\n}\n",
     "Api/Migrations/20240101000000_Init.cs": "public partial class Init : Migration {\n"
                                              "  protected override void Up(MigrationBuilder migrationBuilder) {}\n}\n",
@@ -226,7 +232,8 @@ def test_express_prisma(make_repo) -> None:
     assert not any(p.startswith(("node_modules/", "_templates/", "test/")) for p in reported)
     # Every entry carries path and evidence; no env value leaks anywhere in the output.
     for key in SCAN_KEYS:
-        assert all("path" in e and "evidence" in e for e in out[key]), key
+        if key != "schema_tables":  # a count
+            assert all("path" in e and "evidence" in e for e in out[key]), key
     dumped = json.dumps(out)
     assert "hunter2" not in dumped and "abcdef" not in dumped
     # A hardcoded secret on an evidence line is redacted before it can reach a prompt.
@@ -283,6 +290,8 @@ def test_rails(make_repo) -> None:
     assert has(out["migration_dirs"], path="db/migrate", tool="rails")
     assert has(out["manifests"], path="Gemfile")
     assert has(out["auth"], mechanism="devise", path="Gemfile")
+    assert has(out["auth"], mechanism="bcrypt", path="app/models/user.rb")  # Devise stores bcrypt digests
+    assert has(out["schema_files"], path="db/schema.rb")
 
 
 def test_go_gin_golang_migrate(make_repo) -> None:
@@ -291,7 +300,10 @@ def test_go_gin_golang_migrate(make_repo) -> None:
     assert has(out["api_route_files"], path="cmd/server/main.go", framework="gin")
     assert has(out["orm_models"], path="internal/models/user.go", orm="gorm")
     assert has(out["migration_dirs"], path="db/migrations", tool="golang-migrate", files=2)
-    assert has(out["schema_files"], path="db/migrations/000001_create_users.up.sql", kind="sql")
+    # a migration is not a schema file: its table comes from the migrations reader
+    assert not has(out["schema_files"], path="db/migrations/000001_create_users.up.sql")
+    assert has(out["schema_readers"], reader="sql-migrations", origin="migrations", tables=1)
+    assert out["schema_tables"] >= 1
     assert has(out["env_files"], path="internal/config/config.go", kind="config_module")
     assert has(out["auth"], mechanism="jwt", path="go.mod")
     assert has(out["risks"], kind="raw_sql_concatenation", path="internal/repo/q.go")
@@ -317,7 +329,9 @@ def test_rust_axum_sqlx(make_repo) -> None:
     out = scan_repository(make_repo(RUST_AXUM_SQLX)).to_json()
     assert {"Rust", "Axum", "SQLx", "PostgreSQL"} <= names(out)
     assert has(out["api_route_files"], path="src/main.rs", framework="axum")
-    assert has(out["orm_models"], path="src/models.rs", orm="sqlx")
+    # a FromRow struct maps rows of a table the migrations define; it defines none
+    assert not has(out["orm_models"], path="src/models.rs")
+    assert has(out["schema_readers"], origin="migrations")
     assert has(out["migration_dirs"], path="migrations", tool="sqlx")
     assert has(out["auth"], mechanism="argon2", path="Cargo.toml")
 
@@ -326,7 +340,7 @@ def test_rust_actix_diesel(make_repo) -> None:
     out = scan_repository(make_repo(RUST_DIESEL)).to_json()
     assert {"Actix Web", "Diesel", "SQLite"} <= names(out)
     assert has(out["api_route_files"], path="src/main.rs", framework="actix")
-    assert has(out["orm_models"], path="src/models.rs", orm="diesel")
+    assert not has(out["orm_models"], path="src/models.rs")  # Queryable maps the table schema.rs declares
     assert has(out["schema_files"], path="src/schema.rs", kind="diesel")
     assert has(out["migration_dirs"], path="migrations", tool="diesel")
 
@@ -335,7 +349,7 @@ def test_dotnet_ef(make_repo) -> None:
     out = scan_repository(make_repo(DOTNET_EF)).to_json()
     assert {"C#", "ASP.NET Core", "Entity Framework Core", "PostgreSQL"} <= names(out)
     assert has(out["api_route_files"], path="Api/Controllers/UsersController.cs", framework="aspnet")
-    assert has(out["orm_models"], path="Api/Data/AppDbContext.cs", orm="ef")
+    assert has(out["orm_models"], path="Api/Data/AppDbContext.cs", orm="efcore")
     assert has(out["migration_dirs"], path="Api/Migrations", tool="ef")
     assert has(out["manifests"], path="Api/Api.csproj")
     assert has(out["auth"], mechanism="jwt", path="Api/Api.csproj")
