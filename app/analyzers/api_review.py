@@ -141,16 +141,20 @@ def endpoint_findings(changes: list[ApiChange], after: ApiInventory, *, package_
     return out
 
 
-def endpoint_review(root_or_repo: object, base: str, *, already_reported: set[str] | None = None) -> EndpointReview:
-    """The endpoint changes from ``base`` to the working tree and the findings they raise (slow: the
-    inventory at two revisions; both cached by blob id, so a second review re-reads only changed files)."""
+def endpoint_review(root_or_repo: object, base: str, *, already_reported: set[str] | None = None,
+                    head: str | None = None) -> EndpointReview:
+    """The endpoint changes from ``base`` to ``head`` (None: the working tree) and the findings they raise
+    (slow: the inventory at two revisions; both cached by blob id, so a second review re-reads only
+    changed files)."""
     from phasegate.app.analyzers.api import diff_inventories, inventory_at
 
-    before, after = inventory_at(root_or_repo, base), inventory_at(root_or_repo, None)
+    # The newer side first: the base is then read through the parse cache (unchanged blobs are hits).
+    after = inventory_at(root_or_repo, head)
+    before = inventory_at(root_or_repo, base)
     changes = diff_inventories(before, after)
     review = EndpointReview(changes=changes, drift=list(after.drift))
     if any(c.breaking for c in changes):
-        tree_a, tree_b = open_tree(root_or_repo, base), open_tree(root_or_repo, None)
+        tree_a, tree_b = open_tree(root_or_repo, base), open_tree(root_or_repo, head)
         try:
             review.version_before, review.version_after = manifest_version(tree_a), manifest_version(tree_b)
         finally:

@@ -349,11 +349,40 @@ class GitService(PhaseHistory):
         with self._worktree_index() as env:
             return self._run(*args, base, "--", env=env), self._changes(base, env)
 
-    def _changes(self, base: str, env: dict[str, str]) -> list[FileChange]:
+    def range_review(self, base_sha: str, head: str | None, *, context: int = 3) -> tuple[str, list[FileChange]]:
+        """The diff and the changed files from ``base_sha`` to the commit ``head`` (``None``: the working
+        tree, untracked non-ignored files included, exactly as :meth:`phase_review`)."""
+        if head is None:
+            return self.phase_review(base_sha, context=context)
+        base, tip = self.resolve(base_sha), self.resolve(head)
+        diff = self._run("diff", "-M", f"-U{context}", *_DIFF_FORMAT, base, tip, "--")
+        return diff, self._changes(base, None, tip)
+
+    def worktree_is(self, commit: str) -> bool:
+        """True when the working tree holds exactly ``commit``: it is HEAD and nothing differs from it
+        (no staged, unstaged or untracked non-ignored file). Then reading the tree is reading the commit."""
+        head = self.head_or_none()
+        return head is not None and self.resolve(commit) == head and not self.dirty_files()
+
+    def review_base(self) -> str:
+        """Where ``phasegate review`` counts a change from when no range is given: the merge base of HEAD
+        with the default branch (``origin/HEAD``, else ``main``, else ``master``), else ``HEAD~1``."""
+        for ref in ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master"):
+            if self._run_raw("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+                continue
+            merge_base = self._run_raw("merge-base", ref, "HEAD")
+            if merge_base.returncode == 0 and merge_base.stdout.strip():
+                return merge_base.stdout.strip()
+        parent = self._run_raw("rev-parse", "--verify", "--quiet", "HEAD~1^{commit}")
+        if parent.returncode == 0 and parent.stdout.strip():
+            return parent.stdout.strip()
+        return self.resolve("HEAD")  # a single commit: the review of the working tree against it
+
+    def _changes(self, base: str, env: dict[str, str] | None, head: str | None = None) -> list[FileChange]:
         # One diff prints both the raw records (status, paths) and the line counts: rename detection,
-        # the costly part on a big change, runs once.
-        out = self._run("diff", "--cached", "-M", "-z", "--no-ext-diff", "--no-textconv", "--raw", "--numstat",
-                        base, env=env)
+        # the costly part on a big change, runs once. ``head`` None: the scratch index of ``env``.
+        revs = (base, head) if head else ("--cached", base)
+        out = self._run("diff", "-M", "-z", "--no-ext-diff", "--no-textconv", "--raw", "--numstat", *revs, env=env)
         parts = out.split("\0")
         records: list[tuple[str, str | None, str]] = []  # (status letter, old path, path)
         i = 0

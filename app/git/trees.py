@@ -220,6 +220,10 @@ class RevTree(Tree):
         return out
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
+        key = (str(self.root), self.commit, path)
+        if key in _PREFETCHED:
+            prefetched = _PREFETCHED[key]
+            return None if prefetched is None else (prefetched if limit is None else prefetched[:limit])
         ref = f"{self.commit}:{path}"
         if "\n" in ref:  # one object name per line is the batch protocol
             return None
@@ -235,6 +239,47 @@ class RevTree(Tree):
     def close(self) -> None:
         with self._lock:
             self.command.clear_cache()
+
+
+# Blobs read ahead in one pipelined ``git cat-file --batch`` (``prefetch_blobs``), by (root, commit, path):
+# every ``RevTree`` of that commit serves them without a round trip to git. None: no such file.
+_PREFETCHED: dict[tuple[str, str, str], bytes | None] = {}
+
+
+def prefetch_blobs(root: Path, commit: str, paths: Iterable[str]) -> int:
+    """Read the files ``paths`` of ``commit`` ahead, all through one ``git cat-file --batch`` whose input
+    is written at once (one object per round trip costs ~0.5 ms each on a busy machine, which a review
+    of a 2,000-file change pays twice per analyzer). Returns how many were read; ``forget_prefetched``
+    drops them."""
+    wanted = [p for p in dict.fromkeys(paths) if "\n" not in p]
+    if not wanted:
+        return 0
+    key_root = str(Path(root).resolve())
+    request = "".join(f"{commit}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+    result = Runner(Path(root)).run("cat-file", "--batch", input=request)
+    if not result.ok:
+        return 0
+    out, pos = result.stdout_bytes, 0
+    for path in wanted:
+        end = out.find(b"\n", pos)
+        if end < 0:
+            break
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag"):
+            size = int(header[2])
+            data = out[pos : pos + size]
+            pos += size + 1  # the content, then a newline
+            _PREFETCHED[(key_root, commit, path)] = data if header[1] == b"blob" else None
+        else:  # "<ref> missing"
+            _PREFETCHED[(key_root, commit, path)] = None
+    return len(wanted)
+
+
+def forget_prefetched(root: Path) -> None:
+    key_root = str(Path(root).resolve())
+    for key in [k for k in _PREFETCHED if k[0] == key_root]:
+        _PREFETCHED.pop(key, None)
 
 
 def resolve_root(root_or_repo: object) -> Path:

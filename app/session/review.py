@@ -22,6 +22,8 @@ from phasegate.app.errors import PhasegateError
 from phasegate.phases.findings import Finding
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from phasegate.app.git.service import GitService
     from phasegate.phases.models import Session
 
@@ -55,13 +57,24 @@ def diff_identity(base: str | None, diff: str) -> str:
     return hashlib.sha256(f"{base or ''}\0{diff}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
+#: The version of ``ReviewFacts.to_json`` (``phasegate review --format json``, docs/cli.md). Adding a key
+#: keeps it; renaming or removing one, or changing a value's meaning, raises it.
+REVIEW_SCHEMA_VERSION = 1
+# Parse-cache entries a review keeps (every wanted file of two revisions, once per reader that wants it).
+REVIEW_CACHE_ENTRIES = 500_000
+
+
 @dataclass
 class ReviewFacts:
+    """The review of a change from ``base`` to ``head`` (None: the working tree): the one object the
+    workbench's phase review and ``phasegate review`` build (``review_range``) and render
+    (``app/session/review_formats.py``)."""
+
     base: str | None = None
     diff: str = ""
     findings: list[Finding] = field(default_factory=list)
     contract_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    # The code-derived contract (``analyzers.api_review``): endpoint changes base -> working tree, and the
+    # The code-derived contract (``analyzers.api_review``): endpoint changes base -> head, and the
     # drift between the code and a committed spec.
     endpoint_changes: list[dict[str, Any]] = field(default_factory=list)
     api_drift: list[dict[str, Any]] = field(default_factory=list)
@@ -70,51 +83,180 @@ class ReviewFacts:
     failed_commands: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     phase: str = ""
+    head: str | None = None  # None: the working tree (untracked files included)
+    files: list[dict[str, Any]] = field(default_factory=list)  # path, old_path, status, added, removed, binary
+    migrations: list[dict[str, Any]] = field(default_factory=list)  # ``analyzers.migration_reversal.Migration``
+    # The version-bump check of each compared spec ({path: {before, after, bumped}}) and of the package
+    # manifest (only read when the code's contract has a breaking change).
+    spec_versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    package_version: dict[str, Any] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # what could not be read: path, line, reason
 
     @property
     def identity(self) -> str:
         return diff_identity(self.base, self.diff)
 
+    @property
+    def breaking_changes(self) -> int:
+        spec = sum(1 for changes in self.contract_changes.values() for c in changes if c.get("breaking"))
+        return spec + sum(1 for c in self.endpoint_changes if c.get("breaking"))
 
-def review_facts(session: Session, git: GitService, base: str | None) -> ReviewFacts:
-    """Compute the facts for the session's open phase, its changes counted from ``base`` (slow: run it
-    in a thread; it reads ``session`` and git, and writes nothing)."""
-    from phasegate.app.analyzers.openapi import contract_findings, diff_revisions, specs_at
-    from phasegate.app.analyzers.security import scan_added_lines
+    @property
+    def destructive_changes(self) -> int:
+        return sum(1 for c in self.schema_changes if c.get("destructive"))
 
-    active = session.active_phase
-    if active is None or base is None:
-        return ReviewFacts()
-    facts = ReviewFacts(base=base, phase=active.slug)
-    facts.diff = git.phase_diff(base)
-    facts.findings = scan_added_lines(facts.diff)
-    root = git.root
+    @property
+    def irreversible_migrations(self) -> int:
+        return sum(1 for m in self.migrations if m.get("reversible") is False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON of a review (docs/cli.md, "review"); ``schema_version`` says its shape."""
+        return {
+            "schema_version": REVIEW_SCHEMA_VERSION,
+            "base": self.base,
+            "head": self.head,
+            "files": self.files,
+            "schema_changes": self.schema_changes,
+            "migrations": self.migrations,
+            "api": {
+                "spec_changes": self.contract_changes,
+                "spec_versions": self.spec_versions,
+                "endpoint_changes": self.endpoint_changes,
+                "package_version": self.package_version,
+                "drift": self.api_drift,
+            },
+            "findings": [f.to_json() for f in self.findings],
+            "blockers": [{"rule": b.rule, "message": b.message} for b in blockers_from(self)],
+            "warnings": self.warnings,
+            "summary": {
+                "files": len(self.files),
+                "schema_changes": len(self.schema_changes),
+                "destructive": self.destructive_changes,
+                "migrations": len(self.migrations),
+                "irreversible_migrations": self.irreversible_migrations,
+                "breaking": self.breaking_changes,
+                "findings": len(self.findings),
+                "high": sum(1 for f in self.findings if f.blocking),
+            },
+        }
+
+
+def _warning(path: str, line: int | None, reason: str) -> dict[str, Any]:
+    return {"path": path, "line": line, "reason": reason}
+
+
+def _contract(facts: ReviewFacts, root: Path, base: str, head: str | None, specs_changed: bool = True) -> None:
+    """The API contract of the review: committed specs (with the version-bump check) and the endpoints
+    the code declares, from ``base`` to ``head`` (None: the working tree). ``specs_changed`` False: no
+    YAML or JSON file changed, so no spec (nor a file one refers to) did, and the specs are not read."""
+    from phasegate.app.analyzers._files import open_tree
+    from phasegate.app.analyzers.openapi import (
+        contract_findings,
+        diff_revisions,
+        parse_spec_text,
+        version_bumped,
+    )
+
     try:
-        before, after = specs_at(root, base), specs_at(root, None)
-        per_spec = diff_revisions(root, base, None)  # one diff, with refs into other files resolved
-        for path, changes in per_spec.items():
-            facts.findings += list(contract_findings(before.get(path) or {}, after.get(path) or {}, path, changes))
-        facts.contract_changes = {path: [c.to_json() for c in changes] for path, changes in per_spec.items()}
+        per_spec = diff_revisions(root, base, head) if specs_changed else {}  # refs into other files resolved
+        trees = open_tree(root, base), open_tree(root, head)
+        try:
+            for path, spec_changes in per_spec.items():
+                a, b = ((parse_spec_text(t.read_text(path, None) or "", path) if t.read(path, 1) is not None else {})
+                        for t in trees)
+                facts.findings += list(contract_findings(a, b, path, spec_changes))
+                facts.spec_versions[path] = {"before": (a.get("info") or {}).get("version"),
+                                             "after": (b.get("info") or {}).get("version"),
+                                             "bumped": version_bumped(a, b)}
+        finally:
+            for t in trees:
+                t.close()
+        facts.contract_changes = {path: [c.to_json() for c in cs] for path, cs in per_spec.items()}
     except Exception as exc:  # a broken spec must not block the review; say it instead
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"API contract not compared: {exc}"))
     try:  # the endpoints the code declares: the contract of a repository without a spec, and beside one
-        from phasegate.app.analyzers.api_review import endpoint_review
+        from phasegate.app.analyzers.api_review import endpoint_review, major_bumped
 
         spec_reported = {f.evidence for f in facts.findings if f.kind.startswith("breaking_api_change")}
-        endpoints = endpoint_review(root, base, already_reported=spec_reported)
+        endpoints = endpoint_review(root, base, already_reported=spec_reported, head=head)
         facts.endpoint_changes = [c.to_json() for c in endpoints.changes]
         facts.api_drift = [d.to_json() for d in endpoints.drift]
         facts.findings += endpoints.findings
+        if endpoints.version_before or endpoints.version_after:
+            facts.package_version = {"before": endpoints.version_before, "after": endpoints.version_after,
+                                     "bumped": major_bumped(endpoints.version_before, endpoints.version_after)}
     except Exception as exc:  # an unreadable tree must not block the review; say it instead
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"Endpoints not compared: {exc}"))
-    try:
-        from phasegate.app.analyzers.schema import diff_schemas, schema_at
 
-        schema = schema_at(root, None)
-        facts.schema_after = schema.to_json()
-        facts.schema_changes = [c.to_json() for c in diff_schemas(schema_at(root, base), schema)]
-    except Exception:  # an unparsable schema file must not block the review
-        facts.schema_changes = []
+
+def review_range(git: GitService, base: str, head: str | None = None) -> ReviewFacts:
+    """The review of the change from ``base`` to ``head`` (None: the working tree): the files, the
+    security scan of the added lines, the API contract (committed specs and the code's endpoints, with
+    the version-bump check), the schema diff and the added migrations. Slow: run it in a thread; it reads
+    git and writes nothing. Both the workbench and ``phasegate review`` call it."""
+    from phasegate.app.analyzers.security import scan_added_lines
+
+    facts = ReviewFacts(base=base, head=head)
+    facts.diff, changes = git.range_review(base, head)
+    facts.files = [{"path": c.path, "old_path": c.old_path, "status": c.status, "added": c.added,
+                    "removed": c.removed, "binary": c.binary} for c in changes]
+    facts.findings = scan_added_lines(facts.diff)
+    root = git.root
+    # Speed, same result: the analyzers read ``head`` from the working tree when it is exactly ``head``
+    # (a CI checkout), where a file is one open() instead of a round trip to git; they read the newer
+    # side first, so the base's unchanged files are parse-cache hits by blob id; and the base's changed
+    # files are read ahead in one pipelined git process (bench/bench_review.py).
+    read_head = None if head is None or git.worktree_is(head) else head
+    # Both sides' parses must fit the parse cache, or the base's unchanged files are parsed again: the
+    # schema readers' default (50,000 entries) is one revision of a 10,000-file repository.
+    from phasegate.app.analyzers import readers as parse_cache
+
+    parse_cache.CACHE.size = max(parse_cache.CACHE.size, REVIEW_CACHE_ENTRIES)
+    from phasegate.app.git.trees import forget_prefetched, prefetch_blobs
+
+    prefetch_blobs(root, base, [c.old_path or c.path for c in changes if c.status != "added"])
+    try:
+        specs_changed = any(p.lower().endswith((".yaml", ".yml", ".json"))
+                            for c in changes for p in (c.path, c.old_path) if p)
+        _contract(facts, root, base, read_head, specs_changed)
+        try:
+            from phasegate.app.analyzers.schema import diff_schemas, schema_at
+
+            schema = schema_at(root, read_head)
+            schema_before = schema_at(root, base)
+            facts.schema_after = schema.to_json()
+            for change in diff_schemas(schema_before, schema):
+                table = (schema.table(change.table) or schema_before.table(change.table)) if change.table else None
+                facts.schema_changes.append({**change.to_json(), "source": table.source if table is not None else None})
+        except Exception as exc:  # an unparsable schema file must not block the review; say it instead
+            facts.warnings.append(_warning("", None, f"schema not compared: {exc}"))
+    finally:
+        forget_prefetched(root)
+    try:
+        from phasegate.app.analyzers._files import open_tree
+        from phasegate.app.analyzers.migration_reversal import review_migrations
+
+        added = [c.path for c in changes if c.status in ("added", "copied", "renamed")]
+        tree = open_tree(root, read_head)
+        try:
+            migrations = review_migrations(tree, added)
+        finally:
+            tree.close()
+        facts.migrations = [m.to_json() for m in migrations.migrations]
+        facts.warnings += [w.to_json() for w in migrations.warnings]
+    except Exception as exc:  # an unreadable tree must not block the review; say it instead
+        facts.warnings.append(_warning("", None, f"migrations not read: {exc}"))
+    return facts
+
+
+def review_facts(session: Session, git: GitService, base: str | None) -> ReviewFacts:
+    """The review of the session's open phase, its changes counted from ``base`` to the working tree:
+    ``review_range`` plus the phase's own verification results."""
+    active = session.active_phase
+    if active is None or base is None:
+        return ReviewFacts()
+    facts = review_range(git, base, None)
+    facts.phase = active.slug
     latest: dict[str, int | None] = {}
     for run in active.commands:  # only the latest run of each command counts: a fixed failure is fixed
         latest[run.command] = run.exit_code
@@ -127,7 +269,7 @@ def review_facts(session: Session, git: GitService, base: str | None) -> ReviewF
 def blockers_from(facts: ReviewFacts) -> list[Blocker]:
     out: list[Blocker] = []
     for f in facts.findings:
-        if f.severity != "high":
+        if not f.blocking:  # high and critical
             continue
         if f.kind.startswith("breaking_api_change"):
             rule = "never break an API contract without a versioning strategy"
@@ -139,6 +281,36 @@ def blockers_from(facts: ReviewFacts) -> list[Blocker]:
     for step in facts.failed_steps:
         out.append(Blocker("verification", f"Verification step failed: {step} — blocked by the rule: fix failures before proceeding."))
     return out
+
+
+FailOn = Literal["approval", "high", "breaking", "destructive", "any", "never"]
+FAIL_ON_LEVELS: tuple[FailOn, ...] = ("approval", "high", "breaking", "destructive", "any", "never")
+
+
+def fail_reasons(facts: ReviewFacts, level: FailOn = "approval") -> list[str]:
+    """Why a review fails at ``level`` (``phasegate review --fail-on``); empty: it passes.
+
+    ``approval`` (the default) is exactly what blocks a phase approval in the workbench
+    (:func:`blockers_from`); ``high`` any high or critical finding; ``breaking`` any breaking API
+    change (spec or code, version bumped or not); ``destructive`` any destructive schema change or
+    migration that cannot be reverted; ``any`` any of these or any finding at all; ``never`` nothing.
+    """
+    if level == "never":
+        return []
+    if level == "approval":
+        return [b.message for b in blockers_from(facts)]
+    reasons: list[str] = []
+    if level in ("high", "any"):
+        reasons += [f"{f.severity} finding: {f.message} ({f.location})" for f in facts.findings
+                    if f.blocking or level == "any"]
+    if level in ("breaking", "any") and facts.breaking_changes:
+        reasons.append(f"{facts.breaking_changes} breaking API change(s)")
+    if level in ("destructive", "any"):
+        if facts.destructive_changes:
+            reasons.append(f"{facts.destructive_changes} destructive schema change(s)")
+        if facts.irreversible_migrations:
+            reasons.append(f"{facts.irreversible_migrations} migration(s) that cannot be reverted")
+    return reasons
 
 
 def api_section(facts: ReviewFacts) -> str:
