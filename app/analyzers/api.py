@@ -146,25 +146,51 @@ _SNAPSHOTS: dict[str, _Snapshot] = {}  # repository root -> its last revision's 
 _MAX_INCREMENTAL = 200  # more changed files than this: read the tree as a whole
 
 
+_PLANS: dict[int, tuple[Sequence[Reader[Any, ApiPart]], list[tuple[Any, list[Reader[Any, ApiPart]]]]]] = {}
+
+
 def _plan(readers: Sequence[Reader[Any, ApiPart]]) -> list[tuple[Any, list[Reader[Any, ApiPart]]]]:
     """The readers grouped by their ``wants`` function: readers sharing one (the Python readers, the
-    JavaScript readers) are asked about a path once, not once each."""
+    JavaScript readers) are asked about a path once, not once each. One plan per readers tuple (kept
+    alive with it, so its id keys ``_WANTING`` safely)."""
+    kept = _PLANS.get(id(readers))
+    if kept is not None and kept[0] is readers:
+        return kept[1]
     groups: dict[Any, list[Reader[Any, ApiPart]]] = {}
     for r in readers:
         groups.setdefault(r.wants, []).append(r)
-    return list(groups.items())
+    plan = list(groups.items())
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+        _WANTING.clear()
+    _PLANS[id(readers)] = (readers, plan)
+    return plan
 
 
 _Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
 
 
+# Which readers want a path, by (id(plan), path): a review reads two revisions of the same 50,000 paths,
+# and asking every reader's ``wants`` again was most of the second read.
+_WANTING: dict[tuple[int, str], tuple[list[Reader[Any, ApiPart]], bool] | None] = {}
+
+
 def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
                read: _Read) -> set[str]:
     """Read ``path`` into ``read`` (it must hold nothing of that path); the reader names it touched."""
-    wanting = [r for wants, group in plan if wants(path) for r in group]
-    is_spec = _spec_wants(path)
-    if not (wanting or is_spec) or not _own(path):
+    memo_key = (id(plan), path)
+    if memo_key in _WANTING:
+        wanted = _WANTING[memo_key]
+    else:
+        wanting = [r for wants, group in plan if wants(path) for r in group]
+        is_spec = _spec_wants(path)
+        wanted = (wanting, is_spec) if (wanting or is_spec) and _own(path) else None
+        if len(_WANTING) > 500_000:
+            _WANTING.clear()
+        _WANTING[memo_key] = wanted
+    if wanted is None:
         return set()
+    wanting, is_spec = wanted
     jobs: list[tuple[str, int, Any]] = [(r.name, r.version, r) for r in wanting]
     if is_spec:
         jobs.append((_SPEC_READER, _SPEC_VERSION, None))

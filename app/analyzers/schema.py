@@ -11,9 +11,12 @@ migrations when no migration history exists). The parts are combined:
   (it is what the database has), a column only the models declare is added (what the code expects);
   indexes and foreign keys are the union too. A table on one side only is kept as it is;
 - each disagreement (a table or a column on one side only) is a ``Drift`` entry;
+- a schema dump the migration tool writes (Rails' ``db/schema.rb``, ``migrations_dump``) leads the
+  migrations side: its tables come first and the migrations add only what it lacks;
 - a document store's collections (Mongoose, ``kind="collection"``) are listed but never drift;
-- a part marked ``authoritative`` (a Prisma schema) is the models side by itself: migrations of the
-  repository then add no tables, they only feed drift;
+- a part marked ``authoritative`` (a Prisma schema) leads the models side (its definition of a table
+  wins) and the migrations of the repository then add no tables, they only feed drift; other model
+  readers of the same repository (TypeORM entities, a Drizzle schema) still add their tables;
 - every reader's warnings end up in ``Schema.warnings``.
 
 ``schema_at(root, rev)`` reads files at ``rev`` through git, so the same code describes HEAD, the
@@ -266,7 +269,8 @@ def _interned(reader: str, part: SchemaPart) -> SchemaPart:
     for i, table in enumerate(part.tables):
         key = (reader, table.name.lower())
         previous = _INTERN.get(key)
-        if previous is not None and previous == table:
+        # a memoised reader (SQLAlchemy's per-class tables) returns the same object: no deep comparison
+        if previous is not None and (previous is table or previous == table):
             part.tables[i] = previous
         else:
             _INTERN[key] = table
@@ -386,11 +390,17 @@ def schema_from_parts(parts: list[SchemaPart]) -> Schema:
     collection_parts = [p for p in model_parts if p.tables and all(t.kind == "collection" for t in p.tables)]
     model_parts = [p for p in model_parts if p not in collection_parts]
     if authoritative:
-        model_parts = authoritative
+        # the authoritative part first, so that a table it shares with another model reader keeps its
+        # definition; the other model readers (TypeORM entities beside a Prisma schema) still add theirs
+        model_parts = authoritative + [p for p in model_parts if not p.authoritative]
     migration_parts = [p for p in parts if p.origin == "migrations"]
-    # Standalone DDL (a schema dump) stands for the migrations only where there is no migration history.
+    # Standalone DDL (a schema dump) stands for the migrations only where there is no migration history;
+    # a dump the migration tool itself writes (``db/schema.rb``) leads them: old migrations are often
+    # deleted, and what it defines is what the database has.
     if not migration_parts:
         migration_parts = [p for p in parts if p.origin == "ddl"]
+    else:
+        migration_parts = [p for p in parts if p.origin == "ddl" and p.migrations_dump] + migration_parts
     models, model_enums = _side(model_parts)
     migrations, migration_enums = _side(migration_parts)
     drift_wanted = bool(model_parts and migration_parts)

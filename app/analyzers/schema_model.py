@@ -100,6 +100,9 @@ class SchemaPart(BaseModel):
     # True when this part *is* the schema by the tool's own rules (a Prisma schema): other parts of the
     # same side then only feed drift, they add no tables.
     authoritative: bool = False
+    # True for a dump the migration tool keeps in step with its migrations (Rails' ``db/schema.rb``):
+    # it leads the migrations side even when the migration folder holds only the recent migrations.
+    migrations_dump: bool = False
 
 
 class SchemaChange(BaseModel):

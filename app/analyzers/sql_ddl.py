@@ -591,6 +591,13 @@ class _StatementOps:
                 out.append(AlterColumn(table=table, column=_name(action.this), new_name=_name(action.args.get("to")),
                                        line=line))
             elif isinstance(action, exp.AlterRename):
+                to = next((o for o in stmt.args.get("options") or [] if isinstance(o, exp.ToTableProperty)), None)
+                if to is not None:
+                    # PostgreSQL's ``ALTER TABLE t RENAME col TO new`` (COLUMN is optional): sqlglot reads
+                    # ``col`` as the new table name and leaves ``TO new`` as an option
+                    out.append(AlterColumn(table=table, column=_name(action.this), new_name=_name(to.this),
+                                           line=line))
+                    continue
                 out.append(RenameTable(old=table, new=_name(action.this), line=line))
                 table = _name(action.this)
             elif isinstance(action, exp.AddConstraint):

@@ -17,7 +17,7 @@ repository's code (never by copying phasegate's output)::
 
 Paths are written as a client calls them with parameters as ``{name}``; methods upper case, ``ANY``
 for a handler that takes every method (a plain Django view). The working copy of ``owner/name`` is
-looked up as ``<root>/<owner>/<name>``, ``<root>/<name>`` or ``<root>/*/<name>`` for each ``--root`` (default: every folder of ``/work/corpus``);
+looked up as ``<root>/<owner>/<name>``, ``<root>/<name>`` or ``<root>/*/<name>`` for each ``--root`` (default ``/work/corpus/api``);
 repositories without a working copy are skipped, never counted.
 
 Scores: full-path recall (truth endpoints found, by method and path), precision (live code endpoints
@@ -36,7 +36,7 @@ from collections import defaultdict
 from pathlib import Path
 
 TRUTH_DIR = Path(__file__).parent / "truth" / "api"
-DEFAULT_ROOT = Path("/work/corpus")
+DEFAULT_ROOT = Path("/work/corpus/api")
 
 
 def _working_copy(repo: str, roots: list[Path]) -> Path | None:

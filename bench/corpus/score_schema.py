@@ -3,7 +3,7 @@
 Each truth file lists, for one public repository at one commit, the tables its code really defines
 (database names), a sample of their columns and the files that declare them, verified by reading the
 code. The working copies are looked for under ``--corpus`` (default ``$PHASEGATE_CORPUS`` or
-``/work/corpus/schema-py``), one folder per repository named like its truth file; absent ones are
+``/work/corpus/schema``), one folder per repository named like its truth file; absent ones are
 skipped. Repositories marked ``"aside": true`` are scored only with ``--aside`` (kept for a final,
 untuned measurement).
 
@@ -31,11 +31,25 @@ def schema_json(path: Path) -> dict:
     return json.loads(proc.stdout)
 
 
+def truth_tables(truth: dict) -> list[dict]:
+    """The truth's tables as a list of {name, source: [paths], columns}; a truth file may also map each
+    name to {source (one path or a list), columns}."""
+    tables = truth["tables"]
+    if isinstance(tables, dict):
+        tables = [{"name": name, **entry} for name, entry in tables.items()]
+    out = []
+    for entry in tables:
+        source = entry.get("source", [])
+        out.append({**entry, "source": [source] if isinstance(source, str) else list(source)})
+    return out
+
+
 def score(truth: dict, found: dict) -> dict:
     tables = {t["name"].lower(): t for t in found["tables"]}
     hit_tables = hit_cols = cols = hit_sources = 0
     misses: list[str] = []
-    for expected in truth["tables"]:
+    expected_tables = truth_tables(truth)
+    for expected in expected_tables:
         got = tables.get(expected["name"].lower())
         cols += len(expected["columns"])
         if got is None:
@@ -49,10 +63,10 @@ def score(truth: dict, found: dict) -> dict:
                 hit_cols += 1
             else:
                 misses.append(f"column {expected['name']}.{col}")
-    truth_names = {t["name"].lower() for t in truth["tables"]}
+    truth_names = {t["name"].lower() for t in expected_tables}
     extra = [t["name"] for t in found["tables"] if t["name"].lower() not in truth_names]
     misses += [f"extra table {name}" for name in extra]
-    return {"tables": len(truth["tables"]), "hit_tables": hit_tables, "found": len(found["tables"]),
+    return {"tables": len(expected_tables), "hit_tables": hit_tables, "found": len(found["tables"]),
             "true_found": len(found["tables"]) - len(extra), "cols": cols, "hit_cols": hit_cols,
             "hit_sources": hit_sources, "warnings": len(found.get("warnings", [])),
             "drift": len(found.get("drift", [])), "misses": misses}
@@ -64,7 +78,7 @@ def _pct(a: int, b: int) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=os.environ.get("PHASEGATE_CORPUS", "/work/corpus/schema-py"))
+    parser.add_argument("--corpus", default=os.environ.get("PHASEGATE_CORPUS", "/work/corpus/schema"))
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--aside", action="store_true", help="also score the repositories kept aside")
     group.add_argument("--only-aside", action="store_true", help="score only the repositories kept aside")

@@ -15,6 +15,7 @@ from phasegate.app.analyzers.readers import Reader
 
 
 @functools.cache
+@functools.cache  # one tuple for the process: the analyzers memoize per (id(readers), path)
 def all_readers() -> tuple[Reader[Any, ApiPart], ...]:
     """Every reader of every module in this package, in module-name order."""
     found: list[Reader[Any, ApiPart]] = []

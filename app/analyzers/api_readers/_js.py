@@ -83,13 +83,90 @@ def encode(node: Node | None) -> list[Any] | None:
             elif c.type == "string_fragment":
                 parts.append(["s", _t(c)])
         return ["t", parts]
-    if node.type == "binary_expression" and _t(node.child_by_field_name("operator")) == "+":
-        return ["+", encode(node.child_by_field_name("left")), encode(node.child_by_field_name("right"))]
+    if node.type == "binary_expression":
+        op = _t(node.child_by_field_name("operator"))
+        if op == "+":
+            return ["+", encode(node.child_by_field_name("left")), encode(node.child_by_field_name("right"))]
+        if op in ("||", "??"):  # ``process.env.PREFIX || '/api'``: the first that has a value
+            return ["|", encode(node.child_by_field_name("left")), encode(node.child_by_field_name("right"))]
     if node.type == "identifier":
         return ["n", _t(node)]
-    if node.type == "parenthesized_expression" and node.named_children:
+    if node.type in ("parenthesized_expression", "await_expression", "as_expression",
+                     "non_null_expression") and node.named_children:
         return encode(node.named_children[0])
+    if node.type == "member_expression":
+        text = _t(node)
+        if text.startswith("process.env.") and text.count(".") == 2:
+            return ["env", text.rsplit(".", 1)[-1], None]
+        return [".", text]
+    if node.type == "subscript_expression" and _t(node.child_by_field_name("object")) == "process.env":
+        key = _str(node.child_by_field_name("index"))
+        if key is not None:
+            return ["env", key, None]
+    if node.type == "call_expression":
+        fn = node.child_by_field_name("function")
+        callee = _t(fn)
+        args = _args(node)
+        key = _str(args[0]) if args else None
+        if key is not None and "env" in callee.rsplit(".", 1)[-1].lower():
+            # ``getOsEnv('APP_ROUTE_PREFIX')``, ``env('PREFIX', '/api')``: an environment variable
+            return ["env", key, _str(args[1]) if len(args) > 1 else None]
+        if fn is not None and fn.type in ("identifier", "member_expression"):
+            return ["call", callee]
     return ["?", _t(node)]
+
+
+def encode_value(node: Node | None, depth: int = 0) -> list[Any] | None:
+    """``encode``, and object literals as ``["o", {key: value}]`` (a configuration object)."""
+    if node is not None and node.type == "object" and depth < 6:
+        pairs: dict[str, Any] = {}
+        for pair in node.named_children:
+            if pair.type == "pair":
+                k, v = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+                if k is not None and v is not None:
+                    pairs[_t(k).strip("'\"")] = encode_value(v, depth + 1)
+            elif pair.type == "shorthand_property_identifier":
+                pairs[_t(pair)] = ["n", _t(pair)]
+        return ["o", pairs]
+    return encode(node)
+
+
+# Committed example environment files: the values a project documents for its variables. Only a
+# variable a route path or prefix names is ever looked up; ``.env`` itself (secrets) is never read.
+ENV_EXAMPLES = frozenset({".env.example", ".env.sample", ".env.dist", ".env.template", ".env.defaults",
+                          "example.env", "sample.env", ".env.local.example"})
+
+
+def is_env_example(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] in ENV_EXAMPLES
+
+
+def reads_env(text: str) -> bool:
+    """A module that reads environment variables (a configuration module whose values paths may use)."""
+    return "process.env" in text or "env" in text and ("Env(" in text or "env(" in text or "envSchema" in text)
+
+
+def wants_js_or_env(path: str) -> bool:
+    return path.endswith(JS_SUFFIXES) or is_env_example(path)
+
+
+def parse_env_example(text: str) -> dict[str, Any] | None:
+    """``KEY=value`` lines (``export``, quotes and ``#`` comments allowed): a data file, not code."""
+    values: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) >= 2:
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        if key:
+            values.setdefault(key, value)
+    return {"dotenv": values} if values else None
 
 
 def _member(node: Node) -> tuple[str, str] | None:
@@ -127,7 +204,7 @@ class _Walker:
         self.path = path
         self.facts: dict[str, Any] = {"imports": {}, "exports": {}, "objects": {}, "routes": [], "mounts": [],
                                       "tables": {}, "loops": [], "served": [], "decls": {}, "consts": {},
-                                      "middleware": [], "plugins": {}}
+                                      "middleware": [], "plugins": {}, "returns": {}, "encapsulation_off": []}
         self.plugin_stack: list[tuple[str, str]] = []  # (param name, plugin id)
         self.max_depth = 200
 
@@ -210,11 +287,15 @@ class _Walker:
                 exports[key] = ["r", spec]
         elif value.type == "call_expression" and _args(value):  # ``fp(plugin)``, ``serverless(app)``
             first = _args(value)[0]
+            wrapper = _t(value.child_by_field_name("function"))
             if first.type == "identifier":
                 exports[key] = ["n", _t(first)]
                 self.facts["served"].append(_t(first))
             elif first.type in _FUNCTIONS:
                 exports[key] = ["n", f"@fn{first.start_point[0] + 1}"]
+            if wrapper in _PLUGIN_WRAPPERS and exports.get(key):
+                # fastify-plugin: the plugin runs in its parent's context, so ``{prefix}`` does not apply
+                self.facts["encapsulation_off"].append(exports[key][1])
         elif value.type == "object" and key == "default":
             for pair in value.named_children:
                 if pair.type == "shorthand_property_identifier":
@@ -251,10 +332,17 @@ class _Walker:
             self.assignment(node)
         elif kind == "export_statement":
             self.export_statement(node)
+        elif kind == "function_declaration" and depth > 2:
+            name = node.child_by_field_name("name")
+            if name is not None:  # ``async function onGetArticles`` inside a plugin: a handler it routes to
+                self.facts.setdefault("nested_decls", {}).setdefault(_t(name), node.start_point[0] + 1)
         elif kind == "function_declaration" and depth <= 2:
             name = node.child_by_field_name("name")
             if name is not None:
                 self.facts["decls"][_t(name)] = node.start_point[0] + 1
+                returned = _returned_identifier(node)
+                if returned:
+                    self.facts["returns"][_t(name)] = returned
         elif kind == "call_expression":
             self.call(node, dev)
         for c in node.named_children:
@@ -274,15 +362,22 @@ class _Walker:
             first = first.child_by_field_name("pattern") or first
         if first.type != "identifier":
             return False
-        body = _t(node.child_by_field_name("body"))
+        # without whitespace: ``server\n  .register(…)\n  .register(…)`` chains count too
+        body = "".join(_t(node.child_by_field_name("body")).split())
         pname = _t(first)
         if not any(f"{pname}.{verb}(" in body for verb in (*VERBS, "route", "register", "use")):
             return False
         line = node.start_point[0] + 1
         name_node = node.child_by_field_name("name")
         pid = f"@fn{line}"
+        second = params.named_children[1] if params is not None and len(params.named_children) > 1 else None
+        if second is not None and second.type in ("required_parameter", "optional_parameter"):
+            second = second.child_by_field_name("pattern") or second
         self.facts["plugins"][pid] = {"name": _t(name_node) if name_node is not None else None, "line": line,
-                                      "registers": f"{pname}.register(" in body}
+                                      "registers": f"{pname}.register(" in body,
+                                      # Fastify's ``(instance, opts)``: the options it was registered with
+                                      "opts": _t(second) if second is not None and second.type == "identifier"
+                                      else None}
         if name_node is not None:
             self.facts["plugins"][pid]["name"] = _t(name_node)
         self.plugin_stack.append((pname, pid))
@@ -309,6 +404,9 @@ class _Walker:
         elif value.type in _FUNCTIONS:
             self.facts["decls"][var] = node.start_point[0] + 1
             self.facts["consts"].setdefault("@alias", {})[var] = f"@fn{value.start_point[0] + 1}"
+            returned = _returned_identifier(value)
+            if returned:
+                self.facts["returns"][var] = returned
         elif value.type == "identifier":  # ``export const pingRoute = app``
             self.facts["consts"].setdefault("@alias", {})[var] = _t(value)
         elif value.type == "array":
@@ -327,9 +425,10 @@ class _Walker:
             if table:
                 self.facts["tables"][var] = table
         else:
-            enc = encode(value)
-            if enc and enc[0] in ("s", "t", "+"):
-                self.facts["consts"][var] = enc
+            enc = encode_value(value)
+            if enc and enc[0] in ("s", "t", "+", "o", "env", "|", ".", "call"):
+                # kept for the values of route paths and prefixes (``env.app.routePrefix``)
+                self.facts["consts"].setdefault(var, enc)
             if value.type == "call_expression" and _t(value.child_by_field_name("function")) != "require":
                 # ``const createUser = catchAsync(async (req, res) => …)``: a handler
                 self.facts["decls"].setdefault(var, node.start_point[0] + 1)
@@ -420,6 +519,17 @@ class _Walker:
                 verb_line = prop_node.start_point[0] + 1 if prop_node is not None else line
                 self.add_route(self.obj_ref(base), prop, path, args, verb_line, dev, chain=True)
                 return
+        if prop in _CHAINABLE and obj_node is not None and obj_node.type == "call_expression":
+            # ``server.register(a).register(b)``: Fastify's register/use return the instance itself
+            head = obj_node
+            while head.type == "call_expression":
+                inner_fn = head.child_by_field_name("function")
+                inner = _member(inner_fn) if inner_fn is not None else None
+                if inner is None or inner[1] not in _CHAINABLE or inner_fn is None:
+                    break
+                head = inner_fn.child_by_field_name("object") or head
+            if head.type != "call_expression":
+                obj_text = _t(head)
         owner = self.obj_ref(obj_text)
         if prop in VERBS or prop == "on":
             if args and (prop != "get" or len(args) >= 2 or args[0].type in ("string", "template_string")):
@@ -449,11 +559,14 @@ class _Walker:
         elif prop in ("use", "route", "register", "mount") and args:
             prefix: list[Any] | None = None
             children = args
+            plugin_opts: list[Any] | None = None
             if prop == "register":
                 children = args[:1]
                 if len(args) > 1 and args[1].type == "object":
                     p = self.object_pairs(args[1]).get("prefix")
                     prefix = encode(p) if p is not None else None
+                if len(args) > 1:
+                    plugin_opts = encode_value(args[1])  # what the plugin's ``opts`` parameter receives
             elif args[0].type in ("string", "template_string", "binary_expression") or (
                     args[0].type == "identifier" and len(args) > 1):
                 prefix, children = encode(args[0]), args[1:]
@@ -469,7 +582,7 @@ class _Walker:
                                                          "line": line})
                     continue
                 self.facts["mounts"].append({"parent": owner, "prefix": prefix, "child": desc, "line": line,
-                                             "dev": dev, "via": prop})
+                                             "dev": dev, "via": prop, "opts": plugin_opts})
 
     def autoload(self, owner: str, args: list[Node], line: int, dev: bool) -> bool:
         """``fastify.register(AutoLoad, {dir: path.join(__dirname, 'routes'), options: {prefix}})``:
@@ -489,7 +602,8 @@ class _Walker:
         prefix = self.object_pairs(inner).get("prefix") if inner is not None and inner.type == "object" else None
         self.facts["mounts"].append({"parent": owner, "prefix": encode(prefix) if prefix is not None else None,
                                      "child": ["auto", folder, dir_prefix is None or _t(dir_prefix) != "false"],
-                                     "line": line, "dev": dev, "via": "autoload"})
+                                     "line": line, "dev": dev, "via": "autoload",
+                                     "opts": encode_value(inner) if inner is not None else None})
         return True
 
     def child_desc(self, node: Node) -> list[Any] | None:
@@ -589,6 +703,8 @@ class _Walker:
 
 
 _CREATIONS = ("express(", "Router(", "fastify(", "Fastify(", "new Hono", "Controller(")
+_PLUGIN_WRAPPERS = ("fp", "fastifyPlugin", "plugin", "fastifyPlugin.default")
+_CHAINABLE = ("register", "use", "addHook", "decorate", "after")
 
 
 _LAST_WORTH: list[Any] = [None, False]  # the last text tested (every JS reader tests the same file in turn)
@@ -639,6 +755,8 @@ class JsGraph:
 
     def __init__(self, facts: dict[str, dict[str, Any]], framework: str, kinds: tuple[str, ...],
                  all_paths: set[str] | None = None) -> None:
+        self.dotenv = dotenv_values(facts)
+        facts = {p: f for p, f in facts.items() if "dotenv" not in f}
         self.facts = facts
         self.framework = framework
         self.kinds = kinds
@@ -703,28 +821,8 @@ class JsGraph:
                 return self.export_of(where[0], attr)
         return None
 
-    def value(self, path: str, expr: list[Any] | None, depth: int = 0) -> str | None:
-        if expr is None or depth > 8:
-            return None
-        kind = expr[0]
-        if kind == "s":
-            return str(expr[1])
-        if kind in ("t", "+"):
-            parts = [self.value(path, e, depth + 1) for e in (expr[1] if kind == "t" else expr[1:])]
-            return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
-        if kind == "n":
-            f = self.facts.get(path, {})
-            const = f.get("consts", {}).get(expr[1])
-            if const is not None:
-                return self.value(path, const, depth + 1)
-            imp = f.get("imports", {}).get(expr[1])
-            if imp is not None:
-                target = resolve_spec(path, imp[0], self.known)
-                if target and imp[1] not in ("*", "default"):
-                    const = self.facts.get(target, {}).get("consts", {}).get(imp[1])
-                    if const is not None:
-                        return self.value(target, const, depth + 1)
-        return None
+    def value(self, path: str, expr: list[Any] | None, depth: int = 0, scope: Scope | None = None) -> str | None:
+        return Values(self.facts, self.known, self.dotenv).value(path, expr, depth, scope)
 
     def handler(self, path: str, desc: dict[str, Any] | None) -> tuple[str | None, str | None, int | None]:
         if desc is None:
@@ -738,7 +836,8 @@ class JsGraph:
             return name, path, f["decls"][head]
         imp = f.get("imports", {}).get(head)
         if imp is None:
-            return name, None, None
+            nested = f.get("nested_decls", {}).get(head) if not attr else None
+            return (name, path, nested) if nested else (name, None, None)
         target = resolve_spec(path, imp[0], self.known)
         if target is None:
             return name, None, None
@@ -751,7 +850,7 @@ class JsGraph:
 
     def autoloaded(self, path: str, parent: tuple[str, str], mount: dict[str, Any],
                    objects: dict[tuple[str, str], dict[str, Any]],
-                   edges: dict[tuple[str, str], list[tuple[tuple[str, str], str, bool]]]) -> None:
+                   edges: dict[tuple[str, str], list[Edge]]) -> None:
         """The plugins ``@fastify/autoload`` registers from a folder, as mount edges."""
         _, folder, dir_prefix = mount["child"]
         base = posixpath.normpath(posixpath.join(posixpath.dirname(path), folder))
@@ -763,8 +862,9 @@ class JsGraph:
             if child is None or child not in objects:
                 continue
             sub = posixpath.dirname(file[len(base) + 1 :])
+            opts = (path, mount["opts"]) if mount.get("opts") else None
             edges.setdefault(parent, []).append((child, _join(prefix, "/" + sub if dir_prefix and sub else ""),
-                                                 mount["dev"]))
+                                                 mount["dev"], opts, mount["prefix"] is None))
 
     def build(self) -> ApiPart:
         objects: dict[tuple[str, str], dict[str, Any]] = {}
@@ -782,7 +882,7 @@ class JsGraph:
                 key = self.local(path, r["obj"]) if not r["obj"].startswith("@fn") else (path, r["obj"])
                 if key in objects:
                     routes.setdefault(key, []).append((path, r))
-        edges: dict[tuple[str, str], list[tuple[tuple[str, str], str, bool]]] = {}
+        edges: dict[tuple[str, str], list[Edge]] = {}
         for path, f in self.facts.items():
             mounts = list(f["mounts"])
             for loop in f["loops"]:
@@ -805,7 +905,8 @@ class JsGraph:
                     self.warn(path, m["line"], f"mount prefix {m['prefix'][-1]!r} is not a literal; left out")
                     prefix = ""
                 assert parent is not None
-                edges.setdefault(parent, []).append((child, prefix, m["dev"]))
+                opts = (path, m["opts"]) if m.get("opts") else None
+                edges.setdefault(parent, []).append((child, prefix, m["dev"], opts, m["prefix"] is None))
         middleware: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for path, f in self.facts.items():
             for mw in f["middleware"]:
@@ -819,12 +920,17 @@ class JsGraph:
                 key = self.local(path, s) if not s.startswith("@fn") else (path, s)
                 if key in objects:
                     served.add(key)
-        included = {c for es in edges.values() for c, _, _ in es}
+        included = {c for es in edges.values() for c, *_ in es}
+        # fastify-plugin wrapped plugins: a registration's ``prefix`` option does not apply to them
+        unencapsulated = {k for path, f in self.facts.items() for n in f.get("encapsulation_off", ())
+                          if (k := self.local(path, n)) is not None}
         roots = [k for k, o in objects.items() if k not in included and o["kind"] in self.roots]
         reached: set[tuple[str, str]] = set()
 
+        values = Values(self.facts, self.known, self.dotenv)
+
         def emit(key: tuple[str, str], prefix: str, auth: str | None, dev: bool, dead: bool,
-                 trail: frozenset[tuple[str, str]]) -> None:
+                 trail: frozenset[tuple[str, str]], scope: Scope | None = None) -> None:
             if key in trail or len(trail) > 20:
                 return
             reached.add(key)
@@ -833,7 +939,7 @@ class JsGraph:
                 prefix = _join(prefix, self.value(key[0], obj["prefix"]) or "")
             mws = middleware.get(key, [])
             for path, r in routes.get(key, []):
-                rpath = self.value(path, r["path"])
+                rpath = values.value(path, r["path"], 0, scope)
                 if rpath is None:
                     self.warn(path, r["line"], f"route path {_expr_text(r['path'])} is not a literal (set at run "
                                                "time); endpoint left out")
@@ -844,10 +950,21 @@ class JsGraph:
                     method=r["method"], path=_join(prefix, rpath), file=path, line=r["line"], handler=name,
                     handler_file=hfile, handler_line=hline, framework=self.framework, auth=r_auth or auth,
                     dead=dead, dev_only=dev or r["dev"]))
-            for child, child_prefix, child_dev in edges.get(key, []):
+            for child, child_prefix, child_dev, opts, prefix_from_opts in edges.get(key, []):
                 c_auth = auth or next((t for p, t in mws if not p or child_prefix.startswith(
                     p.rstrip("*").rstrip("/"))), None)
-                emit(child, _join(prefix, child_prefix), c_auth, dev or child_dev, dead, trail | {key})
+                child_scope: Scope | None = None
+                if opts is not None:
+                    # the child plugin's ``opts`` parameter is the options expression of its registration,
+                    # evaluated where it was written (in this plugin's scope)
+                    param = self.facts.get(child[0], {}).get("plugins", {}).get(child[1], {}).get("opts")
+                    if param:
+                        child_scope = {param: (opts[0], opts[1], scope)}
+                    if prefix_from_opts and child not in unencapsulated:
+                        opts_prefix = values.member(opts[0], opts[1], ["prefix"], scope)
+                        if opts_prefix:
+                            child_prefix = _join(child_prefix, opts_prefix)
+                emit(child, _join(prefix, child_prefix), c_auth, dev or child_dev, dead, trail | {key}, child_scope)
 
         for key in roots:
             emit(key, "", None, False, key not in served, frozenset())
@@ -855,6 +972,132 @@ class JsGraph:
             if key not in reached and key not in included:
                 emit(key, "", None, False, True, frozenset())
         return self.part
+
+
+# child, prefix, dev, (file, its options expression), whether the options' ``prefix`` still applies
+Edge = tuple[tuple[str, str], str, bool, "tuple[str, list[Any]] | None", bool]
+# A plugin's parameter names -> (file, expression, the scope that expression is evaluated in).
+Scope = dict[str, tuple[str, list[Any], Any]]
+
+
+def dotenv_values(facts: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The variables of the committed example env files (``parse_env_example``), the shallowest first."""
+    out: dict[str, str] = {}
+    for path in sorted((p for p, f in facts.items() if "dotenv" in f), key=lambda p: (p.count("/"), p)):
+        for key, value in facts[path]["dotenv"].items():
+            out.setdefault(key, value)
+    return out
+
+
+class Values:
+    """The string value of an encoded expression across files: literals, constants (also imported),
+    configuration objects (``env.app.routePrefix``), a function's returned object (``await getConfig()``),
+    a plugin's options parameter (``options.prefix``, through ``scope``) and environment variables (their
+    default in the code, else their value in a committed example env file)."""
+
+    def __init__(self, facts: dict[str, dict[str, Any]], known: set[str], dotenv: dict[str, str]) -> None:
+        self.facts = facts
+        self.known = known
+        self.dotenv = dotenv
+
+    def value(self, path: str, expr: list[Any] | None, depth: int = 0, scope: Scope | None = None) -> str | None:
+        if expr is None or depth > 12:
+            return None
+        kind = expr[0]
+        if kind == "s":
+            return str(expr[1])
+        if kind == "+" and expr[1] and expr[1][0] not in ("s", "t", "+") and expr[2] and expr[2][0] == "s":
+            # ``options.prefix + 'articles'``: a configured prefix before a relative path is a path prefix
+            # (an example env file's ``/api`` is written without the slash the running value must have)
+            head = self.value(path, expr[1], depth + 1, scope)
+            tail = str(expr[2][1])
+            if head is None:
+                return None
+            if head.startswith("/") and not head.endswith("/") and tail and not tail.startswith("/"):
+                return f"{head}/{tail}"
+            return head + tail
+        if kind in ("t", "+"):
+            parts = [self.value(path, e, depth + 1, scope) for e in (expr[1] if kind == "t" else expr[1:])]
+            return None if any(p is None for p in parts) else "".join(p or "" for p in parts)
+        if kind == "|":
+            first = self.value(path, expr[1], depth + 1, scope)
+            return first if first is not None else self.value(path, expr[2], depth + 1, scope)
+        if kind == "env":
+            found = self.dotenv.get(str(expr[1]))
+            return found if found is not None else expr[2]
+        if kind == ".":
+            head, *keys = str(expr[1]).split(".")
+            return self.member(path, ["n", head], keys, scope, depth + 1)
+        if kind in ("n", "call"):
+            resolved = self.resolve(path, expr, scope, depth + 1)
+            if resolved is not None and resolved[1] != expr:
+                return self.value(resolved[0], resolved[1], depth + 1, resolved[2])
+        return None
+
+    def member(self, path: str, expr: list[Any] | None, keys: list[str], scope: Scope | None = None,
+               depth: int = 0) -> str | None:
+        """The value of ``expr.key1.key2…``."""
+        at: tuple[str, list[Any] | None, Scope | None] | None = (path, expr, scope)
+        for i, key in enumerate(keys):
+            at = self.resolve(at[0], at[1], at[2], depth + 1) if at is not None else None
+            if at is None or at[1] is None:
+                return None
+            if at[1][0] == "envobj":  # ``env.API_PREFIX`` of an env-schema/envalid object
+                return self.value(at[0], ["env", key, None], depth + 1) if i == len(keys) - 1 else None
+            if at[1][0] != "o":
+                return None
+            at = (at[0], at[1][1].get(key), at[2])
+        return self.value(at[0], at[1], depth + 1, at[2]) if at is not None else None
+
+    def resolve(self, path: str, expr: list[Any] | None, scope: Scope | None,
+                depth: int = 0) -> tuple[str, list[Any] | None, Scope | None] | None:
+        """Follow names (the scope, constants, imports) and calls (what a function returns) to the
+        expression they stand for."""
+        if expr is None or depth > 12:
+            return None
+        f = self.facts.get(path, {})
+        if expr[0] == "n":
+            name = str(expr[1])
+            if scope and name in scope:
+                where, value, outer = scope[name]
+                return self.resolve(where, value, outer, depth + 1)
+            const = f.get("consts", {}).get(name)
+            if const is not None and const != expr:
+                return self.resolve(path, const, None, depth + 1)
+            imp = f.get("imports", {}).get(name)
+            if imp is not None:
+                target = resolve_spec(path, imp[0], self.known)
+                if target is None:
+                    return None
+                exported = imp[1]
+                if exported in ("*", "default"):
+                    exp = self.facts.get(target, {}).get("exports", {}).get("default")
+                    if exp is None or exp[0] != "n":
+                        return None
+                    exported = exp[1]
+                return self.resolve(target, ["n", exported], None, depth + 1)
+            return path, expr, scope
+        if expr[0] == "call":
+            callee = str(expr[1])
+            if "env" in callee.rsplit(".", 1)[-1].lower():
+                return path, ["envobj"], None  # ``envSchema({...})``, ``cleanEnv(process.env, …)``
+            if "." in callee:
+                return None
+            returned = f.get("returns", {}).get(callee)
+            if returned:
+                return self.resolve(path, ["n", returned], None, depth + 1)
+            imp = f.get("imports", {}).get(callee)
+            target = resolve_spec(path, imp[0], self.known) if imp is not None else None
+            if target is not None:
+                imported_name: str | None = imp[1]  # type: ignore[index]
+                if imported_name in ("*", "default"):
+                    exp = self.facts.get(target, {}).get("exports", {}).get("default")
+                    imported_name = exp[1] if exp and exp[0] == "n" else None
+                returned = self.facts.get(target, {}).get("returns", {}).get(imported_name) if imported_name else None
+                if returned:
+                    return self.resolve(target, ["n", returned], None, depth + 1)
+            return None
+        return path, expr, scope
 
 
 def _expr_text(expr: list[Any] | None) -> str:

@@ -7,7 +7,9 @@ escapes (``\\.``) unescaped; any other regex syntax is kept as written.
 
 Methods come from the view: a function with ``@api_view([...])``/``@require_http_methods`` or else
 ``ANY``; a class view from the handlers it and its bases define (``get``, ``post``…) and the DRF
-generic views and mixins it inherits (``ListCreateAPIView`` answers GET and POST). ViewSets
+generic views and mixins it inherits (``ListCreateAPIView`` answers GET and POST); a class of Django or
+of a library routed as it is (``TemplateView.as_view(…)``, drf-spectacular's ``SpectacularAPIView``,
+simplejwt's ``TokenObtainPairView``) answers what that class does. ViewSets
 registered on a ``DefaultRouter``/``SimpleRouter`` give the list route (``list``, ``create``), the
 detail route ``{prefix}/{lookup}`` (``retrieve``, ``update``, ``partial_update``, ``destroy``) and
 their ``@action``s; a ``DefaultRouter`` also serves its API root. Auth: ``permission_classes`` (not only
@@ -44,6 +46,16 @@ from phasegate.app.analyzers.api_readers._py import (
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 
 _HANDLERS = ("get", "post", "put", "patch", "delete", "head", "options")
+# View classes of libraries, routed directly (``SpectacularAPIView.as_view()``): what they answer.
+_LIBRARY_VIEWS = {
+    "SpectacularAPIView": ["get"], "SpectacularJSONAPIView": ["get"], "SpectacularYAMLAPIView": ["get"],
+    "SpectacularSwaggerView": ["get"], "SpectacularSwaggerSplitView": ["get"], "SpectacularRedocView": ["get"],
+    "TokenObtainPairView": ["post"], "TokenRefreshView": ["post"], "TokenVerifyView": ["post"],
+    "TokenBlacklistView": ["post"], "TokenObtainSlidingView": ["post"], "TokenRefreshSlidingView": ["post"],
+    "ObtainAuthToken": ["post"], "PasswordResetView": ["get", "post"], "PasswordResetDoneView": ["get"],
+    "PasswordResetConfirmView": ["get", "post"], "PasswordResetCompleteView": ["get"],
+    "PasswordChangeDoneView": ["get"],
+}
 _ACTIONS = {"list": "GET", "create": "POST", "retrieve": "GET", "update": "PUT", "partial_update": "PATCH",
             "destroy": "DELETE"}
 _LIST_ACTIONS = ("list", "create")
@@ -392,6 +404,15 @@ class _Build:
 
     def class_view(self, path: str, entry: dict[str, Any], view: dict[str, Any], full: str, dead: bool) -> None:
         info = self.class_info(path, view["ref"])
+        library = _LIBRARY_VIEWS.get(last_name(view["ref"])) or _BASE_HANDLERS.get(last_name(view["ref"]))
+        if info is None and library is not None:
+            # a view class of Django or of a library (drf-spectacular's schema views, simplejwt's token
+            # views) routed as it is: its methods are known, its handler is not in the repository
+            wrapped = next((w for w in view["wraps"] if looks_like_auth(w)), None)
+            for method in sorted(m.upper() for m in library):
+                self.add(method, full, path, entry["line"], last_name(view["ref"]), None, None, "django",
+                         f"{wrapped}()" if wrapped else None, dead)
+            return
         if info is None:
             self.warn(path, entry["line"], f"view class {view['ref']} not found in the repository; methods unknown")
             self.add("ANY", full, path, entry["line"], view["ref"], None, None, "django", None, dead)

@@ -4,7 +4,10 @@
 ``app.setGlobalPrefix('api')`` and, with ``app.enableVersioning(…)`` (URI versioning, the default),
 the ``/v{version}`` of ``@Version``, the controller's ``version`` or the ``defaultVersion``.
 routing-controllers: ``@JsonController('/users')``/``@Controller`` imported from
-``routing-controllers`` under the ``routePrefix`` of ``createExpressServer``/``useExpressServer``.
+``routing-controllers`` under the ``routePrefix`` of ``createExpressServer``/``useExpressServer``, also
+when it comes from configuration (``routePrefix: env.app.routePrefix``, an object of an imported module
+whose value reads an environment variable): the variable's default in the code, else its value in a
+committed ``.env.example``; otherwise a warning says the paths are shown without it.
 
 Auth: ``@UseGuards(…)`` on the class or the method, routing-controllers ``@Authorized()``, or a
 middleware a module applies with ``consumer.apply(AuthMiddleware).forRoutes({path, method})`` whose
@@ -19,13 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._js import (
+    Values,
     _args,
     _join,
     _str,
     _t,
+    dotenv_values,
     encode,
+    is_env_example,
     looks_like_auth,
-    wants_js,
+    parse_env_example,
+    parse_js,
+    reads_env,
+    wants_js_or_env,
     worth_parsing,
 )
 from phasegate.app.analyzers.readers import Reader, SourceWarning
@@ -139,10 +148,24 @@ def _controller(cls: Node, decorators: list[Node], rc: bool) -> dict[str, Any] |
     return ctrl
 
 
+_VALUE_KEYS = ("imports", "consts", "exports", "returns")
+
+
+def _values_of(path: str, text: str) -> dict[str, Any] | None:
+    """What ``Values`` needs of a file: its imports, constants, exports and functions' returned names."""
+    facts = parse_js(path, text)
+    return {k: facts[k] for k in _VALUE_KEYS} if facts else None
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
+    if is_env_example(path):
+        return parse_env_example(text)
     if not worth_parsing(text):
         return None
     if not any(w in text for w in ("@nestjs", "routing-controllers", "setGlobalPrefix", "@Module", "Controller(")):
+        if reads_env(text):  # a configuration module (``env.app.routePrefix``) a prefix may come from
+            values = _values_of(path, text)
+            return {"values": values} if values else None
         return None
     from phasegate.app.analyzers.treesitter import parse as ts_parse
 
@@ -211,11 +234,16 @@ def parse(path: str, text: str) -> dict[str, Any] | None:
     if not (facts["controllers"] or facts["prefix"] or facts["versioning"] or facts["modules"] or facts["servers"]
             or facts["middleware"] or facts.get("prefix_expr")):
         return None
+    if any(s["prefix"] is not None and s["prefix"][0] != "s" for s in facts["servers"]):
+        facts["values"] = _values_of(path, text)  # to follow ``routePrefix: env.app.routePrefix``
     return facts
 
 
-def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
+def build(all_facts: dict[str, dict[str, Any]]) -> ApiPart:
     part = ApiPart(reader="nestjs")
+    values = Values({p: f["values"] for p, f in all_facts.items() if f.get("values")}, set(all_facts),
+                    dotenv_values(all_facts))
+    facts = {p: f for p, f in all_facts.items() if "controllers" in f}
     prefix = next((f["prefix"] for f in facts.values() if f["prefix"]), "")
     for path, f in facts.items():
         if f.get("prefix_expr"):
@@ -231,7 +259,7 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     for path, f in facts.items():
         for s in f["servers"]:
             if s["prefix"] is not None:
-                value = s["prefix"][1] if s["prefix"][0] == "s" else None
+                value = s["prefix"][1] if s["prefix"][0] == "s" else values.value(path, s["prefix"])
                 if value is None:
                     part.warnings.append(SourceWarning(path=path, line=s["line"], reason=(
                         f"nestjs: routePrefix {s['prefix_text']} is not a literal (set at run time); "
@@ -270,4 +298,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return part
 
 
-READERS = [Reader(name="nestjs", wants=wants_js, parse=parse, build=build)]
+READERS = [Reader(name="nestjs", wants=wants_js_or_env, parse=parse, build=build, version=2)]

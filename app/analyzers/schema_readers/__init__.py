@@ -15,6 +15,7 @@ from phasegate.app.analyzers.schema_model import SchemaPart
 
 
 @functools.cache
+@functools.cache  # one tuple for the process: the analyzers memoize per (id(readers), path)
 def all_readers() -> tuple[Reader[Any, SchemaPart], ...]:
     """Every reader of every module in this package, in module-name order."""
     found: list[Reader[Any, SchemaPart]] = []

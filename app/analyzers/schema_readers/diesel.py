@@ -1,7 +1,7 @@
 """Diesel's ``schema.rs``: ``table!``/``diesel::table!`` and ``joinable!`` macros, read with tree-sitter-rust.
 
 ``schema.rs`` is what ``diesel print-schema`` writes from the migrated database, so its tables are a dump
-(origin "ddl"); Diesel's ``migrations/*/up.sql`` are read by the SQL migration path. A macro body is a
+(origin "ddl") that leads the migrations (``migrations_dump``: the migrations add only what it lacks); Diesel's ``migrations/*/up.sql`` are read by the SQL migration path. A macro body is a
 token tree to tree-sitter, so this reader walks its tokens: ``#[sql_name = "…"]`` and
 ``#[max_length = n]`` attributes, ``schema.table (key, …) { column -> Type, … }`` (several tables in
 one macro too), ``Nullable<…>``, ``Array<…>`` and ``r#raw`` column names. ``joinable!(child -> parent
@@ -277,7 +277,9 @@ def build(parsed_all: dict[str, DieselFile | DieselToml]) -> SchemaPart:
             keys = [c.name for c in parent_table.columns if c.primary_key] or ["id"]
             child_table.foreign_keys.append(ForeignKey(columns=[column], ref_table=parent_table.name,
                                                        ref_columns=keys[:1]))
-    return SchemaPart(reader="diesel", origin="ddl", tables=list(tables.values()), warnings=warnings, sources=sources)
+    # ``diesel migration run`` rewrites schema.rs: it leads the SQL migrations (``migrations_dump``)
+    return SchemaPart(reader="diesel", origin="ddl", tables=list(tables.values()), warnings=warnings, sources=sources,
+                      migrations_dump=True)
 
 
 READERS = [Reader(name="diesel", wants=_wants, parse=parse, build=build)]

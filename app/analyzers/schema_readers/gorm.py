@@ -10,6 +10,12 @@ Tags: ``primaryKey``/``primary_key``, ``not null``, ``unique``, ``index``/``uniq
 ``type:``, ``size:``, ``default:``, ``embedded``/``embeddedPrefix:``, ``many2many:`` (a join table of
 ``<owner>_<pk>`` and ``<target>_<pk>``), ``foreignKey:``, ``-``. Relation fields (a model, or a slice
 of models) are not columns; a belongs-to field with its ``<Field>ID`` column gives a foreign key.
+
+A table prefix (``NamingStrategy{TablePrefix: …}``, a ``DefaultTableNameHandler`` that prepends one) is
+used when it is a literal; when it is read from configuration (``setting.DatabaseSetting.TablePrefix``)
+the value of that key in a committed settings file (``conf/app.ini``, ``config.yaml``…; only its
+``*prefix*`` keys are read) stands in for it, with a warning that it is set at run time; with no such
+value, the warning says the names are shown without it.
 """
 
 from __future__ import annotations
@@ -132,7 +138,19 @@ class GoFile:
     migrated: list[str] = field(default_factory=list)
     singular: bool = False  # db.SingularTable(true) (v1) or NamingStrategy{SingularTable: true} (v2)
     prefix: str | None = None  # NamingStrategy{TablePrefix: "t_"} or a literal DefaultTableNameHandler prefix
+    # A prefix read from configuration (``setting.DatabaseSetting.TablePrefix``): the field's name, and
+    # where it is used, so that a committed settings file's value can stand in for it
+    prefix_setting: tuple[str, int, str] | None = None  # (field name, line, expression)
     warnings: list[SourceWarning] = field(default_factory=list)
+
+
+@dataclass
+class SettingsFile:
+    """The ``*prefix*`` keys of a committed settings file (``conf/app.ini``, ``config.yaml``…), by their
+    name folded (lower case, no ``_``/``-``). Only these keys are kept: a settings file also holds
+    passwords, which are never read into the schema."""
+
+    prefixes: dict[str, str]
 
 
 def _walk(node: Node) -> list[Node]:
@@ -221,12 +239,16 @@ def parse_go(path: str, source: str) -> GoFile | None:
                 if element.type != "keyed_element" or len(element.named_children) < 2:
                     continue
                 key, value = text(element.named_children[0]), element.named_children[1]
+                if value.type == "literal_element" and value.named_children:
+                    value = value.named_children[0]
                 if key == "SingularTable" and text(value) == "true":
                     found.singular = True
                 elif key == "TablePrefix":
                     literal = _go_string(value)
                     if literal is not None:
                         found.prefix = literal
+                    elif value.type == "selector_expression":
+                        found.prefix_setting = (_selector_field(value), line(element), text(value))
                     else:
                         found.warnings.append(SourceWarning(path=path, line=line(element), reason=(
                             "gorm: TablePrefix is computed at run time; table names are shown without it")))
@@ -235,9 +257,12 @@ def parse_go(path: str, source: str) -> GoFile | None:
             right = node.child_by_field_name("right")
             returns = [n for n in _walk(right) if n.type == "return_statement"] if right is not None else []
             exprs = [n for r in returns for n in _walk(r) if n.type == "binary_expression"]
-            literal = _go_string(exprs[0].child_by_field_name("left")) if exprs else None
+            left = exprs[0].child_by_field_name("left") if exprs else None
+            literal = _go_string(left)
             if literal is not None:
                 found.prefix = literal
+            elif left is not None and left.type == "selector_expression":
+                found.prefix_setting = (_selector_field(left), line(node), text(left))
             else:
                 found.warnings.append(SourceWarning(path=path, line=line(node), reason=(
                     "gorm: DefaultTableNameHandler renames tables at run time; table names are shown without it")))
@@ -262,7 +287,77 @@ def parse_go(path: str, source: str) -> GoFile | None:
                     found.warnings.append(SourceWarning(path=path, line=line(arg),
                                                         reason=f"gorm: AutoMigrate argument {text(arg)[:60]} not read"))
     return found if found.structs or found.table_names or found.migrated or found.singular \
-        or found.prefix is not None or found.warnings else None
+        or found.prefix is not None or found.prefix_setting is not None or found.warnings else None
+
+
+def _selector_field(node: Node) -> str:
+    """``setting.DatabaseSetting.TablePrefix`` -> ``TablePrefix``."""
+    name = node.child_by_field_name("field")
+    return text(name) if name is not None else text(node).rsplit(".", 1)[-1]
+
+
+def _fold(key: str) -> str:
+    return key.lower().replace("_", "").replace("-", "")
+
+
+_SETTINGS_SUFFIXES = (".ini", ".yaml", ".yml", ".toml", ".json")
+_SETTINGS_WORDS = ("conf", "setting")
+
+
+def _is_settings_file(path: str) -> bool:
+    low = path.lower()
+    return low.endswith(_SETTINGS_SUFFIXES) and any(w in low for w in _SETTINGS_WORDS)
+
+
+def _flat_prefixes(value: object, out: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, (dict, list)):
+                _flat_prefixes(inner, out)
+            elif "prefix" in str(key).lower() and isinstance(inner, str):
+                out.setdefault(_fold(str(key)), inner)
+    elif isinstance(value, list):
+        for inner in value:
+            _flat_prefixes(inner, out)
+
+
+def parse_settings(path: str, source: str) -> SettingsFile | None:
+    """A settings file's prefix keys; a file that does not parse is no settings file (not a warning:
+    the reader only looks here for a value the Go code names)."""
+    if "prefix" not in source.lower():
+        return None
+    low = path.lower()
+    data: object = None
+    try:
+        if low.endswith(".ini"):
+            import configparser
+
+            ini = configparser.ConfigParser(interpolation=None, strict=False)
+            ini.read_string(source)
+            data = {section: dict(ini[section]) for section in ini.sections()}
+        elif low.endswith((".yaml", ".yml")):
+            import yaml
+
+            data = yaml.safe_load(source)
+        elif low.endswith(".toml"):
+            import tomllib
+
+            data = tomllib.loads(source)
+        else:
+            import json
+
+            data = json.loads(source)
+    except Exception:  # noqa: BLE001 - any parser's error: not a settings file we can use
+        return None
+    prefixes: dict[str, str] = {}
+    _flat_prefixes(data, prefixes)
+    return SettingsFile(prefixes=prefixes) if prefixes else None
+
+
+def parse_file(path: str, source: str) -> GoFile | SettingsFile | None:
+    if _is_settings_file(path):
+        return parse_settings(path, source)
+    return parse_go(path, source)
 
 
 def _go_string(node: Node | None) -> str | None:
@@ -287,8 +382,34 @@ def _column_type(fld: GoField) -> str:
     return _GO_TYPES.get(base, base)
 
 
-def build(parsed: dict[str, GoFile]) -> SchemaPart:
+def _settings_prefix(parsed: dict[str, GoFile], settings: dict[str, SettingsFile],
+                     part: SchemaPart) -> str:
+    """The table prefix the code reads from configuration, when a committed settings file gives it one
+    value; otherwise a warning says it is set at run time."""
+    for path, facts in sorted(parsed.items()):
+        if facts.prefix_setting is None:
+            continue
+        field_name, line_no, expr = facts.prefix_setting
+        values = {(p, s.prefixes[_fold(field_name)]) for p, s in settings.items() if _fold(field_name) in s.prefixes}
+        distinct = sorted({v for _, v in values})
+        if len(distinct) == 1:
+            files = ", ".join(sorted(p for p, _ in values))
+            part.warnings.append(SourceWarning(path=path, line=line_no, reason=(
+                f"gorm: table prefix {expr} is set at run time; shown with {distinct[0]!r}, its value in {files}")))
+            return distinct[0]
+        reason = (f"gorm: table prefix {expr} is set at run time ({len(distinct)} values in the settings files); "
+                  "table names are shown without it") if distinct else (
+            f"gorm: table prefix {expr} is set at run time and no committed settings file gives it; "
+            "table names are shown without it")
+        part.warnings.append(SourceWarning(path=path, line=line_no, reason=reason))
+        return ""
+    return ""
+
+
+def build(parsed_all: dict[str, GoFile | SettingsFile]) -> SchemaPart:
     part = SchemaPart(reader="gorm", origin="models")
+    settings_files = {p: f for p, f in parsed_all.items() if isinstance(f, SettingsFile)}
+    parsed = {p: f for p, f in parsed_all.items() if isinstance(f, GoFile)}
     structs: dict[str, GoStruct] = {}
     table_names: dict[str, str] = {}
     migrated: set[str] = set()
@@ -300,7 +421,9 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
         table_names.update(facts.table_names)
         migrated.update(facts.migrated)
     singular = any(f.singular for f in parsed.values())
-    prefix = next((f.prefix for f in parsed.values() if f.prefix is not None), "")
+    table_prefix = next((f.prefix for f in parsed.values() if f.prefix is not None), None)
+    if table_prefix is None:
+        table_prefix = _settings_prefix(parsed, settings_files, part)
 
     def embeds_model(struct: GoStruct) -> bool:
         return any(f.name is None and _base_type(f.type) in {"gorm.Model", "Model"} for f in struct.fields)
@@ -319,7 +442,7 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
 
     def table_of(name: str) -> str:
         # a TableName() method is used as written; the naming strategy makes the others
-        return table_names.get(name) or prefix + (db_name(name) if singular else rails_plural(db_name(name)))
+        return table_names.get(name) or table_prefix + (db_name(name) if singular else rails_plural(db_name(name)))
 
     def flat_fields(struct: GoStruct, prefix: str, depth: int = 0) -> list[tuple[str, GoField]]:
         out: list[tuple[str, GoField]] = []
@@ -342,7 +465,7 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
         table = Table(name=table_of(struct.name), source=struct.path, origin="models")
         fields = flat_fields(struct, "")
         explicit_pk = any("PRIMARYKEY" in f.gorm or "PRIMARY_KEY" in f.gorm for _, f in fields)
-        for prefix, fld in fields:
+        for column_prefix, fld in fields:  # an embedded struct's ``embeddedPrefix``, not the table prefix
             assert fld.name is not None
             if not fld.name[:1].isupper():
                 continue
@@ -360,7 +483,7 @@ def build(parsed: dict[str, GoFile]) -> SchemaPart:
                                                    reason=f"gorm: field {struct.name}.{fld.name} of type {fld.type} "
                                                           "has no column type"))
                 continue
-            name = settings.get("COLUMN") or prefix + db_name(fld.name)
+            name = settings.get("COLUMN") or column_prefix + db_name(fld.name)
             primary = "PRIMARYKEY" in settings or "PRIMARY_KEY" in settings or (
                 not explicit_pk and fld.name == "ID")
             nullable = not primary and "NOT NULL" not in settings
@@ -438,7 +561,8 @@ _GORM_MODEL = [
 
 
 def _wants(path: str) -> bool:
-    return path.endswith(".go") and not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return (path.endswith(".go") or _is_settings_file(path)) and not (
+        is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
-READERS = [Reader("gorm", _wants, parse_go, build)]
+READERS = [Reader("gorm", _wants, parse_file, build, version=2)]

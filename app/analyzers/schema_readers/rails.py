@@ -618,7 +618,8 @@ def _build(parsed: dict[str, RubyFile], kind: str) -> SchemaPart:
                 continue
             tables.append(table)
     return SchemaPart(reader=f"rails-{'schema' if kind == 'schema' else 'migrations'}", origin=origin,  # type: ignore[arg-type]
-                      tables=tables, enums=enums, warnings=warnings, sources=sources)
+                      tables=tables, enums=enums, warnings=warnings, sources=sources,
+                      migrations_dump=kind == "schema")
 
 
 def build_schema(parsed: dict[str, RubyFile]) -> SchemaPart:

@@ -68,13 +68,24 @@ def _up_part(text: str) -> tuple[str, int]:
     return body, text.count("\n", 0, start) + 1
 
 
+# A timestamp version written with dashes before the name (Diesel: ``2017-09-23-182408_name``).
+_DASHED_VERSION_RE = re.compile(r"(?:^|(?<=/))(\d+(?:-\d+)+)(?=_)")
+
+
+def _undashed(text: str) -> str:
+    """Diesel's version is the digits before the first ``_`` with the dashes taken out, so
+    ``2017-09-23-182408_x`` sorts as 20170923182408 among ``20170804200817_y`` (both styles occur in
+    one folder); natural order would put 2017 before 20170804200817."""
+    return _DASHED_VERSION_RE.sub(lambda m: m.group(1).replace("-", ""), text)
+
+
 def replay_order(path: str) -> tuple[list[object], tuple[int, ...], list[object]]:
     """Sort key of a migration file: its folder, then its Flyway version (numbers, not text: ``V1_1__``
     sorts after ``V1__``, which the name's text order gets wrong), then its name in natural order."""
     folder, _, name = path.rpartition("/")
     match = _FLYWAY_NAME_RE.match(name)
     version = tuple(int(n) for n in re.split(r"[._]", match.group(1))) if match else ()
-    return natural_key(folder), version, natural_key(name)
+    return natural_key(_undashed(folder)), version, natural_key(_undashed(name))
 
 
 def _parse_sql(path: str, text: str) -> SqlFile | None:

@@ -506,6 +506,9 @@ def _class_table(cls: ClassFacts, name: str, path: str, columns: list[ColumnFact
     return table, requests
 
 
+_FKS: dict[tuple[tuple[str, ...], str, str], ForeignKey] = {}
+
+
 def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
     resolver = _Resolver(parsed)
     helpers = {name: h for facts in parsed.values() for name, h in facts.helpers.items()}
@@ -581,15 +584,22 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
         ref, _, ref_col = target.rpartition(".")
         if not ref:
             ref, ref_col = ref_col, "id"
-        fk = ForeignKey(columns=cols, ref_table=class_tables.get(ref, ref), ref_columns=[ref_col])
+        fk_key = (tuple(cols), class_tables.get(ref, ref), ref_col)
+        fk = _FKS.get(fk_key)
+        if fk is None:  # foreign keys are read-only once built: one object per distinct key
+            fk = _FKS[fk_key] = ForeignKey(columns=cols, ref_table=fk_key[1], ref_columns=[ref_col])
+            if len(_FKS) > 100_000:
+                _FKS.clear()
         found = resolved.setdefault(id(table), [])
-        if fk not in found:
+        if all(f is not fk for f in found):
             found.append(fk)
     for table_key, table in list(tables.items()):
         fks = resolved.get(id(table), [])
         if id(table) in fresh:
             table.foreign_keys = fks
-        elif table.foreign_keys != fks:  # a memoised table resolved differently before: copy, never change it
+        elif len(table.foreign_keys) != len(fks) or any(
+                a is not b and a != b for a, b in zip(table.foreign_keys, fks, strict=True)):
+            # a memoised table resolved differently before: copy, never change it
             tables[table_key] = table.model_copy(update={"foreign_keys": fks})
     for facts in parsed.values():
         warnings += facts.warnings
