@@ -14,7 +14,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -270,10 +270,29 @@ class PhaseState(_Model):
     committed_at: datetime | None = None
 
 
+#: Who made a plan version: the model (``submit_plan``) or the user (an edit in the checklist or the
+#: editor, a reorder). Shown in the version list as "model" / "you".
+PlanAuthor = Literal["model", "user"]
+
+
 class PlanVersion(_Model):
     version: int
     plan: Plan
     reason: str = ""
+    author: PlanAuthor = "model"  # sessions written before user edits existed hold only the model's versions
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanComment(_Model):
+    """The user's comment on a phase (``task_id`` None) or on one of its tasks, for the model.
+
+    Collected while the plan is under review and sent with the next "request changes" (or the plan's
+    approval) as one message, then cleared.
+    """
+
+    phase: NonEmptyStr
+    task_id: str | None = None
+    text: NonEmptyStr
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -281,6 +300,9 @@ class Usage(_Model):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
+    #: Of the totals, the tokens phasegate counted itself because the endpoint reported no usage
+    #: (``RecordUsage(estimated=True)``); any makes the header show the figures as estimates ("≈").
+    estimated_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -316,6 +338,7 @@ class Session(_Model):
     research_feedback: list[str] = Field(default_factory=list)
     plan_versions: list[PlanVersion] = Field(default_factory=list)
     plan_feedback: list[str] = Field(default_factory=list)
+    plan_comments: list[PlanComment] = Field(default_factory=list)
     phases: list[PhaseState] = Field(default_factory=list)
     current_phase: str | None = None
     halted_reason: str | None = None

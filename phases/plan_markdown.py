@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from phasegate.phases.models import DEFAULT_PHASES, ArchitecturalPhase, Plan, Task, TaskKind
+from phasegate.phases.models import (
+    DEFAULT_PHASES,
+    ArchitecturalPhase,
+    Plan,
+    PlanComment,
+    PlanVersion,
+    Task,
+    TaskKind,
+)
 
 PLAN_HEADING = "# Backend Architecture Plan"
 
@@ -58,7 +66,13 @@ _KIND_KEYWORDS: tuple[tuple[str, TaskKind], ...] = (
 
 
 class PlanParseError(ValueError):
-    """The text does not contain a plan in the checklist format; the message says what is missing."""
+    """The text does not contain a plan in the checklist format; the message says what is missing.
+
+    ``line`` (1-based) is the line at fault when one is (``parse_plan_strict``)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def infer_kind(title: str) -> TaskKind:
@@ -159,6 +173,66 @@ def parse_plan(text: str) -> Plan:
         raise PlanParseError(str(exc).splitlines()[0]) from exc
 
 
+def parse_plan_strict(text: str) -> Plan:
+    """Parse a plan the user wrote (``$EDITOR``): every line must be part of the format.
+
+    Unlike ``parse_plan`` (tolerant of a model's prose around the plan), a line that is not the
+    ``# Title``, a ``## … Phase`` heading, a ``- [ ] **Task**: detail`` line, a blank line or an HTML
+    comment (``<!-- … -->``) is an error naming that line, so a typo never silently drops a task.
+    """
+    title = "Backend Architecture Plan"
+    phases: list[dict] = []
+    lines: dict[str, int] = {}  # phase slug -> its heading's line
+    in_comment = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if in_comment or line.startswith("<!--"):
+            in_comment = "-->" not in line
+            continue
+        if not line:
+            continue
+        if line.startswith("# "):
+            if phases:
+                raise PlanParseError(f"line {number}: the '# Title' line must come before the first phase", number)
+            title = line[2:].strip() or title
+            continue
+        if line.startswith("##"):
+            heading = _PHASE_RE.match(line)
+            if heading is None or line.startswith("####"):
+                raise PlanParseError(f"line {number}: a phase heading is '## <emoji> <Name> Phase', got {line!r}", number)
+            name = _clean_title(heading.group("title"))
+            slug = _slug_for(name)
+            if slug in lines:
+                raise PlanParseError(f"line {number}: the {slug} phase already appears on line {lines[slug]}", number)
+            emoji = (heading.group("emoji") or "").strip() or DEFAULT_PHASES.get(slug, ("",))[0]
+            lines[slug] = number
+            phases.append({"slug": slug, "title": name, "emoji": emoji, "tasks": [], "line": number})
+            continue
+        task = _TASK_RE.match(raw)
+        if task is None:
+            raise PlanParseError(
+                f"line {number}: expected a task '- [ ] **Title**: detail' or a '## <Name> Phase' heading, got {line!r}",
+                number,
+            )
+        if not phases:
+            raise PlanParseError(f"line {number}: a task must come after a '## <Name> Phase' heading", number)
+        task_title, detail = _split_task(task.group("body"))
+        if not re.sub(r"[*_`]", "", task_title).strip():
+            raise PlanParseError(f"line {number}: the task has no title", number)
+        phases[-1]["tasks"].append(
+            {"title": task_title, "detail": detail, "done": task.group("mark") != " ", "kind": infer_kind(task_title)}
+        )
+    if not phases:
+        raise PlanParseError("no phase found: a plan needs '## <emoji> <Name> Phase' headings with tasks under them")
+    for phase in phases:
+        if not phase["tasks"]:
+            raise PlanParseError(f"line {phase['line']}: the {phase['slug']} phase has no tasks", phase["line"])
+    try:
+        return Plan(title=title, phases=[ArchitecturalPhase(**{k: v for k, v in p.items() if k != "line"}) for p in phases])
+    except ValueError as exc:
+        raise PlanParseError(str(exc).splitlines()[0]) from exc
+
+
 def _split_task(body: str) -> tuple[str, str]:
     bold = _BOLD_RE.match(body)
     if bold:
@@ -175,7 +249,9 @@ def _split_task(body: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class PlanChange:
-    kind: str  # phase_added, phase_removed, phase_moved, task_added, task_removed, task_changed
+    # phase_added, phase_removed, phase_moved, task_added, task_removed, task_changed (its detail),
+    # task_renamed (same place and detail, new title), task_moved (same title, another phase: ``before`` is the old one)
+    kind: str
     phase: str
     task: str | None = None
     before: str | None = None
@@ -189,6 +265,8 @@ class PlanChange:
             "task_added": f"+ {self.phase}: {self.task}",
             "task_removed": f"- {self.phase}: {self.task}",
             "task_changed": f"~ {self.phase}: {self.task}: {self.before!r} → {self.after!r}",
+            "task_renamed": f"~ {self.phase}: {self.before!r} → {self.after!r}",
+            "task_moved": f"~ {self.task}: moved from {self.before} to {self.phase}",
         }
         return what[self.kind]
 
@@ -213,15 +291,59 @@ def diff_plans(old: Plan, new: Plan) -> list[PlanChange]:
             changes.append(
                 PlanChange("phase_moved", slug, before=str(old_slugs.index(slug) + 1), after=str(new_slugs.index(slug) + 1))
             )
+    removed: list[tuple[str, Task]] = []
+    added: list[tuple[str, Task]] = []
     for slug in common_new:
         before: dict[str, Task] = {t.title: t for t in old.phase(slug).tasks}
         after: dict[str, Task] = {t.title: t for t in new.phase(slug).tasks}
-        for title in before:
-            if title not in after:
-                changes.append(PlanChange("task_removed", slug, title))
+        removed += [(slug, task) for title, task in before.items() if title not in after]
         for title, task in after.items():
             if title not in before:
-                changes.append(PlanChange("task_added", slug, title))
+                added.append((slug, task))
             elif before[title].detail != task.detail:
                 changes.append(PlanChange("task_changed", slug, title, before[title].detail, task.detail))
+    # A title that left one phase and arrived in another moved; a task whose title changed in place
+    # (same phase, same position, same detail) was renamed. What is left was removed or added.
+    for gone in list(removed):
+        match = next((a for a in added if a[1].title == gone[1].title and a[0] != gone[0]), None)
+        if match is not None:
+            removed.remove(gone)
+            added.remove(match)
+            changes.append(PlanChange("task_moved", match[0], match[1].title, before=gone[0], after=match[0]))
+    for gone in list(removed):
+        match = next((a for a in added if a[0] == gone[0] and a[1].id == gone[1].id and a[1].detail == gone[1].detail), None)
+        if match is not None:
+            removed.remove(gone)
+            added.remove(match)
+            changes.append(PlanChange("task_renamed", match[0], match[1].title, before=gone[1].title, after=match[1].title))
+    changes += [PlanChange("task_removed", slug, task.title) for slug, task in removed]
+    changes += [PlanChange("task_added", slug, task.title) for slug, task in added]
     return changes
+
+
+AUTHOR_LABELS = {"model": "model", "user": "you"}
+
+
+def version_markdown(chosen: PlanVersion, previous: PlanVersion | None = None) -> str:
+    """A plan version as the Report tab shows it: who made it and why, the plan, what changed."""
+    who = AUTHOR_LABELS.get(chosen.author, chosen.author)
+    text = f"# Plan v{chosen.version} · by {who}\n\n_{chosen.reason}_\n\n" + render_plan(chosen.plan)
+    if previous is not None:
+        changes = diff_plans(previous.plan, chosen.plan)
+        text += f"\n## Changes from v{previous.version} (by {who})\n\n" + (
+            "\n".join(f"- `{ch.describe()}`" for ch in changes) or "_none_"
+        )
+    return text
+
+
+def comment_lines(plan: Plan, comments: list[PlanComment]) -> list[str]:
+    """The user's comments as lines the model reads: which phase or task each is about, then the text."""
+    titles = {t.id: t.title for p in plan.phases for t in p.tasks}
+    lines = []
+    for comment in comments:
+        if comment.task_id is None:
+            lines.append(f"- on the {comment.phase} phase: {comment.text}")
+        else:
+            title = titles.get(comment.task_id, "")
+            lines.append(f"- on task {comment.task_id} ({title}): {comment.text}")
+    return lines

@@ -23,18 +23,23 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from phasegate.phases.models import (
+    ArchitecturalPhase,
     CommandRun,
     HistoryEntry,
     PhaseReport,
     PhaseState,
     PhaseStatus,
     Plan,
+    PlanAuthor,
+    PlanComment,
     PlanVersion,
     ResearchReport,
     Session,
     Stage,
+    Task,
     utcnow,
 )
+from phasegate.phases.plan_markdown import infer_kind
 from phasegate.phases.stages import STAGE_LABELS
 
 
@@ -80,6 +85,8 @@ class RecordUsage(Event):
     prompt_tokens: int
     completion_tokens: int
     cost: float = 0.0
+    #: phasegate counted these tokens itself (the endpoint reported none): the totals become estimates.
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,62 @@ class Reprioritize(Event):
 
 @dataclass(frozen=True)
 class ApprovePlan(Event):
-    pass
+    """The plan is approved; comments the model has not seen yet go with the approval (and are cleared)."""
+
+
+# The user's own changes to the plan under review. Each makes a new plan version marked as the user's;
+# task ids stay ``<phase>.<n>`` (renumbered after a change) and comments follow their task.
+
+
+@dataclass(frozen=True)
+class PlanEdit(Event):
+    """Base of the user's edits of the plan (the controller accepts only these from the checklist)."""
+
+
+@dataclass(frozen=True)
+class EditTask(PlanEdit):
+    task_id: str
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AddTask(PlanEdit):
+    """A new task at the end of ``phase``."""
+
+    phase: str
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DeleteTask(PlanEdit):
+    task_id: str
+
+
+@dataclass(frozen=True)
+class MoveTask(PlanEdit):
+    """The task moves to the end of ``to_phase``."""
+
+    task_id: str
+    to_phase: str
+
+
+@dataclass(frozen=True)
+class ReplacePlan(PlanEdit):
+    """The whole plan as the user wrote it (``$EDITOR``, the strict Markdown format)."""
+
+    plan: Plan
+    reason: str = "edited in the editor"
+
+
+@dataclass(frozen=True)
+class CommentOnPlan(Event):
+    """The user's comment on a phase (``task_id`` None) or a task; an empty text removes it."""
+
+    phase: str
+    text: str
+    task_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,7 +288,8 @@ _PHASE_WORK: frozenset[type[Event]] = frozenset({CountWrite, RecordCommandRun, M
 ALLOWED: dict[Stage, frozenset[type[Event]]] = {
     Stage.RESEARCH: _EVERY_STAGE | {SetTask, SetBaseline, SubmitResearch, AnswerResearch, ApproveResearch},
     Stage.PLANNING: _EVERY_STAGE | {SetBaseline, SubmitPlan},
-    Stage.PLAN_REVIEW: _EVERY_STAGE | {SetBaseline, SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan},
+    Stage.PLAN_REVIEW: _EVERY_STAGE | {SetBaseline, SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan,
+                                       EditTask, AddTask, DeleteTask, MoveTask, ReplacePlan, CommentOnPlan},
     Stage.EXECUTING: _EVERY_STAGE | _PHASE_WORK | frozenset(
         {
             StartPhase,
@@ -258,6 +321,12 @@ EVENT_LABEL: dict[type[Event], str] = {
     RequestPlanChanges: "request plan changes",
     Reprioritize: "reorder the plan",
     ApprovePlan: "approve the plan",
+    EditTask: "edit a task of the plan",
+    AddTask: "add a task to the plan",
+    DeleteTask: "delete a task of the plan",
+    MoveTask: "move a task of the plan",
+    ReplacePlan: "replace the plan",
+    CommentOnPlan: "comment on the plan",
     StartPhase: "start a phase",
     MarkTaskDone: "tick a task",
     CompletePhase: "complete a phase",
@@ -271,6 +340,16 @@ EVENT_LABEL: dict[type[Event], str] = {
     RecordFinalReport: "record the final report",
     ApproveFinal: "approve the final review",
 }
+
+
+#: The user's changes to the plan and comments on it: the checklist offers its edit keys only in a stage
+#: that accepts them (``plan_editable``).
+PLAN_EDIT_EVENTS: frozenset[type[Event]] = frozenset({EditTask, AddTask, DeleteTask, MoveTask, ReplacePlan, CommentOnPlan})
+
+
+def plan_editable(session: Session) -> bool:
+    """Whether the user may edit the plan and comment on it now (the plan is under review)."""
+    return session.plan is not None and PLAN_EDIT_EVENTS <= ALLOWED[session.stage]
 
 
 def apply(session: Session, event: Event) -> Session:
@@ -329,6 +408,8 @@ def _record_usage(s: Session, e: RecordUsage) -> str:
     s.usage.prompt_tokens += e.prompt_tokens
     s.usage.completion_tokens += e.completion_tokens
     s.usage.cost += e.cost
+    if e.estimated:
+        s.usage.estimated_tokens += e.prompt_tokens + e.completion_tokens
     return ""
 
 
@@ -376,9 +457,9 @@ def _approve_research(s: Session, e: ApproveResearch) -> str:
     return ""
 
 
-def _add_plan_version(s: Session, plan: Plan, reason: str) -> int:
+def _add_plan_version(s: Session, plan: Plan, reason: str, author: PlanAuthor = "model") -> int:
     version = s.plan_version + 1
-    s.plan_versions.append(PlanVersion(version=version, plan=plan.model_copy(deep=True), reason=reason))
+    s.plan_versions.append(PlanVersion(version=version, plan=plan.model_copy(deep=True), reason=reason, author=author))
     return version
 
 
@@ -392,6 +473,7 @@ def _request_plan_changes(s: Session, e: RequestPlanChanges) -> str:
     if not e.feedback.strip():
         raise WorkflowError("Say what should change in the plan before sending the request.")
     s.plan_feedback.append(e.feedback.strip())
+    s.plan_comments = []  # the controller put them into the feedback: the model has them now
     s.stage = Stage.PLANNING
     return e.feedback.strip()[:200]
 
@@ -410,7 +492,8 @@ def _reprioritize(s: Session, e: Reprioritize) -> str:
     dropped = [slug for slug in plan.slugs if slug not in order]
     new_plan = Plan(title=plan.title, phases=[plan.phase(slug) for slug in order])
     reason = e.reason or ("reordered" + (f"; dropped {', '.join(dropped)}" if dropped else ""))
-    version = _add_plan_version(s, new_plan, reason)
+    version = _add_plan_version(s, new_plan, reason, author="user")
+    s.plan_comments = [c for c in s.plan_comments if c.phase in order]
     return f"plan v{version}: {' → '.join(order)}"
 
 
@@ -419,9 +502,165 @@ def _approve_plan(s: Session, e: ApprovePlan) -> str:
     if plan is None:
         raise WorkflowError("There is no plan to approve yet.")
     s.phases = [PhaseState(slug=p.slug) for p in plan.phases]
+    s.plan_comments = []  # the controller sends the unsent ones with the approval
     s.current_phase = None
     s.stage = Stage.EXECUTING
     return f"plan v{s.plan_version} approved"
+
+
+# -- the user's plan edits -----------------------------------------------------------------------------
+
+
+def _task_of(plan: Plan, task_id: str) -> tuple[ArchitecturalPhase, Task]:
+    for phase in plan.phases:
+        for task in phase.tasks:
+            if task.id == task_id:
+                return phase, task
+    raise WorkflowError(f"The plan has no task {task_id!r}.")
+
+
+def _phase_of(plan: Plan, slug: str) -> ArchitecturalPhase:
+    try:
+        return plan.phase(slug)
+    except KeyError:
+        raise WorkflowError(f"The plan has no phase named {slug!r}; its phases are {', '.join(plan.slugs)}.") from None
+
+
+def _task_text(title: str, detail: str) -> tuple[str, str]:
+    title, detail = " ".join(title.split()), " ".join(detail.split())  # one line each in the strict format
+    if not title:
+        raise WorkflowError("A task needs a title.")
+    return title, detail
+
+
+def _renumbered(plan: Plan) -> tuple[Plan, dict[str, str]]:
+    """The plan with task ids ``<phase>.<n>`` again, and which old id became which new one."""
+    ids: dict[str, str] = {}
+    phases = []
+    for phase in plan.phases:
+        tasks = []
+        for index, task in enumerate(phase.tasks, start=1):
+            new_id = f"{phase.slug}.{index}"
+            ids[task.id] = new_id
+            tasks.append(task.model_copy(update={"id": new_id}))
+        phases.append(phase.model_copy(update={"tasks": tasks}))
+    return plan.model_copy(update={"phases": phases}), ids
+
+
+def _commit_user_plan(s: Session, plan: Plan, reason: str, ids: dict[str, str] | None = None) -> str:
+    """Record the user's edit as a new plan version; comments follow their task (a comment on a task
+    that is gone stays, on its phase, naming the task: the user's words are never dropped silently)."""
+    before = s.plan
+    assert before is not None
+    if ids is None:  # the task ids of an edited plan are positional: follow the task by its title instead
+        titles = {(p.slug, t.title): t.id for p in plan.phases for t in p.tasks}
+        anywhere = {t.title: t.id for p in plan.phases for t in p.tasks}
+        ids = {}
+        for phase in before.phases:
+            for task in phase.tasks:
+                found = titles.get((phase.slug, task.title)) or anywhere.get(task.title)
+                if found:
+                    ids[task.id] = found
+    plan, renumbered = _renumbered(plan)
+    old_titles = {t.id: t.title for p in before.phases for t in p.tasks}
+    comments: list[PlanComment] = []
+    for comment in s.plan_comments:
+        if comment.task_id is None:
+            if comment.phase in plan.slugs:
+                comments.append(comment)
+            continue
+        moved = ids.get(comment.task_id)
+        new_id = renumbered.get(moved) if moved else None
+        if new_id is not None:
+            comments.append(comment.model_copy(update={"task_id": new_id, "phase": new_id.rsplit(".", 1)[0]}))
+        elif comment.phase in plan.slugs:
+            title = old_titles.get(comment.task_id, comment.task_id)
+            comments.append(comment.model_copy(update={"task_id": None, "text": f"(on the deleted task {title!r}) {comment.text}"}))
+    if plan.model_dump(exclude={"phases": {"__all__": {"tasks": {"__all__": {"done"}}}}}) == before.model_dump(
+        exclude={"phases": {"__all__": {"tasks": {"__all__": {"done"}}}}}
+    ):
+        raise WorkflowError("Nothing changed in the plan.")
+    version = _add_plan_version(s, plan, reason, author="user")
+    s.plan_comments = comments
+    return f"plan v{version} (you): {reason}"
+
+
+def _edit_task(s: Session, e: EditTask) -> str:
+    plan = s.plan
+    assert plan is not None
+    new = plan.model_copy(deep=True)
+    _, task = _task_of(new, e.task_id)
+    inferred = task.kind == infer_kind(task.title)  # a kind the title implied follows the new title
+    task.title, task.detail = _task_text(e.title, e.detail)
+    if inferred:
+        task.kind = infer_kind(task.title)
+    return _commit_user_plan(s, new, f"edited {e.task_id}", {t.id: t.id for p in new.phases for t in p.tasks})
+
+
+def _add_task(s: Session, e: AddTask) -> str:
+    plan = s.plan
+    assert plan is not None
+    new = plan.model_copy(deep=True)
+    phase = _phase_of(new, e.phase)
+    title, detail = _task_text(e.title, e.detail)
+    phase.tasks.append(Task(id=f"{phase.slug}.new", title=title, detail=detail, kind=infer_kind(title)))
+    return _commit_user_plan(s, new, f"added a task to {e.phase}", {t.id: t.id for p in new.phases for t in p.tasks})
+
+
+def _delete_task(s: Session, e: DeleteTask) -> str:
+    plan = s.plan
+    assert plan is not None
+    new = plan.model_copy(deep=True)
+    phase, task = _task_of(new, e.task_id)
+    if len(phase.tasks) == 1:
+        raise WorkflowError(
+            f"{task.title!r} is the only task of the {phase.slug} phase; drop the phase with "
+            "\"Reorder or drop phases…\" instead."
+        )
+    phase.tasks.remove(task)
+    ids = {t.id: t.id for p in new.phases for t in p.tasks}
+    return _commit_user_plan(s, new, f"deleted {task.title!r} from {phase.slug}", ids)
+
+
+def _move_task(s: Session, e: MoveTask) -> str:
+    plan = s.plan
+    assert plan is not None
+    new = plan.model_copy(deep=True)
+    phase, task = _task_of(new, e.task_id)
+    target = _phase_of(new, e.to_phase)
+    if target.slug == phase.slug:
+        raise WorkflowError(f"{task.title!r} is already in the {phase.slug} phase.")
+    if len(phase.tasks) == 1:
+        raise WorkflowError(
+            f"{task.title!r} is the only task of the {phase.slug} phase; a phase needs at least one task."
+        )
+    phase.tasks.remove(task)
+    target.tasks.append(task)
+    ids = {t.id: t.id for p in new.phases for t in p.tasks}
+    return _commit_user_plan(s, new, f"moved {task.title!r} from {phase.slug} to {target.slug}", ids)
+
+
+def _replace_plan(s: Session, e: ReplacePlan) -> str:
+    return _commit_user_plan(s, e.plan.model_copy(deep=True), e.reason or "edited in the editor")
+
+
+def _comment_on_plan(s: Session, e: CommentOnPlan) -> str:
+    plan = s.plan
+    assert plan is not None
+    _phase_of(plan, e.phase)
+    if e.task_id is not None:
+        phase, _ = _task_of(plan, e.task_id)
+        if phase.slug != e.phase:
+            raise WorkflowError(f"The task {e.task_id!r} is in the {phase.slug} phase, not in {e.phase}.")
+    text = e.text.strip()
+    kept = [c for c in s.plan_comments if (c.phase, c.task_id) != (e.phase, e.task_id)]
+    if not text and len(kept) == len(s.plan_comments):
+        raise WorkflowError("There is no comment there to remove.")
+    if text:
+        kept.append(PlanComment(phase=e.phase, task_id=e.task_id, text=text))
+    s.plan_comments = kept
+    where = e.task_id or e.phase
+    return f"comment on {where}" if text else f"removed the comment on {where}"
 
 
 def _start_phase(s: Session, e: StartPhase) -> str:
@@ -603,6 +842,12 @@ _HANDLERS: dict[type[Event], Callable[[Session, Any], str | None]] = {
     RequestPlanChanges: _request_plan_changes,
     Reprioritize: _reprioritize,
     ApprovePlan: _approve_plan,
+    EditTask: _edit_task,
+    AddTask: _add_task,
+    DeleteTask: _delete_task,
+    MoveTask: _move_task,
+    ReplacePlan: _replace_plan,
+    CommentOnPlan: _comment_on_plan,
     StartPhase: _start_phase,
     MarkTaskDone: _mark_task_done,
     CompletePhase: _complete_phase,

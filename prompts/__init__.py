@@ -104,7 +104,13 @@ def note_names() -> tuple[str, ...]:
 
 def note(name: str, /, **facts: object) -> str:
     """The note ``name`` from ``notes.md`` with ``facts`` filled in verbatim, prefixed ``[phasegate] ``."""
+    return NOTE_PREFIX + note_text(name, **facts)
+
+
+def note_text(name: str, /, **facts: object) -> str:
+    """The note ``name`` filled in, without the prefix: a part of another note (the user's plan
+    comments inside the "plan changes" note)."""
     notes = _notes()
     if name not in notes:
         raise ValueError(f"unknown note {name!r}; known: {', '.join(notes)}")
-    return NOTE_PREFIX + string.Template(notes[name]).safe_substitute({k: str(v) for k, v in facts.items()})
+    return string.Template(notes[name]).safe_substitute({k: str(v) for k, v in facts.items()})

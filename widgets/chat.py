@@ -1,8 +1,10 @@
 """The chat pane: the conversation (anchored to the bottom while the model streams), a busy line, the input.
 
 The App drives it: ``add_user``, ``begin_assistant`` (then ``await handle.append(chunk)`` …
-``await handle.finish()``), ``add_tool_call`` / ``complete_tool_call``, ``add_notice``, ``set_busy``.
-It reports the user's intent with ``Chat.Submitted(text)`` and ``Chat.CancelRequested()``; it does not
+``await handle.finish()``), ``add_tool_call`` / ``complete_tool_call``, ``add_notice``, ``set_busy``,
+``show_progress`` (the progress line of a streaming reply: tokens, tokens per second, elapsed time).
+It reports the user's intent with ``Chat.Submitted(text)``, ``Chat.CancelRequested()`` (escape while a
+turn runs) and ``Chat.LeaveRequested()`` (escape while none runs: the App moves the focus to the plan); it does not
 add the user's message itself, so the App can refuse a send (e.g. while a turn runs) and say why.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Callable
 
 from textual import on
@@ -45,6 +48,31 @@ MAX_BATCH = 1024
 #: A reply's Markdown segment is closed at the next block boundary once it holds this many characters;
 #: a closed segment becomes one Static (AssistantMessage.add_segment), so the widget count stays small.
 SEGMENT_CHARS = 2000
+#: Seconds between two repaints of the progress line: a few a second, however fast tokens arrive.
+PROGRESS_REFRESH_S = 0.25
+
+
+def format_elapsed(seconds: float) -> str:
+    """``4.2 s``, ``1m07s``, ``1h02m``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def progress_text(tokens: int, elapsed_s: float, tokens_per_s: float | None, done: bool) -> Content:
+    """The progress line: "reply ≈1,234 tokens · 18.2 tok/s · 1m07s". Tokens are phasegate's own count
+    of what has arrived (servers report usage only at the end, if at all), hence always "≈"."""
+    if tokens == 0 and not done:
+        return Content.assemble(("reply ", "dim"), "waiting for the first token", ("  ·  ", "dim"),
+                                format_elapsed(elapsed_s))
+    parts: list[str | tuple[str, str]] = [("reply done " if done else "reply ", "dim"), (f"≈{tokens:,} tokens", "bold")]
+    if tokens_per_s is not None:
+        parts += [("  ·  ", "dim"), f"{tokens_per_s:.1f} tok/s"]
+    parts += [("  ·  ", "dim"), format_elapsed(elapsed_s)]
+    return Content.assemble(*parts)
 
 
 def block_boundary(text: str, in_fence: bool) -> tuple[int | None, bool]:
@@ -190,6 +218,21 @@ class Chat(Widget):
         def control(self) -> Chat:
             return self.chat
 
+    class LeaveRequested(Message):
+        """The user pressed escape in the input while no turn runs: they want the gate keys.
+
+        Attributes:
+            chat: the chat it came from.
+        """
+
+        def __init__(self, chat: Chat) -> None:
+            super().__init__()
+            self.chat = chat
+
+        @property
+        def control(self) -> Chat:
+            return self.chat
+
     class CancelRequested(Message):
         """The user asked to cancel the model's turn (escape in the input).
 
@@ -205,8 +248,19 @@ class Chat(Widget):
         def control(self) -> Chat:
             return self.chat
 
-    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self._clock = clock
+        # The last figures shown by show_progress and when they came (the elapsed time goes on between).
+        self._progress: tuple[int, float, float | None, bool] | None = None
+        self._progress_at = 0.0
         self._tools: dict[str, ToolEntry] = {}
         self._busy_timer: Timer | None = None
         self._busy_label = ""
@@ -218,6 +272,7 @@ class Chat(Widget):
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="chat-log")
         yield Static(id="chat-busy")
+        yield Static(id="chat-progress")
         yield ChatInput(id="chat-input")
 
     def on_mount(self) -> None:
@@ -226,6 +281,8 @@ class Chat(Widget):
         self.set_interval(FREEZE_EVERY, self._freeze_caches)
         self.log_view.anchor()
         self.query_one("#chat-busy", Static).display = False
+        self.query_one("#chat-progress", Static).display = False
+        self.set_interval(PROGRESS_REFRESH_S, self._paint_progress)
 
     @property
     def log_view(self) -> VerticalScroll:
@@ -343,6 +400,7 @@ class Chat(Widget):
         busy_line = self.query_one("#chat-busy", Static)
         self._busy_label = clean(label) or "working…"
         busy_line.display = busy
+        self.input.turn_running = busy
         if busy:
             self._tick()
             if self._busy_timer is None:
@@ -350,6 +408,8 @@ class Chat(Widget):
         elif self._busy_timer is not None:
             self._busy_timer.stop()
             self._busy_timer = None
+        if not busy:
+            self.hide_progress()
 
     @property
     def busy(self) -> bool:
@@ -360,6 +420,44 @@ class Chat(Widget):
         self.query_one("#chat-busy", Static).update(
             Content.assemble((SPINNER[self._spin], "bold $accent"), " ", self._busy_label, ("  (esc to cancel)", "dim"))
         )
+
+    # -- progress line -----------------------------------------------------------------------------------
+
+    def show_progress(self, tokens: int, elapsed_s: float, tokens_per_s: float | None = None,
+                      done: bool = False) -> None:
+        """A reply is streaming (or, ``done``, has arrived): show its tokens so far, speed and elapsed time.
+
+        Cheap to call often: the line is repainted every ``PROGRESS_REFRESH_S`` seconds, and the elapsed
+        time keeps counting between two calls (a model thinking before its first token shows that too).
+        """
+        self._progress = (max(0, tokens), max(0.0, elapsed_s), tokens_per_s, done)
+        self._progress_at = self._clock()
+        line = self.query_one("#chat-progress", Static)
+        if not line.display:
+            line.display = True
+            self._paint_progress()
+
+    def hide_progress(self) -> None:
+        self._progress = None
+        self.query_one("#chat-progress", Static).display = False
+
+    @property
+    def progress_line(self) -> str:
+        """The progress line's text ("" when none is shown)."""
+        if self._progress is None:
+            return ""
+        return self._progress_content().plain
+
+    def _progress_content(self) -> Content:
+        assert self._progress is not None
+        tokens, elapsed, rate, done = self._progress
+        if not done:
+            elapsed += max(0.0, self._clock() - self._progress_at)
+        return progress_text(tokens, elapsed, rate, done)
+
+    def _paint_progress(self) -> None:
+        if self._progress is not None:
+            self.query_one("#chat-progress", Static).update(self._progress_content())
 
     # -- input -----------------------------------------------------------------------------------------
 
@@ -372,3 +470,8 @@ class Chat(Widget):
     def _cancel(self, event: ChatInput.Cancel) -> None:
         event.stop()
         self.post_message(self.CancelRequested(self))
+
+    @on(ChatInput.Leave)
+    def _leave(self, event: ChatInput.Leave) -> None:
+        event.stop()
+        self.post_message(self.LeaveRequested(self))

@@ -1,4 +1,8 @@
-"""The one-line header: repository, branch, stage, current phase, model, tokens and cost."""
+"""The one-line header: repository, branch, stage, current phase, model, tokens and cost.
+
+When some of the tokens were counted by phasegate (the endpoint reported no usage), the figures are
+estimates and say so: "tokens ≈1.2k · cost ≈$0.00".
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class StatusHeader(Widget):
     model: reactive[str] = reactive("")
     tokens: reactive[int] = reactive(0)
     cost: reactive[float | None] = reactive(None)
+    estimated: reactive[bool] = reactive(False)
 
     def update_status(
         self,
@@ -39,6 +44,7 @@ class StatusHeader(Widget):
         model: str | None = None,
         tokens: int | None = None,
         cost: float | None = None,
+        estimated: bool | None = None,
     ) -> None:
         """Set any of the fields; the others keep their values. ``phase`` is shown as given (e.g. '🗄️ Database')."""
         for field, value in (("repo", repo), ("branch", branch), ("stage", stage), ("phase", phase), ("model", model)):
@@ -48,6 +54,8 @@ class StatusHeader(Widget):
             self.tokens = tokens
         if cost is not None:
             self.cost = cost
+        if estimated is not None:
+            self.estimated = estimated
 
     def render(self) -> Content:
         parts: list[Content | str | tuple[str, str]] = [("phasegate", "bold $accent")]
@@ -65,7 +73,8 @@ class StatusHeader(Widget):
             field("phase ", self.phase)
         if self.model:
             field("model ", self.model)
-        field("tokens ", format_tokens(self.tokens), "")
+        about = "≈" if self.estimated else ""
+        field("tokens ", about + format_tokens(self.tokens), "")
         if self.cost is not None:
-            field("cost ", f"${self.cost:.2f}", "")
+            field("cost ", f"{about}${self.cost:.2f}", "")
         return Content.assemble(*parts)

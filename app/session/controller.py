@@ -278,6 +278,7 @@ class Controller(SessionHost):
             case ChatMeans.ANSWER_RESEARCH:
                 await self._apply(wf.AnswerResearch(text))
             case ChatMeans.PLAN_CHANGES:
+                text = self._with_plan_comments(text)  # one message: the words and the plan's comments
                 await self._apply(wf.RequestPlanChanges(text))
             case ChatMeans.PHASE_CHANGES:
                 await self._apply(wf.RequestPhaseChanges(text))
@@ -328,7 +329,10 @@ class Controller(SessionHost):
                 await self.note("ask_for_plan")
                 return await self.run_turn("planning") if run_model else None
             case Approve.APPROVE_PLAN:
+                comments = self._plan_comment_facts()
                 await self._apply(wf.ApprovePlan())
+                if comments:  # comments the model has not seen go with the approval, never dropped
+                    await self.note("plan_approved_with_comments", **comments)
                 return await self.start_next_phase(run_model=run_model)
             case Approve.START_PHASE:
                 return await self.start_next_phase(run_model=run_model)
@@ -426,6 +430,7 @@ class Controller(SessionHost):
                 await self.note("phase_changes", text=text)
                 return await self.run_turn(self.session.current_phase or "") if run_model else None
             case Changes.PLAN:
+                feedback = self._with_plan_comments(feedback)
                 await self._apply(wf.RequestPlanChanges(feedback))
                 await self.note("plan_changes", text=feedback)
                 return await self.run_turn("planning") if run_model else None
@@ -505,6 +510,33 @@ class Controller(SessionHost):
 
     async def reprioritize(self, order: list[str]) -> None:
         await self._apply(wf.Reprioritize(tuple(order)))
+
+    # ------------------------------------------------------------------ the user's plan edits
+    async def edit_plan(self, event: wf.PlanEdit | wf.CommentOnPlan) -> None:
+        """The user changed the plan under review (a new plan version, marked as theirs) or commented
+        on a phase or task of it (kept for the next "request changes")."""
+        if not isinstance(event, (wf.PlanEdit, wf.CommentOnPlan)):
+            raise TypeError(f"{event.name} is not an edit of the plan")
+        if self.busy:
+            raise PhasegateError("The model is working; edit the plan when its turn ends.")
+        await self._apply(event)
+
+    def _plan_comment_facts(self) -> dict[str, str]:
+        """The user's unsent plan comments as the facts of their notes (``prompts/notes.md``), or {}."""
+        from phasegate.phases.plan_markdown import comment_lines
+
+        s = self.session
+        if not s.plan_comments or s.plan is None:
+            return {}
+        return {"version": str(s.plan_version), "comments": "\n".join(comment_lines(s.plan, s.plan_comments))}
+
+    def _with_plan_comments(self, feedback: str) -> str:
+        """The user's words and their plan comments, as the one "plan changes" message to the model."""
+        from phasegate import prompts
+
+        facts = self._plan_comment_facts()
+        comments = prompts.note_text("plan_comments", **facts) if facts else ""
+        return "\n\n".join(part for part in (feedback, comments) if part)
 
     # ------------------------------------------------------------------ the phase's changes
     def phase_base(self, session: Session | None = None) -> str | None:

@@ -147,7 +147,8 @@ class SessionHost:
             from phasegate.app.agent.llm import Usage, cost
 
             spent = cost(Usage(event.prompt_tokens, event.completion_tokens), self.settings)
-            await self._apply(wf.RecordUsage(event.prompt_tokens, event.completion_tokens, spent), announce=False)
+            await self._apply(wf.RecordUsage(event.prompt_tokens, event.completion_tokens, spent,
+                                             estimated=event.estimated), announce=False)
         await self._emit(event)
 
     async def submit(self, name: str, value: Any) -> str:

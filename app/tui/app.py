@@ -289,6 +289,11 @@ class Workbench(App[int]):
     def _on_usage(self) -> None:
         self.views.refresh_header()
 
+    @on(bridge.ReplyProgress)
+    def _on_reply_progress(self, message: bridge.ReplyProgress) -> None:
+        e = message.event
+        self.chat.show_progress(e.tokens, e.elapsed_s, e.tokens_per_s, e.done)
+
     @on(bridge.TurnBegan)
     def _on_turn_began(self, message: bridge.TurnBegan) -> None:
         self.chat.set_busy(True, f"model working ({message.event.label})… escape cancels")
@@ -393,6 +398,13 @@ class Workbench(App[int]):
     def _on_cancel(self) -> None:
         self.action_cancel_turn()
 
+    @on(Chat.LeaveRequested)
+    def _on_leave_chat(self) -> None:
+        # Escape with no turn running: out of the input, to the plan, where y/e/n/u reach the gate.
+        if self.screen.has_class("-narrow"):
+            self.query_one("#narrow-tabs", Tabs).active = "pane-plan"
+        self.plan_widget.plan_tree.focus()
+
     def action_cancel_turn(self) -> None:
         c = self.controller
         if c is not None and c.cancel():
@@ -414,7 +426,8 @@ class Workbench(App[int]):
         if request.kind == "network":
             warnings.insert(0, "This command reaches the network or reads secrets outside the repository.")
         choice = await self.push_screen_wait(
-            CommandApprovalScreen(request.command, request.cwd, request.reason, warnings, grace=self.grace)
+            CommandApprovalScreen(request.command, request.cwd, request.reason, warnings, kind=request.kind,
+                                  grace=self.grace)
         )
         if choice is None:
             return CommandDecision(approved=False, note="dismissed")
@@ -493,7 +506,7 @@ class Workbench(App[int]):
 
     @on(PlanChecklist.VersionSelected)
     def _on_version_selected(self, event: PlanChecklist.VersionSelected) -> None:
-        from phasegate.phases.plan_markdown import diff_plans, render_plan
+        from phasegate.phases.plan_markdown import version_markdown
 
         c = self.controller
         if c is None:
@@ -502,15 +515,15 @@ class Workbench(App[int]):
         chosen = versions.get(event.version)
         if chosen is None:
             return
-        text = f"# Plan v{chosen.version}\n\n_{chosen.reason}_\n\n" + render_plan(chosen.plan)
-        previous = versions.get(event.version - 1)
-        if previous is not None:
-            changes = diff_plans(previous.plan, chosen.plan)
-            text += f"\n## Changes from v{previous.version}\n\n" + (
-                "\n".join(f"- `{ch.describe()}`" for ch in changes) or "_none_"
-            )
+        text = version_markdown(chosen, versions.get(event.version - 1))  # who made it: "you" or "model"
         self.views.show_report(text)
         self.views.show_tab("report-tab")
+
+    @on(PlanChecklist.EditRequested)
+    def _on_plan_edit_requested(self, event: PlanChecklist.EditRequested) -> None:
+        from phasegate.app.tui.plan_edits import perform
+
+        self.run_worker(perform(self, event), group="plan-edit", exclusive=True, exit_on_error=False)
 
     async def action_quit(self) -> None:
         if self.controller is not None:

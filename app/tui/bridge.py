@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from phasegate.app.agent.loop import (
         AgentNotice,
+        AgentProgress,
         AgentText,
         AgentToolFinished,
         AgentToolStarted,
@@ -72,6 +73,14 @@ class UsageChanged(Message):
     """A model reply's token usage was counted. Attributes: ``event`` (``AgentUsage``)."""
 
     def __init__(self, event: AgentUsage) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ReplyProgress(Message):
+    """A reply streaming: tokens so far, speed, elapsed. Attributes: ``event`` (``AgentProgress``)."""
+
+    def __init__(self, event: AgentProgress) -> None:
         super().__init__()
         self.event = event
 
@@ -167,6 +176,7 @@ class Bridge:
     def _load(self) -> dict[type, type[Message]]:
         from phasegate.app.agent.loop import (
             AgentNotice,
+            AgentProgress,
             AgentText,
             AgentToolFinished,
             AgentToolStarted,
@@ -177,7 +187,7 @@ class Bridge:
         self._kinds = {
             AgentText: ModelText, AgentToolStarted: ToolStarted, AgentToolFinished: ToolFinished,
             AgentNotice: Notice, AgentUsage: UsageChanged, TurnStarted: TurnBegan, TurnEnded: TurnFinished,
-            SessionChanged: SessionUpdated, FilesChanged: FilesUpdated,
+            SessionChanged: SessionUpdated, FilesChanged: FilesUpdated, AgentProgress: ReplyProgress,
         }
         return self._kinds
 

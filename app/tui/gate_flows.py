@@ -67,6 +67,7 @@ def review_again(app: Workbench, why: str) -> None:
 
 async def request_changes(app: Workbench) -> None:
     from phasegate.app.tui.screens.reason_input import ReasonInputScreen
+    from phasegate.phases.models import Stage
 
     c = app.controller
     assert c is not None
@@ -77,20 +78,23 @@ async def request_changes(app: Workbench) -> None:
         if failures:
             prefill = "Fix the failing verification: " + "; ".join(failures)
     hunks = f" ({len(rejected)} rejected hunk(s) will be reversed and sent with it.)" if rejected else ""
+    comments = len(c.session.plan_comments) if c.session.stage == Stage.PLAN_REVIEW else 0
+    if comments:
+        hunks += f" (Your {comments} comment(s) on the plan go with it.)"
     text = await app.push_screen_wait(
         ReasonInputScreen(
             "Request changes",
             f"What should the model change?{hunks}",
             placeholder="e.g. wrap the two inserts in one transaction",
             initial=prefill,
-            required=not rejected,
+            required=not rejected and not comments,
             ok_label="Send to the model",
             grace=app.grace,
         )
     )
     if text is None:
         return
-    app.chat.add_user(text or "(rejected hunks)")
+    app.chat.add_user(text or ("(your comments on the plan)" if comments else "(rejected hunks)"))
     await app.guarded(c.request_changes(text, rejected_hunks=rejected))
 
 

@@ -21,6 +21,8 @@ VIEWER_TABS: tuple[tuple[str, str], ...] = (
 
 
 def system_commands(app: Workbench) -> Iterator[SystemCommand]:
+    from phasegate.phases.workflow import plan_editable
+
     c = app.controller
     gate = c.gate() if c is not None else None
     allowed = gate.allowed if gate is not None else frozenset()
@@ -42,7 +44,17 @@ def system_commands(app: Workbench) -> Iterator[SystemCommand]:
     if c is not None and c.session.stage.value == "plan_review":
         yield SystemCommand("Reorder or drop phases…", "Give the phase order, e.g. database, api, testing",
                             lambda: app.run_palette(reprioritize(app)))
+    if c is not None and not c.busy and plan_editable(c.session):
+        yield SystemCommand("Edit plan in $EDITOR", "Write the plan in the strict Markdown format in your editor, read it back",
+                            lambda: app.run_palette(edit_plan_in_editor(app)))
     yield SystemCommand("Copy last reply", "Copy the model's last message to the clipboard", lambda: copy_last_reply(app))
+
+
+async def edit_plan_in_editor(app: Workbench) -> None:
+    """The plan in ``$EDITOR`` (``app/tui/plan_edits.py: edit_in_editor``)."""
+    from phasegate.app.tui.plan_edits import edit_in_editor
+
+    await edit_in_editor(app)
 
 
 async def switch_model(app: Workbench) -> None:

@@ -76,6 +76,7 @@ class Views:
             model=self.app.settings.model if self.app.settings else "…",
             tokens=s.usage.total_tokens,
             cost=s.usage.cost,
+            estimated=s.usage.estimated_tokens > 0,
         )
 
     def refresh_plan(self) -> None:
@@ -83,8 +84,11 @@ class Views:
         if c is None:
             return
         s = c.session
-        self.app.plan_widget.update_plan(s.plan, s.phases, s.current_phase)
-        self.app.plan_widget.set_versions([(v.version, v.reason) for v in s.plan_versions])
+        from phasegate.phases.workflow import plan_editable
+
+        self.app.plan_widget.update_plan(s.plan, s.phases, s.current_phase, s.plan_comments)
+        self.app.plan_widget.set_versions([(v.version, v.reason, v.author) for v in s.plan_versions])
+        self.app.plan_widget.set_editable(plan_editable(s) and not c.busy)
 
     def refresh_gate(self) -> None:
         c = self.controller
@@ -158,17 +162,19 @@ class Views:
             self.app.diff_view.show_message("No changes in this phase yet.")
 
     def show_review(self, facts: ReviewFacts, blockers: list[Blocker]) -> ShownReview:
-        from phasegate.app.session.review import api_section
+        from phasegate.app.session.review_formats import render_markdown, repository_masker
 
         self.show_diff(facts.diff)
         self.app.bar.set_security_checklist(list(SECURITY_ITEMS), facts.findings)
         self.app.query_one("#schema", SchemaView).show_schema(facts.schema_after, {"changes": facts.schema_changes})
         c = self.controller
         state = c.session.active_phase if c is not None else None
-        if state is not None and state.report:
-            report = state.report.to_markdown(state.slug) + api_section(facts)
+        if c is not None and state is not None and state.report:
+            # The review is what `phasegate review <base> --format md` prints for the same range: one
+            # renderer, so the two cannot drift (tests/tui/test_review_matches_cli.py).
+            report = state.report.to_markdown(state.slug) + "\n\n" + render_markdown(facts, repository_masker(c.git.root))
             if blockers:
-                report += "\n## ⛔ Approval blocked until you override with a reason\n\n" + "\n".join(f"- {b.message}" for b in blockers)
+                report += "\n**⛔ Approval blocked until you override with a reason** (the blockers above).\n"
             self.show_report(report)
         self.refresh_gate()
         return ShownReview(facts, blockers)

@@ -248,3 +248,11 @@ def test_phase_bookkeeping_needs_an_open_phase_and_leaves_no_history_line() -> N
     s = wf.apply(s, wf.MovePhaseBase("their-commit"))
     assert state.base_sha == "base" and s.phase_state("database").base_sha == "their-commit"
     assert s.history[-1].event == "MovePhaseBase"
+
+
+def test_usage_counted_by_phasegate_makes_the_totals_estimates() -> None:
+    s = wf.apply(planned(), wf.RecordUsage(100, 20, 0.5))
+    assert (s.usage.total_tokens, s.usage.estimated_tokens) == (120, 0)
+    s = wf.apply(s, wf.RecordUsage(300, 40, estimated=True))
+    assert (s.usage.total_tokens, s.usage.estimated_tokens) == (460, 340)
+    assert type(s.usage).model_validate({"prompt_tokens": 1}).estimated_tokens == 0  # sessions saved before

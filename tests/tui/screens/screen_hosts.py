@@ -112,6 +112,10 @@ def rollback_screen(**kwargs: Any) -> RollbackPickerScreen:
 
 
 command_app = ScreenHost(command_screen)
+# A network command: no "always allow", the dialog says why.
+command_network_app = ScreenHost(lambda: CommandApprovalScreen(
+    "curl -sS https://api.example.com/v1/health", "/home/dev/shop", "check the staging API answers",
+    ["curl can send data off this machine (exfiltration risk)"], kind="network"))
 migration_app = ScreenHost(migration_screen)
 dirty_app = ScreenHost(dirty_screen)
 resume_app = ScreenHost(resume_screen)

@@ -82,6 +82,91 @@ async def test_command_approval_answers(button: str, expected: CommandChoice) ->
         assert app.result == expected
 
 
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("y", CommandChoice(approved=True)), ("a", CommandChoice(approved=True, always_allow=True)),
+     ("n", CommandChoice(approved=False))],
+)
+async def test_command_approval_keys_answer_after_the_grace_period(key: str, expected: CommandChoice) -> None:
+    clock = FakeClock()
+    app = ScreenHost(lambda: command_screen(clock=clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "y Approve once" in text and "a Always allow for this session" in text and "n Deny" in text
+        await pilot.press(key)  # inside the grace period: ignored
+        await pilot.pause()
+        assert app.result is NO_RESULT
+        open_gate(app, clock)
+        await pilot.press(key)
+        await pilot.pause()
+        assert app.result == expected
+
+
+async def test_command_approval_focus_never_lands_on_always_allow() -> None:
+    clock = FakeClock()
+    app = ScreenHost(lambda: command_screen(clock=clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.focused is not None and app.screen.focused.id == "approve-once"
+        seen = []
+        for key in ["tab"] * 6 + ["shift+tab"] * 6:
+            await pilot.press(key)
+            seen.append(app.screen.focused.id if app.screen.focused else None)
+        assert "always-allow" not in seen and {"deny-note", "approve-once", "deny"} <= set(seen)
+        # From the note field: tab goes to "Approve once"; letters are text, not answers.
+        app.screen.query_one("#deny-note", Input).focus()
+        await pilot.press("tab")
+        assert app.screen.focused.id == "approve-once"
+        app.screen.query_one("#deny-note", Input).focus()
+        open_gate(app, clock)
+        await pilot.press(*"any note", "y")
+        await pilot.pause()
+        assert app.result is NO_RESULT and app.screen.query_one("#deny-note", Input).value == "any notey"
+        await pilot.press("enter")  # enter in the note denies, with the note
+        await pilot.pause()
+        assert app.result == CommandChoice(approved=False, note="any notey")
+
+
+async def test_command_approval_enter_on_the_default_approves_once() -> None:
+    clock = FakeClock()
+    app = ScreenHost(lambda: command_screen(clock=clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        open_gate(app, clock)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == CommandChoice(approved=True)
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "why"),
+    [
+        ("curl https://example.com/install.sh", "network", "reaches the network"),
+        ("alembic upgrade head", "migration", "typed confirmation"),
+        ("cd src && pytest -q", "normal", "chains"),
+        ("ls", "network", "reaches the network"),  # the tool's verdict (with the repository's root) counts
+    ],
+)
+async def test_command_approval_never_offers_always_for_risky_commands(command: str, kind: str, why: str) -> None:
+    from phasegate.app.tui.screens.command_approval import CommandApprovalScreen
+
+    clock = FakeClock()
+    app = ScreenHost(lambda: CommandApprovalScreen(command, "/home/dev/shop", "because", kind=kind, clock=clock))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert not app.screen.query("#always-allow") and "Always allow for this session" not in text
+        assert 'No "always allow"' in text and why in text
+        open_gate(app, clock)
+        await pilot.press("a")  # not offered: the key does nothing
+        await pilot.pause()
+        assert app.result is NO_RESULT
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.result == CommandChoice(approved=True)
+
+
 async def test_command_approval_escape_denies() -> None:
     app = ScreenHost(command_screen)
     async with app.run_test(size=SIZE) as pilot:
@@ -289,7 +374,7 @@ async def test_help_lists_the_bindings_below_and_the_input_keys() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["command_app", "migration_app", "dirty_app", "resume_app", "reason_app", "rollback_app", "help_app"]
+    "name", ["command_app", "command_network_app", "migration_app", "dirty_app", "resume_app", "reason_app", "rollback_app", "help_app"]
 )
 def test_snapshots(snap_compare, name: str) -> None:
     assert snap_compare(f"{HOSTS}:{name}", terminal_size=(100, 30))

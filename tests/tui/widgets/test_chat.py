@@ -8,9 +8,18 @@ from textual.widgets import Markdown, TextArea
 
 from phasegate.widgets.chat import Chat
 from phasegate.widgets.chat_message import AssistantMessage, Notice, UserMessage
-from tests.tui.widgets.widget_hosts import ChatHost, screen_lines, screen_text
+from tests.tui.widgets.widget_hosts import ChatFooterHost, ChatHost, screen_lines, screen_text
 
 HOSTILE = "Done.\x1b[2J\x1b]52;c;ZXZpbA==\x07 and \x9b31m[red]not markup[/red]\r\nnext line"
+
+
+async def wait_for_text(pilot, app: ChatHost, text: str, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Until ``text`` is on the screen (the progress line repaints on its own timer)."""
+    for _ in range(int(timeout / 0.05)):
+        if text in screen_text(app):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"{text!r} never shown; the screen:\n{screen_text(app)}")
 
 
 def submitted(app: ChatHost) -> list[str]:
@@ -49,12 +58,22 @@ async def test_enter_inserts_a_newline_and_ctrl_j_or_alt_enter_send() -> None:
         assert submitted(app) == ["hi\nthere", "ok"]
 
 
-async def test_escape_requests_cancel() -> None:
-    app = ChatHost()
+async def test_escape_cancels_a_running_turn_and_otherwise_leaves_for_the_gate_keys() -> None:
+    app = ChatFooterHost()
     async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.query_one(Chat)
+        await pilot.pause()
+        assert "esc: to the plan and the gate keys y/e/n" in screen_text(app)  # the placeholder says so
+        assert "Plan · gate keys" in screen_text(app) and "Cancel turn" not in screen_text(app)  # the footer
         await pilot.press("escape")
         await pilot.pause()
-        assert [type(m) for m in app.posted] == [Chat.CancelRequested]
+        assert [type(m) for m in app.posted] == [Chat.LeaveRequested]
+        chat.set_busy(True, "researching…")
+        await pilot.pause()
+        assert "Cancel turn" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [type(m) for m in app.posted] == [Chat.LeaveRequested, Chat.CancelRequested]
 
 
 async def test_streamed_reply_renders_markdown_and_no_terminal_escapes() -> None:
@@ -228,3 +247,30 @@ async def test_a_long_reply_is_streamed_into_segments_never_splitting_a_code_fen
             assert segment.source.count("```") % 2 == 0
     assert block_boundary("a\n\nb", False) == (3, False)
     assert block_boundary("```\na\n\nb", False) == (None, True)
+
+
+async def test_progress_line_shows_tokens_speed_and_elapsed_time_and_keeps_counting() -> None:
+    clock = [100.0]
+    app = ChatHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.query_one(Chat)
+        chat._clock = lambda: clock[0]
+        chat.set_busy(True, "researching…")
+        chat.show_progress(0, 0.0)
+        await pilot.pause()
+        assert "reply waiting for the first token  ·  0.0 s" in screen_text(app)
+        clock[0] += 3.0  # no token yet: the elapsed time goes on all the same
+        await wait_for_text(pilot, app, "waiting for the first token  ·  3.0 s")
+        chat.show_progress(4012, 222.5, 18.1)
+        await wait_for_text(pilot, app, "reply ≈4,012 tokens  ·  18.1 tok/s  ·  3m42s")
+        chat.show_progress(4100, 230.0, 18.0, done=True)
+        clock[0] += 10.0  # done: the figures stay as they are
+        await wait_for_text(pilot, app, "reply done ≈4,100 tokens  ·  18.0 tok/s  ·  3m50s")
+        assert chat.progress_line == "reply done ≈4,100 tokens  ·  18.0 tok/s  ·  3m50s"
+        chat.set_busy(False)  # the turn ended: no progress line
+        await pilot.pause()
+        assert chat.progress_line == "" and "tok/s" not in screen_text(app)
+
+
+def test_snapshot_progress_line(snap_compare) -> None:
+    assert snap_compare(f"{Path(__file__).parent / 'widget_hosts.py'}:chat_progress_app", terminal_size=(90, 20))

@@ -8,7 +8,14 @@ from textual.widgets import Select
 
 from phasegate.phases.models import ArchitecturalPhase, PhaseStatus, Plan, Task
 from phasegate.widgets.plan_checklist import PlanChecklist
-from tests.tui.widgets.widget_hosts import PlanHost, sample_plan, sample_states, screen_text
+from tests.tui.widgets.widget_hosts import (
+    SAMPLE_COMMENTS,
+    PlanEditHost,
+    PlanHost,
+    sample_plan,
+    sample_states,
+    screen_text,
+)
 
 HOSTS = Path(__file__).parent / "widget_hosts.py"
 
@@ -99,3 +106,70 @@ async def test_picking_a_plan_version_posts_it_once() -> None:
 
 def test_snapshot(snap_compare) -> None:
     assert snap_compare(f"{HOSTS}:plan_app", terminal_size=(60, 16))
+
+
+# -------------------------------------------------------------------- the user's edits (plan under review)
+
+
+def edits(app: PlanEditHost) -> list[tuple[str, str, str | None]]:
+    return [(m.action, m.phase, m.task_id) for m in app.posted if isinstance(m, PlanChecklist.EditRequested)]
+
+
+async def test_edit_keys_post_what_the_user_asked_for_on_the_node_under_the_cursor() -> None:
+    app = PlanEditHost()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        for label in ("Edit task", "Add task", "Delete task", "Move task", "Comment"):
+            assert label in footer
+        # The cursor starts on the first phase: add and comment work there; task keys do nothing.
+        await pilot.press("t", "x", "m")
+        await pilot.press("a", "c")
+        await pilot.pause()
+        assert edits(app) == [("add-task", "database", None), ("comment", "database", None)]
+        await pilot.press("down", "down")  # database.2
+        await pilot.press("t", "m", "delete", "c", "a", "enter")
+        await pilot.pause()
+        assert edits(app)[2:] == [
+            ("edit-task", "database", "database.2"), ("move-task", "database", "database.2"),
+            ("delete-task", "database", "database.2"), ("comment", "database", "database.2"),
+            ("add-task", "database", None), ("edit-task", "database", "database.2"),  # enter edits under review
+        ]
+        assert posted(app, PlanChecklist.TaskToggled) == []
+        assert app.app_c_pressed == 0
+
+
+async def test_when_the_plan_is_not_editable_the_keys_are_hidden_and_c_goes_to_the_app() -> None:
+    app = PlanEditHost(editable=False)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "Edit task" not in footer and "Comment" not in footer and "App's c" in footer
+        await pilot.press("down", "t", "a", "x", "m", "c")
+        await pilot.pause()
+        assert edits(app) == [] and app.app_c_pressed == 1
+        app.query_one(PlanChecklist).set_editable(True)
+        await pilot.pause()
+        assert "Edit task" in screen_text(app).splitlines()[-1]
+
+
+async def test_comments_show_under_their_task_and_phase_and_enter_on_one_edits_it() -> None:
+    app = PlanEditHost(comments=SAMPLE_COMMENTS)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        task_row = next(i for i, line in enumerate(lines) if "Index users.email" in line)
+        assert "💬 make it a partial index on active users" in lines[task_row + 1]
+        api_row = next(i for i, line in enumerate(lines) if "📡 API" in line)
+        assert "💬 version every route under /v1" in lines[api_row + 1]
+        assert "Plan v2 · you — edited database.1" in screen_text(app)
+        checklist = app.query_one(PlanChecklist)
+        assert checklist.comment_on("database.2") == "make it a partial index on active users"
+        await pilot.press("down", "down", "down", "enter")  # the comment line under database.2
+        await pilot.pause()
+        assert checklist.plan_tree.cursor_node.data == ("comment", "database.2")
+        assert edits(app) == [("comment", "database", "database.2")]
+
+
+def test_snapshot_of_a_comment_on_a_task(snap_compare) -> None:
+    assert snap_compare(f"{HOSTS}:plan_comments_app", terminal_size=(96, 18))

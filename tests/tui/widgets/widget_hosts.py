@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.message import Message
+from textual.widgets import Footer
 
 from phasegate.phases.findings import Finding
-from phasegate.phases.models import ArchitecturalPhase, PhaseState, PhaseStatus, Plan, Task
+from phasegate.phases.models import ArchitecturalPhase, PhaseState, PhaseStatus, Plan, PlanComment, Task
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, ApprovalBar
 from phasegate.widgets.chat import Chat
 from phasegate.widgets.commands_log import CommandsLog
@@ -103,10 +105,45 @@ class PlanHost(Recorder):
         checklist.plan_tree.focus()
 
 
+class PlanEditHost(Recorder):
+    """The checklist of a plan under review (editable), with a footer, and an App binding on ``c`` (as
+    the workbench's security checklist key) to show where the key goes when the plan is not editable."""
+
+    RECORD = (PlanChecklist.EditRequested, PlanChecklist.TaskToggled)
+    BINDINGS = [Binding("c", "app_c", "App's c")]
+
+    def __init__(self, editable: bool = True, comments: tuple[PlanComment, ...] = ()) -> None:
+        super().__init__()
+        self.editable = editable
+        self.comments = comments
+        self.app_c_pressed = 0
+
+    def compose(self) -> ComposeResult:
+        yield PlanChecklist(id="plan")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        checklist = self.query_one(PlanChecklist)
+        pending = [PhaseState(slug=s.slug) for s in sample_states()]
+        checklist.update_plan(sample_plan(done=()), pending, None, self.comments)
+        checklist.set_versions([(1, "first draft", "model"), (2, "edited database.1", "user")])
+        checklist.set_editable(self.editable)
+        checklist.plan_tree.focus()
+
+    def action_app_c(self) -> None:
+        self.app_c_pressed += 1
+
+
+SAMPLE_COMMENTS = (
+    PlanComment(phase="database", task_id="database.2", text="make it a partial index on active users"),
+    PlanComment(phase="api", text="version every route under /v1"),
+)
+
+
 class ChatHost(Recorder):
     """A chat under an App that, like the workbench, binds ``y`` to approve."""
 
-    RECORD = (Chat.Submitted, Chat.CancelRequested)
+    RECORD = (Chat.Submitted, Chat.CancelRequested, Chat.LeaveRequested)
     BINDINGS = [("y", "approve", "Approve")]
 
     def __init__(self) -> None:
@@ -180,6 +217,32 @@ class ChatTranscriptHost(ChatHost):
         chat.focus_input()
 
 
+class ChatFooterHost(ChatHost):
+    """A chat with the footer under it: what escape means is shown there."""
+
+    def compose(self) -> ComposeResult:
+        yield Chat(id="chat")
+        yield Footer()
+
+
+class ChatProgressHost(ChatHost):
+    """A reply streaming, with its progress line; the chat's clock is frozen so the snapshot is stable."""
+
+    def compose(self) -> ComposeResult:
+        yield Chat(id="chat", clock=lambda: 100.0)
+
+    async def on_mount(self) -> None:
+        chat = self.query_one(Chat)
+        chat.add_user("Add a users table with a unique email.")
+        handle = chat.begin_assistant()
+        await handle.append("## Migration\n\nI will add the `users` table with a unique index on `email`, then ")
+        chat.show_progress(1234, 67.5, 18.25)
+        chat.focus_input()
+
+
+chat_progress_app = ChatProgressHost()
+
+
 class SchemaHost(App[None]):
     def compose(self) -> ComposeResult:
         yield SchemaView(id="schema")
@@ -202,6 +265,7 @@ class PaneHost(App[None]):
 approval_app = ApprovalHost()
 approval_checklist_app = ApprovalHost(checklist=True)
 plan_app = PlanHost()
+plan_comments_app = PlanEditHost(comments=SAMPLE_COMMENTS)
 schema_app = SchemaHost()
 chat_app = ChatTranscriptHost()
 
