@@ -705,6 +705,37 @@ def classify(command: str, root: Path | None = None, *, _depth: int = 0) -> Comm
     return CommandClass(verdict.kind, verdict.reason, tuple(verdict.warnings))
 
 
+#: Characters that make a command more than one plain program call (chained, piped, redirected, computed).
+#: The session's allow-list only ever matches commands without them (``ShellTools.allowlisted``).
+_NOT_PLAIN = set(";&|<>`$\n(){}")
+
+
+def always_allow_refusal(command: str, kind: Kind) -> str | None:
+    """Why "always allow for this session" must not be offered for ``command`` (``None``: it may be).
+
+    Only a plain, ordinary command without warnings can be allowed for the rest of a session: a
+    migration needs the typed confirmation every time, a network or credential command asks every time
+    (the tool asks again whatever the allow-list says), a destructive one never runs, and a chained or
+    redirected command could never match an allow-list entry anyway. ``kind`` is the classification the
+    tool made with the repository's root; the command is classified again here (without the root, so
+    stricter), and the stricter verdict counts.
+    """
+    verdict = classify(command)
+    if _SEVERITY[verdict.kind] > _SEVERITY[kind]:
+        kind = verdict.kind
+    if kind == "migration":
+        return "a migration needs your typed confirmation every time"
+    if kind == "network":
+        return "it reaches the network or reads secrets, so it asks every time"
+    if kind == "destructive":
+        return "phasegate never runs destructive commands"
+    if any(ch in _NOT_PLAIN for ch in command):
+        return "it chains, pipes or redirects commands; only a plain command can be allowed for the session"
+    if verdict.warnings:
+        return f"it comes with a warning ({verdict.warnings[0]})"
+    return None
+
+
 def _inner_script(words: list[str]) -> str | None:
     head = _base(words[0])
     if head == "eval":

@@ -73,9 +73,24 @@ class AgentNotice:
 class AgentUsage:
     prompt_tokens: int
     completion_tokens: int
+    estimated: bool = False  # counted by phasegate: the endpoint reported no usage
 
 
-AgentEvent: TypeAlias = AgentText | AgentToolStarted | AgentToolFinished | AgentNotice | AgentUsage
+@dataclass(frozen=True)
+class AgentProgress:
+    """A reply streaming: tokens so far (always phasegate's count), speed and elapsed time.
+
+    Sent a few times a second (``llm.PROGRESS_INTERVAL_S``), and once more when the reply is complete
+    (``done``). Not recorded in the session: the reply's ``AgentUsage`` is.
+    """
+
+    tokens: int
+    elapsed_s: float
+    tokens_per_s: float | None = None
+    done: bool = False
+
+
+AgentEvent: TypeAlias = AgentText | AgentToolStarted | AgentToolFinished | AgentNotice | AgentUsage | AgentProgress
 
 
 @dataclass
@@ -127,7 +142,7 @@ class Agent:
     _invalid: int = 0
 
     async def run_turn(self) -> TurnResult:
-        from phasegate.app.agent.llm import LLMError, Retrying, TextDelta, ToolCallRequest, Usage
+        from phasegate.app.agent.llm import LLMError, Progress, Retrying, TextDelta, ToolCallRequest, Usage
 
         self._invalid = 0
         steps = 0
@@ -150,6 +165,10 @@ class Agent:
             text_parts: list[str] = []
             shown = 0
             calls: list[ToolCallRequest] = []
+            last_progress: Progress | None = None
+            # The line shows at once, counting the time until the first token (a slow local model can
+            # read a long prompt for a minute before it writes anything).
+            await self.host.emit(AgentProgress(0, 0.0))
             try:
                 async for event in self.llm.stream(messages, [s for s in specs if s]):
                     if isinstance(event, TextDelta):
@@ -164,8 +183,15 @@ class Agent:
                                     "its beginning, the transcript keeps all of it.", "warning"))
                     elif isinstance(event, ToolCallRequest):
                         calls.append(event)
+                    elif isinstance(event, Progress):
+                        last_progress = event
+                        await self.host.emit(AgentProgress(event.tokens, event.elapsed_s, event.tokens_per_s))
                     elif isinstance(event, Usage):
-                        await self.host.emit(AgentUsage(event.prompt_tokens, event.completion_tokens))
+                        if last_progress is not None:  # the reply is complete: its final figures
+                            await self.host.emit(AgentProgress(last_progress.tokens, last_progress.elapsed_s,
+                                                               last_progress.tokens_per_s, done=True))
+                        await self.host.emit(AgentUsage(event.prompt_tokens, event.completion_tokens,
+                                                        event.estimated))
                     elif isinstance(event, Retrying):
                         await self.host.emit(
                             AgentNotice(event.describe(), "warning")
@@ -400,6 +426,7 @@ __all__ = [
     "answer_dangling_tool_calls",
     "AgentHost",
     "AgentNotice",
+    "AgentProgress",
     "AgentText",
     "AgentToolFinished",
     "AgentToolStarted",

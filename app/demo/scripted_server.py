@@ -34,6 +34,8 @@ when a dict and sent verbatim when a str — that is how malformed JSON argument
 arguments are streamed in ``chunk_chars`` pieces too). ``finish_reason`` is ``tool_calls`` when
 there are tool calls, else ``stop`` (or ``finish_reason`` when given). The usage is a rough
 characters/4 estimate unless ``usage=(prompt_tokens, completion_tokens)`` is given.
+``ScriptedServer(report_usage=False)`` sends no usage at all (a streamed reply has no usage chunk, a
+non-streamed one no ``usage`` field), as llama.cpp's server does while streaming.
 
 ``srv.script`` is a plain list: tests may append to it or replace it between requests.
 
@@ -175,8 +177,11 @@ class ScriptedServer:
         pace_s: float = 0.0,
         models: Iterable[str] = ("scripted-model",),
         reject_unknown_models: bool = False,
+        report_usage: bool = True,
     ) -> None:
         self.script: list[Turn] = list(script)
+        # False: like llama.cpp's server while streaming, no usage chunk even when the request asks.
+        self.report_usage = report_usage
         self.pace_s = pace_s
         self.models = list(models)
         self.reject_unknown_models = reject_unknown_models
@@ -416,6 +421,8 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [{"index": 0, "message": message, "finish_reason": self._finish_reason(turn)}],
             "usage": self._usage(body, turn),
         }
+        if not srv.report_usage:
+            del payload["usage"]
         if fault is not None and fault.malformed_sse:
             self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [')
         elif fault is not None and fault.cut_after_chars is not None:
@@ -470,7 +477,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         self._sse(chunk({}, self._finish_reason(turn)))
         options = body.get("stream_options") or {}
-        if isinstance(options, dict) and options.get("include_usage"):
+        if isinstance(options, dict) and options.get("include_usage") and srv.report_usage:
             self._sse({**base, "choices": [], "usage": self._usage(body, turn)})
         self._sse("[DONE]")
         self._write_chunk(b"")  # the terminating zero-length chunk

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from phasegate.app.agent.llm import (
     LLMClient,
     LLMError,
     LLMEvent,
+    Progress,
     Retrying,
     TextDelta,
     ToolCallRequest,
@@ -53,7 +55,8 @@ async def collect(client: LLMClient, messages: list[dict[str, Any]] = MESSAGES,
                   tools: list[dict[str, Any]] | None = None) -> list[LLMEvent]:
     try:
         async with contextlib.aclosing(client.stream(messages, tools)) as events:
-            return [event async for event in events]
+            # Progress events come by the clock (every PROGRESS_INTERVAL_S): tests of them are below.
+            return [event async for event in events if not isinstance(event, Progress)]
     finally:
         await client.aclose()
 
@@ -63,7 +66,8 @@ async def failure(client: LLMClient) -> tuple[LLMError, list[LLMEvent]]:
     try:
         async with contextlib.aclosing(client.stream(MESSAGES, None)) as events:
             async for event in events:
-                seen.append(event)
+                if not isinstance(event, Progress):
+                    seen.append(event)
     except LLMError as exc:
         return exc, seen
     finally:
@@ -121,7 +125,9 @@ async def test_server_rejecting_stream_options_is_asked_again_without(server: Sc
     server.script = [Turn(text="no usage here", fault=Fault(status=400, message="unknown field stream_options"))]
     events = await collect(make_client(server, max_retries=0))
     assert text_of(events) == "no usage here" and events[-1] == Finished("stop")
-    assert not any(isinstance(e, Usage) for e in events)  # the server never sent one: no invented usage
+    # The server never sent usage: phasegate's own count stands in, marked as an estimate.
+    usage = [e for e in events if isinstance(e, Usage)]
+    assert len(usage) == 1 and usage[0].estimated and usage[0].completion_tokens == round(len("no usage here") / 4)
     assert "stream_options" in server.requests[0] and "stream_options" not in server.requests[1]
 
 
@@ -332,3 +338,38 @@ def test_importing_the_client_does_not_import_openai() -> None:
     code = "import sys, phasegate.app.agent.llm, phasegate.app.config; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+async def test_a_streaming_reply_reports_progress_a_few_times_a_second_not_per_chunk() -> None:
+    text = "word " * 400  # 2,000 characters in 400 chunks of 5, one every 5 ms: about 2 s of streaming
+    with ScriptedServer([Turn(text=text, chunk_chars=5)], pace_s=0.005) as srv:
+        client = make_client(srv)
+        try:
+            async with contextlib.aclosing(client.stream(MESSAGES, None)) as stream:
+                events = [event async for event in stream]
+        finally:
+            await client.aclose()
+    progress = [e for e in events if isinstance(e, Progress)]
+    chunks = sum(isinstance(e, TextDelta) for e in events)
+    assert chunks == 400 and 2 <= len(progress) <= chunks / 10  # throttled by time, not one per token
+    assert [p.chars for p in progress] == sorted(p.chars for p in progress)
+    final = progress[-1]  # the last one comes when the reply is complete
+    assert final.chars == len(text) and final.tokens == 500
+    assert final.first_text_s is not None and final.tokens_per_s is not None and final.tokens_per_s > 0
+    assert final.elapsed_s >= 2.0 * 0.9
+
+
+async def test_a_server_without_usage_gets_an_estimate_of_prompt_and_reply() -> None:
+    with ScriptedServer([Turn(text="x" * 400, tool_calls=[ToolCall("list_files", {"path": "src"})])],
+                        report_usage=False) as srv:
+        events = await collect(make_client(srv), tools=[{"type": "function", "function": {"name": "list_files"}}])
+    [usage] = [e for e in events if isinstance(e, Usage)]
+    arguments = len(json.dumps({"path": "src"}))
+    assert usage.estimated and usage.completion_tokens == round((400 + arguments + len("list_files")) / 4)
+    assert usage.prompt_tokens > sum(len(m["content"]) for m in MESSAGES) / 4
+
+
+async def test_a_server_that_reports_usage_is_believed() -> None:
+    with ScriptedServer([Turn(text="hello", usage=(123, 45))]) as srv:
+        events = await collect(make_client(srv))
+    assert [e for e in events if isinstance(e, Usage)] == [Usage(123, 45, estimated=False)]

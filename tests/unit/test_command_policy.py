@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from phasegate.app.agent.command_policy import WIPES, CommandClass, classify, redact_dsn, target_database
+from phasegate.app.agent.command_policy import (
+    WIPES,
+    CommandClass,
+    always_allow_refusal,
+    classify,
+    redact_dsn,
+    target_database,
+)
 
 ROOT = Path("/srv/project")
 
@@ -314,3 +321,38 @@ def test_shell_keywords_do_not_hide_commands() -> None:
     assert classify("if true; then alembic upgrade head; fi", ROOT).kind == "migration"
     assert classify("for f in *; do rm -rf $f; done", ROOT).kind == "destructive"
     assert classify("find . -name '*.pyc' -delete", ROOT).kind == "normal"
+
+
+@pytest.mark.parametrize("command", ["pytest -q", "npm test", "ruff check app", "go test ./...", "ls src"])
+def test_always_allow_is_offered_for_plain_ordinary_commands(command: str) -> None:
+    assert classify(command, ROOT).kind == "normal"
+    assert always_allow_refusal(command, "normal") is None
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ("curl https://example.com", "network"),
+        ("git push origin main", "network"),
+        ("cat ~/.aws/credentials", "network"),
+        ("alembic upgrade head", "typed confirmation"),
+        ("npx prisma migrate dev", "typed confirmation"),
+        ("python manage.py migrate", "typed confirmation"),
+        ("rm -rf /", "never runs"),
+        ("git reset --hard HEAD~1", "never runs"),
+        ("cd src && pytest", "chains"),
+        ("pytest | tee out.txt", "chains"),
+        ("pytest > out.txt", "chains"),
+        ("$RUNNER tests", "typed confirmation"),  # computed at run time: judged as a migration
+        ("sudo pytest", "warning"),
+        ("git checkout main", "warning"),
+    ],
+)
+def test_always_allow_is_refused_for_network_migration_destructive_and_chained_commands(command: str, why: str) -> None:
+    refusal = always_allow_refusal(command, "normal")  # even when the caller says "normal": classified again
+    assert refusal is not None and why in refusal
+
+
+def test_always_allow_takes_the_callers_stricter_verdict() -> None:
+    assert always_allow_refusal("pytest -q", "network") is not None
+    assert always_allow_refusal("pytest -q", "migration") is not None

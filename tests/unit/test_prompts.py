@@ -141,7 +141,7 @@ def test_every_markdown_file_is_a_known_prompt() -> None:
 
 
 NOTE_FACTS = {"slug": "database", "sha": "0123abcd", "next": "api", "heading": "🗄️ Database", "text": "add an index",
-              "what": "skipped", "why": " Reason: not needed"}
+              "what": "skipped", "why": " Reason: not needed", "version": "3", "comments": "- on the api phase: x"}
 
 
 @pytest.mark.parametrize("name", prompts.note_names())
