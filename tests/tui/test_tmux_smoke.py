@@ -125,3 +125,63 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
     # Nothing was committed past the demo's initial commit: no phase ran.
     log = subprocess.run(["git", "-C", str(demo), "log", "--format=%s"], capture_output=True, text=True, check=True)
     assert log.stdout.strip().splitlines() == ["taskboard: the sample backend before the demo task"]
+
+
+@pytest.mark.skipif(not PHASEGATE.exists(), reason="the phasegate console script is not installed in this venv")
+def test_demo_walk_to_the_first_phase_review_with_keys_only(tmp_path: Path) -> None:
+    """Research → plan (a task edited and commented) → the database phase (the migration typed, a command
+    approved with ``y``) → its review, with keys alone, as a user at a terminal would."""
+    demo = tmp_path / "demo"
+    pane = Pane()
+    try:
+        pane.start(f"{PHASEGATE} demo --dir {demo} --pace 0; sleep 600")
+        pane.wait_for_text("Approve research → write the plan", timeout=45)
+        pane.wait_for_text("submit_research")
+
+        # Escape in the chat input with no turn running: the focus goes to the plan, the footer to the gate keys.
+        pane.keys("Escape")
+        pane.wait_for(lambda t: "y Approve" in footer(t), "the gate keys after escape")
+        time.sleep(GRACE_S)
+        pane.keys("y")
+        text = pane.wait_for_text("Approve plan v1 → start database", timeout=30)
+        assert "t Edit task" in footer(text) and "c Comment" in footer(text), "the checklist keys are in the footer"
+
+        # The first task of the database phase: edit its title, then comment on it.
+        pane.keys("Down")
+        pane.keys("t")
+        pane.wait_for_text("Edit task database.1")
+        time.sleep(GRACE_S)
+        pane.keys("Right")  # leaves the selected title, the cursor at its end
+        pane.keys(" of users")
+        pane.keys("Enter")
+        pane.wait_for(lambda t: "Plan v2 · you — edited database.1" in t and "Schema Design of users" in t,
+                      "the edited task in a new plan version marked as the user's")
+        pane.keys("c")
+        pane.wait_for_text("Comment on task database.1")
+        time.sleep(GRACE_S)
+        pane.keys("keep email unique")
+        pane.keys("Enter")
+        text = pane.wait_for_text("💬 keep email unique")
+
+        time.sleep(GRACE_S)
+        pane.keys("y")
+        # The database phase runs; its migration waits for the typed word.
+        pane.wait_for_text("Type migrate to confirm", timeout=45)
+        time.sleep(GRACE_S)
+        pane.keys("migrate")
+        pane.keys("Enter")
+        pane.wait_for_text("Continue after the migration", timeout=30)
+        time.sleep(GRACE_S)
+        pane.keys("y")
+        # The test run asks for approval: y approves it once.
+        text = pane.wait_for_text("y Approve once", timeout=30)
+        assert "$ python -m pytest -q" in text and "a Always allow for this session" in text
+        time.sleep(GRACE_S)
+        pane.keys("y")
+        text = pane.wait_for_text("Commit phase database", timeout=60)
+        assert "stage Phase review" in text and "phase database" in text
+    finally:
+        pane.close()
+    log = subprocess.run(["git", "-C", str(demo), "log", "--format=%s"], capture_output=True, text=True, check=True)
+    assert log.stdout.strip().splitlines() == ["taskboard: the sample backend before the demo task"], \
+        "nothing is committed before the phase review is approved"
