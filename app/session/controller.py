@@ -57,7 +57,7 @@ from phasegate.app.session.review import (
 from phasegate.phases import gates
 from phasegate.phases import workflow as wf
 from phasegate.phases.gates import Approve, Changes, ChatMeans, Gate, Reject
-from phasegate.phases.models import PhaseState, PhaseStatus, Session, Stage
+from phasegate.phases.models import PhaseState, PhaseStatus, Session, Stage, utcnow
 
 if TYPE_CHECKING:
     from phasegate.app.agent.llm import LLMClient
@@ -556,7 +556,7 @@ class Controller(SessionHost):
         later = self.session.phases[self.session.phases.index(state):]
         committed = [p for p in later if p.status == PhaseStatus.COMMITTED]
         # Newest first, as a user undoing by hand would: each revert applies on top of the later ones' reverts.
-        return sorted(committed, key=lambda p: (p.committed_at is not None, p.committed_at), reverse=True)
+        return sorted(committed, key=lambda p: p.committed_at or p.started_at or utcnow(), reverse=True)
 
     async def rewind(self, slug: str) -> list[str]:
         """Rewind to before ``slug``: ``git revert`` the committed phases from it on (newest first, exactly as

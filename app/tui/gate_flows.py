@@ -172,8 +172,15 @@ async def reject(app: Workbench) -> None:
     app.refresh_diff()
 
 
-async def rollback(app: Workbench) -> None:
-    from phasegate.app.tui.screens.rollback_picker import RollbackCandidate, RollbackPickerScreen
+async def rollback(app: Workbench, *, rewind_to: str | None = None) -> None:
+    """The rollback dialog: roll back one committed phase, or rewind to before one (its second choice; the
+    palette's "Rewind to before phase X" opens it on X with that choice focused)."""
+    from phasegate.app.tui.screens.rollback_picker import (
+        RewindChoice,
+        RollbackCandidate,
+        RollbackPickerScreen,
+    )
+    from phasegate.phases.gates import rewind_targets
     from phasegate.phases.models import PhaseStatus
 
     c = app.controller
@@ -185,9 +192,20 @@ async def rollback(app: Workbench) -> None:
         files = await asyncio.to_thread(c.git.commit_files, p.commit_sha)
         heading = c.session.plan.phase(p.slug).heading if c.session.plan else p.slug
         candidates.append(RollbackCandidate(p.slug, heading, p.commit_sha, tuple(files)))
-    slug = await app.push_screen_wait(RollbackPickerScreen(candidates, grace=app.grace))
-    if not slug:
+    choice = await app.push_screen_wait(RollbackPickerScreen(
+        candidates, preselect=rewind_to, rewindable=rewind_targets(c.session), rewind_first=rewind_to is not None,
+        grace=app.grace))
+    if not choice:
         return
-    sha = await app.guarded(c.rollback(slug))
+    if isinstance(choice, RewindChoice):
+        reverts = await app.guarded(c.rewind(choice.slug))
+        if reverts is not None:
+            app.chat.add_notice(
+                f"Rewound to before {choice.slug}: {len(reverts)} phase commit(s) reverted; the model's conversation "
+                f"goes back to where {choice.slug} started (this chat keeps it).", "information")
+            app.notify(f"Rewound to before {choice.slug}", title="Rewind")
+            await app.refresh_diff()
+        return
+    sha = await app.guarded(c.rollback(choice))
     if sha:
-        app.notify(f"{slug} rolled back by {str(sha)[:8]}", title="Rollback")
+        app.notify(f"{choice} rolled back by {str(sha)[:8]}", title="Rollback")
