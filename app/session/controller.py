@@ -564,7 +564,7 @@ class Controller(SessionHost):
         conversation trimmed back to where ``slug`` started; the transcript keeps it). Returns the revert shas."""
         reverts: list[str] = []
         for state in self.rewind_plan(slug):
-            sha = await asyncio.to_thread(lambda name=state.slug: self.git.revert_phase(name, session_id=self.session.id))
+            sha = await asyncio.to_thread(self.git.revert_phase, state.slug, session_id=self.session.id)
             log.info("rewind phase=%s revert=%s", state.slug, sha)
             await self._apply(wf.RollbackPhase(state.slug, revert_sha=sha))  # each revert recorded as it lands
             reverts.append(sha)

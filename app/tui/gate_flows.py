@@ -204,7 +204,7 @@ async def rollback(app: Workbench, *, rewind_to: str | None = None) -> None:
                 f"Rewound to before {choice.slug}: {len(reverts)} phase commit(s) reverted; the model's conversation "
                 f"goes back to where {choice.slug} started (this chat keeps it).", "information")
             app.notify(f"Rewound to before {choice.slug}", title="Rewind")
-            await app.refresh_diff()
+            app.refresh_diff()
         return
     sha = await app.guarded(c.rollback(choice))
     if sha:

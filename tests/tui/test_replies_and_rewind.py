@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Button, Input, OptionList
 
 from phasegate.app.config import load_settings
 from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
 from phasegate.app.tui.app import Workbench
-from phasegate.phases.models import Stage
-from tests.support.workbench import RESEARCH, idle, notes_repo, press_gate, shown, wait_until
+from phasegate.phases.models import PhaseStatus, Stage
+from tests.flows.test_rewind import open_controller, three_committed
+from tests.support.repos import git
+from tests.support.workbench import (
+    RESEARCH,
+    idle,
+    notes_repo,
+    press_gate,
+    shown,
+    wait_until,
+    workbench_script,
+)
 
 NONSENSE = "report report the the of of research research " * 30  # what a tiny model's loop looks like
 
@@ -62,4 +72,55 @@ async def test_a_nonsense_research_reply_is_not_taken_as_the_report(tmp_path: Pa
             assert told.startswith("[phasegate] The reply is not a research report: it has no Understanding")
             assert app.controller.session.research is not None
             await shown(pilot, app, "Approve research → write the plan")
+            await pilot.press("ctrl+q")
+
+
+async def run_palette_command(pilot, app: Workbench, title: str) -> None:  # noqa: ANN001
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*title)
+    await shown(pilot, app, title)
+    await pilot.press("enter")
+
+
+async def test_rewind_from_the_rollback_dialog_and_the_palette(tmp_path: Path) -> None:
+    repo = notes_repo(tmp_path / "repo")
+    with ScriptedServer(workbench_script()) as server:
+        c = open_controller(repo, server, resume=False)
+        await three_committed(c)  # database, api and testing committed; the final review waits
+        c.close()
+        settings = load_settings(repo, {"base_url": server.base_url, "api_key": "sk-test", "model": "scripted"}).settings
+        app = Workbench(repo, settings, resume=True, grace=0)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await wait_until(pilot, lambda: app.controller is not None)
+            await idle(pilot, app)
+            await shown(pilot, app, "Approve the final review → done")
+
+            # The rollback dialog's second choice: rewind to before api (api and testing are reverted).
+            await press_gate(pilot, app, "u")
+            await wait_until(pilot, lambda: len(app.screen_stack) > 1)
+            await pilot.pause()
+            app.screen.query_one(OptionList).highlighted = 1  # api
+            text = await shown(pilot, app, "Rewind to before api")
+            assert "Rewind to before api: git revert testing, api (newest first)" in text
+            app.screen.query_one("#rewind", Button).press()
+            await idle(pilot, app)
+            await wait_until(pilot, lambda: app.controller.session.phase_state("api").status == PhaseStatus.PENDING)
+            s = app.controller.session
+            assert [p.status for p in s.phases] == [PhaseStatus.COMMITTED, PhaseStatus.PENDING, PhaseStatus.PENDING]
+            subjects = git(repo, "log", "-3", "--format=%s").splitlines()
+            assert [line.startswith("Revert") for line in subjects] == [True, True, False]
+            await shown(pilot, app, "Rewound to before api")
+            await shown(pilot, app, "Start phase api")
+
+            # The palette offers "Rewind to before phase database"; it opens the dialog on it, rewind focused.
+            await run_palette_command(pilot, app, "Rewind to before phase database")
+            await wait_until(pilot, lambda: len(app.screen_stack) > 1 and app.screen.query("#rewind"))
+            await pilot.pause()
+            assert app.screen.focused is app.screen.query_one("#rewind", Button)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.controller.session.phase_state("database").status == PhaseStatus.PENDING)
+            await idle(pilot, app)
+            await shown(pilot, app, "Start phase database")
+            assert not (repo / "schema.sql").exists() and git(repo, "status", "--porcelain") == ""
             await pilot.press("ctrl+q")
