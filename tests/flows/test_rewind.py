@@ -94,3 +94,25 @@ async def test_rewind_reverts_newest_first_and_the_model_forgets_those_phases(tm
         assert not any("test_api.py" in json.dumps(m) for m in c.model_conversation())
         assert any("test_api.py" in json.dumps(m) for m in c.conversation)
         c.close()
+
+
+async def test_a_rewound_phase_redone_is_not_mistaken_for_its_old_commit_after_a_restart(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    repo = notes_repo(tmp_path / "repo")
+    script = [replace(t, repeat=True) if t.match == "Current phase: api" else t for t in workbench_script()]
+    with ScriptedServer(script) as server:
+        c = open_controller(repo, server, resume=False)
+        await three_committed(c)
+        old = c.session.phase_state("api").commit_sha
+        await c.rewind("api")
+        await c.approve()  # api again: the model redoes it and it waits for review
+        assert c.session.stage == Stage.PHASE_REVIEW and c.session.phase_state("api").status == PhaseStatus.AWAITING_REVIEW
+        session_id = c.session.id
+        c.close()
+        # Reopened (as after a crash): the old, reverted api commit is not taken as this attempt's commit.
+        c = open_controller(repo, server, session_id=session_id)
+        state = c.session.phase_state("api")
+        assert state.status == PhaseStatus.AWAITING_REVIEW and state.commit_sha is None and old
+        assert c.recovered == []
+        c.close()
