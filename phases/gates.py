@@ -153,6 +153,8 @@ def model_turn_due(session: Session, last_message_role: str | None) -> bool:
     s = session
     if s.stage == Stage.PLANNING:
         return True
+    if s.stage == Stage.PLAN_REVIEW and last_message_role == "user":
+        return True  # asked again for the plan its last reply was not (``Approve.ASK_FOR_PLAN``)
     return (s.stage == Stage.EXECUTING and s.active_phase is not None and not s.halted_reason
             and last_message_role == "user")
 

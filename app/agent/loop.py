@@ -40,6 +40,8 @@ TRIMMED = "[older tool output trimmed to stay within the context budget]"
 # What one reply may show in the chat. Rendering streamed Markdown costs more than linearly: 100 KB takes a
 # few seconds, 1 MB minutes, with the UI busy all along. The conversation and the transcript keep it all.
 DISPLAY_CAP_CHARS = 60_000
+#: How much of a reply that is not a report the session keeps (``UnreadableReply.text``).
+REFUSED_REPLY_CHARS = 50_000
 
 
 # --- what the agent tells the UI ---------------------------------------------------------------------
@@ -336,6 +338,9 @@ class Agent:
 
     async def _refuse(self, reply: UnreadableReply) -> TurnResult:
         """Nothing is submitted: the reply is recorded, the chat says why, the gate offers to ask again."""
+        # The session is rewritten on every save: it keeps the reply's beginning (what "approve anyway" takes
+        # as the report); the conversation and the transcript keep all of it.
+        reply = reply.model_copy(update={"text": reply.text[:REFUSED_REPLY_CHARS]})
         await self.host.refuse_reply(reply)
         await self.host.emit(AgentNotice(reply.problem, "warning"))
         return TurnResult("not_a_report", reply.problem, retryable=True)

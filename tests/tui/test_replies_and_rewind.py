@@ -75,6 +75,37 @@ async def test_a_nonsense_research_reply_is_not_taken_as_the_report(tmp_path: Pa
             await pilot.press("ctrl+q")
 
 
+BROKEN_PLAN = """## 🗄️ Database Phase
+- [ ] **Schema Design**: users table
+and an index too
+- [ ] **Verification**: run the migration
+"""
+GOOD_PLAN = "## 🗄️ Database Phase\n- [ ] **Schema Design**: users table\n- [ ] **Verification**: run the migration\n"
+
+
+async def test_a_plan_reply_that_does_not_parse_shows_its_line_and_approves_nothing(tmp_path: Path) -> None:
+    repo = notes_repo(tmp_path / "repo")
+    script = [
+        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
+        Turn(match="Stage: planning", text=BROKEN_PLAN),
+        Turn(match="The plan in the reply could not be read: line 3", text=GOOD_PLAN),
+    ]
+    with ScriptedServer(script) as server:
+        app = make_app(repo, server)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None)
+            await idle(pilot, app)
+            await press_gate(pilot, app, "y")  # approve the research: the model writes its (broken) plan
+            await idle(pilot, app)
+            text = await shown(pilot, app, "The plan in the reply could not be read: line 3:")
+            assert "Ask the model for the plan again" in text and app.controller.session.plan is None
+            await press_gate(pilot, app, "y")  # ask again: the model is told the line, its plan parses
+            await idle(pilot, app)
+            assert app.controller.session.stage == Stage.PLAN_REVIEW
+            await shown(pilot, app, "Approve plan v1 → start database")
+            await pilot.press("ctrl+q")
+
+
 async def run_palette_command(pilot, app: Workbench, title: str) -> None:  # noqa: ANN001
     await pilot.press("ctrl+p")
     await pilot.pause()

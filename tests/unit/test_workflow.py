@@ -325,5 +325,9 @@ def test_a_reply_that_is_not_a_report_is_kept_until_asked_again_or_replaced() ->
     # A plan revision that does not parse: at plan review approve asks again, never approving v1 by mistake.
     p = wf.apply(planned(), wf.ReplyNotAReport(UnreadableReply(kind="plan", problem="line 3: bad", line=3)))
     assert approve_means(p) == Approve.ASK_FOR_PLAN and gate(p, busy=False).label == "Ask the model for the plan again"
+    from phasegate.phases.gates import model_turn_due
+
+    asked_plan = wf.apply(p, wf.AskAgain())
+    assert model_turn_due(asked_plan, "user") and not model_turn_due(asked_plan, "assistant")
     with pytest.raises(wf.WorkflowError, match="only fail to be the research report during research"):
         wf.apply(p, wf.ReplyNotAReport(reply))
