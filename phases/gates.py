@@ -23,6 +23,7 @@ class Approve(StrEnum):
 
     NOTHING = "nothing"  # the session is done
     APPROVE_RESEARCH = "approve_research"  # then the model writes the plan
+    ACCEPT_REPLY = "accept_reply"  # take the reply that is not a report as the research report anyway
     ASK_FOR_PLAN = "ask_for_plan"  # planning without a plan: ask the model for it again
     APPROVE_PLAN = "approve_plan"  # then the first phase starts
     START_PHASE = "start_phase"  # the next pending phase
@@ -37,6 +38,7 @@ class Changes(StrEnum):
 
     PHASE = "phase"  # the phase goes back to the model (rejected hunks reversed)
     PLAN = "plan"  # the plan goes back to the model
+    ASK_AGAIN = "ask_again"  # the reply was not the report (or plan) asked for: ask again, saying why
     MESSAGE = "message"  # elsewhere it is a chat message (see ``message_means``)
 
 
@@ -79,13 +81,30 @@ def can_rollback(session: Session) -> bool:
     return session.active_phase is None and any(p.status == PhaseStatus.COMMITTED for p in session.phases)
 
 
+def rewind_targets(session: Session) -> list[str]:
+    """The phases the session can be rewound to before: committed ones whose start in the conversation
+    is known, while no phase has uncommitted work."""
+    if session.active_phase is not None:
+        return []
+    return [p.slug for p in session.phases if p.status == PhaseStatus.COMMITTED and p.conversation_at is not None]
+
+
+def refused_reply(session: Session) -> bool:
+    """The model's last prose reply was not the report or plan it was asked for (``ReplyNotAReport``)."""
+    return session.unreadable_reply is not None and session.stage in (Stage.RESEARCH, Stage.PLANNING, Stage.PLAN_REVIEW)
+
+
 def approve_means(session: Session) -> Approve:
     s = session
     if s.stage == Stage.RESEARCH:
+        if s.research is None and refused_reply(s):
+            return Approve.ACCEPT_REPLY
         return Approve.APPROVE_RESEARCH
     if s.stage == Stage.PLANNING:
         return Approve.ASK_FOR_PLAN
     if s.stage == Stage.PLAN_REVIEW:
+        if refused_reply(s):  # the model's revision did not parse: never approve the older plan by mistake
+            return Approve.ASK_FOR_PLAN
         return Approve.APPROVE_PLAN
     if s.stage == Stage.EXECUTING:
         if s.active_phase is None:
@@ -99,6 +118,8 @@ def approve_means(session: Session) -> Approve:
 
 
 def changes_mean(session: Session) -> Changes:
+    if refused_reply(session):
+        return Changes.ASK_AGAIN
     if session.stage == Stage.PHASE_REVIEW:
         return Changes.PHASE
     if session.stage == Stage.PLAN_REVIEW:
@@ -132,6 +153,8 @@ def model_turn_due(session: Session, last_message_role: str | None) -> bool:
     s = session
     if s.stage == Stage.PLANNING:
         return True
+    if s.stage == Stage.PLAN_REVIEW and last_message_role == "user":
+        return True  # asked again for the plan its last reply was not (``Approve.ASK_FOR_PLAN``)
     return (s.stage == Stage.EXECUTING and s.active_phase is not None and not s.halted_reason
             and last_message_role == "user")
 
@@ -147,12 +170,18 @@ def gate(session: Session, busy: bool) -> Gate:
     discard: frozenset[GateAction] = frozenset({"reject"})
     if s.stage == Stage.RESEARCH:
         if s.research is None:
+            if means == Approve.ACCEPT_REPLY:  # request changes asks again; approve needs a confirmation
+                return Gate("Approve the reply anyway as the research report", review | rollback, approve=means)
             return Gate(None, rollback)
         return Gate("Approve research → write the plan", review | rollback, approve=means)
     only_approve: frozenset[GateAction] = frozenset({"approve"})
     if s.stage == Stage.PLANNING:
+        if refused_reply(s):
+            return Gate("Ask the model for the plan again", review | rollback, approve=means)
         return Gate("Ask the model for the plan again", only_approve | rollback, approve=means)
     if s.stage == Stage.PLAN_REVIEW:
+        if means == Approve.ASK_FOR_PLAN:
+            return Gate("Ask the model for the plan again", review | rollback, approve=means)
         first = s.plan.slugs[0] if s.plan else "?"
         return Gate(f"Approve plan v{s.plan_version} → start {first}", review | rollback, approve=means)
     if s.stage == Stage.EXECUTING:

@@ -268,6 +268,9 @@ class PhaseState(_Model):
     writes: int = 0  # file changes made in this phase so far (to know whether a test run is still current)
     started_at: datetime | None = None
     committed_at: datetime | None = None
+    #: Where the phase last started in the conversation (the index of its first message): a rewind to
+    #: before this phase hides the conversation from here on from the model (``RewindTo``).
+    conversation_at: int | None = None
 
 
 #: Who made a plan version: the model (``submit_plan``) or the user (an edit in the checklist or the
@@ -294,6 +297,32 @@ class PlanComment(_Model):
     task_id: str | None = None
     text: NonEmptyStr
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class UnreadableReply(_Model):
+    """A prose reply of the model that was not taken as the research report or the plan it was asked for.
+
+    Kept until the model sends a report (or a plan), the user asks again, or approves it anyway: the gate
+    offers exactly that while it is here (``phases.gates``).
+    """
+
+    kind: Literal["research", "plan"]
+    problem: str  # one sentence: which sections are missing, or the plan's parse error (with its line)
+    missing: list[str] = Field(default_factory=list)  # research: the sections the reply lacks
+    line: int | None = None  # plan: the reply's line at fault, when there is one
+    text: str = ""  # the reply itself (what "approve anyway" takes as the report)
+
+
+class ConversationCut(_Model):
+    """Messages ``start`` ≤ i < ``end`` of the conversation are hidden from the model (a rewind); the
+    transcript keeps them for the user."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    reason: str = ""
+
+    def hides(self, index: int) -> bool:
+        return self.start <= index < self.end
 
 
 class Usage(_Model):
@@ -336,12 +365,14 @@ class Session(_Model):
     model: str = ""
     research: ResearchReport | None = None
     research_feedback: list[str] = Field(default_factory=list)
+    unreadable_reply: UnreadableReply | None = None
     plan_versions: list[PlanVersion] = Field(default_factory=list)
     plan_feedback: list[str] = Field(default_factory=list)
     plan_comments: list[PlanComment] = Field(default_factory=list)
     phases: list[PhaseState] = Field(default_factory=list)
     current_phase: str | None = None
     halted_reason: str | None = None
+    conversation_cuts: list[ConversationCut] = Field(default_factory=list)
     final_report: dict[str, Any] | None = None
     usage: Usage = Field(default_factory=Usage)
     history: list[HistoryEntry] = Field(default_factory=list)
@@ -378,6 +409,10 @@ class Session(_Model):
             if state.status in (PhaseStatus.IN_PROGRESS, PhaseStatus.AWAITING_REVIEW):
                 return state
         return None
+
+    def hidden_from_model(self, index: int) -> bool:
+        """Whether message ``index`` of the conversation was rewound away (the model no longer sees it)."""
+        return any(cut.hides(index) for cut in self.conversation_cuts)
 
     @property
     def finished(self) -> bool:

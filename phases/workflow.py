@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from phasegate.phases.models import (
     ArchitecturalPhase,
     CommandRun,
+    ConversationCut,
     HistoryEntry,
     PhaseReport,
     PhaseState,
@@ -37,6 +38,7 @@ from phasegate.phases.models import (
     Session,
     Stage,
     Task,
+    UnreadableReply,
     utcnow,
 )
 from phasegate.phases.plan_markdown import infer_kind
@@ -92,6 +94,22 @@ class RecordUsage(Event):
 @dataclass(frozen=True)
 class SubmitResearch(Event):
     report: ResearchReport
+
+
+@dataclass(frozen=True)
+class ReplyNotAReport(Event):
+    """The model answered in prose, and the reply is not the research report (or the plan) it was asked
+    for: the reply is kept, nothing is approved, and the gate offers to ask again or accept it anyway."""
+
+    reply: UnreadableReply
+
+
+@dataclass(frozen=True)
+class AskAgain(Event):
+    """The user asks the model again for the report (or plan) its last reply was not; ``feedback`` are
+    the user's own words, if any."""
+
+    feedback: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +209,8 @@ class StartPhase(Event):
 
     base_sha: str
     slug: str | None = None
+    #: The index of the phase's first message in the conversation (where a rewind trims back to).
+    conversation_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +280,17 @@ class RollbackPhase(Event):
 
 
 @dataclass(frozen=True)
+class RewindTo(Event):
+    """Rewind to before ``slug``: the phases from it on are pending again (the controller reverted the
+    committed ones first, each recorded by ``RollbackPhase``), their ticks are cleared, and the model's
+    conversation from where ``slug`` started up to ``conversation_end`` is hidden from it. The plan
+    version stays."""
+
+    slug: str
+    conversation_end: int
+
+
+@dataclass(frozen=True)
 class MigrationRan(Event):
     command: str
 
@@ -286,10 +317,11 @@ _EVERY_STAGE: frozenset[type[Event]] = frozenset({RecordUsage})
 _PHASE_WORK: frozenset[type[Event]] = frozenset({CountWrite, RecordCommandRun, MovePhaseBase})
 
 ALLOWED: dict[Stage, frozenset[type[Event]]] = {
-    Stage.RESEARCH: _EVERY_STAGE | {SetTask, SetBaseline, SubmitResearch, AnswerResearch, ApproveResearch},
-    Stage.PLANNING: _EVERY_STAGE | {SetBaseline, SubmitPlan},
+    Stage.RESEARCH: _EVERY_STAGE | {SetTask, SetBaseline, SubmitResearch, AnswerResearch, ApproveResearch,
+                                    ReplyNotAReport, AskAgain},
+    Stage.PLANNING: _EVERY_STAGE | {SetBaseline, SubmitPlan, ReplyNotAReport, AskAgain},
     Stage.PLAN_REVIEW: _EVERY_STAGE | {SetBaseline, SubmitPlan, RequestPlanChanges, Reprioritize, ApprovePlan,
-                                       EditTask, AddTask, DeleteTask, MoveTask, ReplacePlan, CommentOnPlan},
+                                       ReplyNotAReport, AskAgain, EditTask, AddTask, DeleteTask, MoveTask, ReplacePlan, CommentOnPlan},
     Stage.EXECUTING: _EVERY_STAGE | _PHASE_WORK | frozenset(
         {
             StartPhase,
@@ -300,11 +332,12 @@ ALLOWED: dict[Stage, frozenset[type[Event]]] = {
             MigrationRan,
             ContinueAfterMigration,
             RollbackPhase,
+            RewindTo,
         }
     ),
     Stage.PHASE_REVIEW: _EVERY_STAGE | _PHASE_WORK | {RequestPhaseChanges, RejectPhase, ApprovePhase},
-    Stage.FINAL_REVIEW: _EVERY_STAGE | {RecordFinalReport, ApproveFinal, RollbackPhase},
-    Stage.DONE: _EVERY_STAGE | {RollbackPhase, RecordFinalReport},
+    Stage.FINAL_REVIEW: _EVERY_STAGE | {RecordFinalReport, ApproveFinal, RollbackPhase, RewindTo},
+    Stage.DONE: _EVERY_STAGE | {RollbackPhase, RewindTo, RecordFinalReport},
 }
 
 EVENT_LABEL: dict[type[Event], str] = {
@@ -315,6 +348,8 @@ EVENT_LABEL: dict[type[Event], str] = {
     RecordCommandRun: "record a command run",
     MovePhaseBase: "move the phase's base",
     SubmitResearch: "submit research",
+    ReplyNotAReport: "record a reply that is not a report",
+    AskAgain: "ask the model again",
     AnswerResearch: "answer the research questions",
     ApproveResearch: "approve the research",
     SubmitPlan: "submit a plan",
@@ -335,6 +370,7 @@ EVENT_LABEL: dict[type[Event], str] = {
     ApprovePhase: "approve a phase",
     SkipPhase: "skip a phase",
     RollbackPhase: "roll back a phase",
+    RewindTo: "rewind to before a phase",
     MigrationRan: "record a migration",
     ContinueAfterMigration: "continue after a migration",
     RecordFinalReport: "record the final report",
@@ -440,7 +476,28 @@ def _move_phase_base(s: Session, e: MovePhaseBase) -> str:
 
 def _submit_research(s: Session, e: SubmitResearch) -> str:
     s.research = e.report
+    s.unreadable_reply = None
     return f"{len(e.report.understanding)} findings, {len(e.report.questions)} questions"
+
+
+def _reply_not_a_report(s: Session, e: ReplyNotAReport) -> str:
+    if e.reply.kind == "research" and s.stage != Stage.RESEARCH:
+        raise WorkflowError("A reply can only fail to be the research report during research.")
+    if e.reply.kind == "plan" and s.stage == Stage.RESEARCH:
+        raise WorkflowError("A reply can only fail to be the plan once the plan is asked for.")
+    s.unreadable_reply = e.reply.model_copy(deep=True)
+    return e.reply.problem[:200]
+
+
+def _ask_again(s: Session, e: AskAgain) -> str:
+    if s.unreadable_reply is None:
+        raise WorkflowError("The model's last reply was not refused, so there is nothing to ask again for.")
+    kind = s.unreadable_reply.kind
+    feedback = e.feedback.strip()
+    if feedback:
+        (s.research_feedback if kind == "research" else s.plan_feedback).append(feedback)
+    s.unreadable_reply = None
+    return f"asked again for the {'research report' if kind == 'research' else 'plan'}"
 
 
 def _answer_research(s: Session, e: AnswerResearch) -> str:
@@ -465,6 +522,7 @@ def _add_plan_version(s: Session, plan: Plan, reason: str, author: PlanAuthor = 
 
 def _submit_plan(s: Session, e: SubmitPlan) -> str:
     version = _add_plan_version(s, e.plan, e.reason or ("revised" if s.plan_versions else "first draft"))
+    s.unreadable_reply = None
     s.stage = Stage.PLAN_REVIEW
     return f"plan v{version}"
 
@@ -474,6 +532,7 @@ def _request_plan_changes(s: Session, e: RequestPlanChanges) -> str:
         raise WorkflowError("Say what should change in the plan before sending the request.")
     s.plan_feedback.append(e.feedback.strip())
     s.plan_comments = []  # the controller put them into the feedback: the model has them now
+    s.unreadable_reply = None
     s.stage = Stage.PLANNING
     return e.feedback.strip()[:200]
 
@@ -582,6 +641,7 @@ def _commit_user_plan(s: Session, plan: Plan, reason: str, ids: dict[str, str] |
         raise WorkflowError("Nothing changed in the plan.")
     version = _add_plan_version(s, plan, reason, author="user")
     s.plan_comments = comments
+    s.unreadable_reply = None  # the user wrote the plan themselves: the model's unreadable one is moot
     return f"plan v{version} (you): {reason}"
 
 
@@ -678,6 +738,7 @@ def _start_phase(s: Session, e: StartPhase) -> str:
     state.base_sha = e.base_sha
     state.attempts += 1
     state.started_at = utcnow()
+    state.conversation_at = e.conversation_at
     state.commit_sha = None
     state.rollback_sha = None
     s.current_phase = slug
@@ -782,6 +843,40 @@ def _rollback_phase(s: Session, e: RollbackPhase) -> str:
     return f"{e.slug} reverted by {e.revert_sha[:12]}"
 
 
+def _rewind_to(s: Session, e: RewindTo) -> str:
+    target = _state(s, e.slug)
+    if s.active_phase is not None:
+        raise WorkflowError(
+            f"The {s.active_phase.slug} phase has uncommitted work; approve or reject it before rewinding."
+        )
+    if target.conversation_at is None:
+        raise WorkflowError(
+            f"phasegate does not know where the {e.slug} phase started in the conversation; "
+            "roll its phases back one by one instead."
+        )
+    later = s.phases[s.phases.index(target):]
+    committed = [p.slug for p in later if p.status == PhaseStatus.COMMITTED]
+    if committed:
+        raise WorkflowError(f"Roll back {', '.join(committed)} before rewinding to before {e.slug}.")
+    if e.conversation_end < target.conversation_at:
+        raise WorkflowError("A rewind cannot end before the phase it rewinds to started.")
+    plan = s.plan
+    for state in later:
+        state.status = PhaseStatus.PENDING
+        state.report = None
+        if plan is not None and state.slug in plan.slugs:
+            for task in plan.phase(state.slug).tasks:
+                task.done = False  # the plan version stays; only its ticks go back with the code
+    s.conversation_cuts.append(
+        ConversationCut(start=target.conversation_at, end=e.conversation_end, reason=f"rewound to before {e.slug}")
+    )
+    s.current_phase = None
+    s.halted_reason = None
+    s.final_report = None
+    s.stage = Stage.EXECUTING
+    return f"rewound to before {e.slug}: {', '.join(p.slug for p in later)} pending"
+
+
 def _migration_ran(s: Session, e: MigrationRan) -> str:
     current = s.active_phase
     if current is not None:
@@ -836,6 +931,8 @@ _HANDLERS: dict[type[Event], Callable[[Session, Any], str | None]] = {
     RecordCommandRun: _record_command_run,
     MovePhaseBase: _move_phase_base,
     SubmitResearch: _submit_research,
+    ReplyNotAReport: _reply_not_a_report,
+    AskAgain: _ask_again,
     AnswerResearch: _answer_research,
     ApproveResearch: _approve_research,
     SubmitPlan: _submit_plan,
@@ -856,6 +953,7 @@ _HANDLERS: dict[type[Event], Callable[[Session, Any], str | None]] = {
     ApprovePhase: _approve_phase,
     SkipPhase: _skip_phase,
     RollbackPhase: _rollback_phase,
+    RewindTo: _rewind_to,
     MigrationRan: _migration_ran,
     ContinueAfterMigration: _continue_after_migration,
     RecordFinalReport: _record_final_report,

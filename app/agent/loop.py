@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from phasegate.app.agent.submissions import SUBMISSION_SPECS, SubmissionInvalid, validate_submission
-from phasegate.phases.models import Finding, ResearchReport, Session, Stage
-from phasegate.phases.plan_markdown import PlanParseError, extract_plan_markdown, parse_plan
+from phasegate.phases.models import Finding, ResearchReport, Session, Stage, UnreadableReply
+from phasegate.phases.plan_markdown import PlanParseError, extract_plan_markdown, parse_plan_strict
 from phasegate.phases.text import first_line
 from phasegate.phases.tool_policy import refusal, tools_for_session
 
@@ -40,6 +40,8 @@ TRIMMED = "[older tool output trimmed to stay within the context budget]"
 # What one reply may show in the chat. Rendering streamed Markdown costs more than linearly: 100 KB takes a
 # few seconds, 1 MB minutes, with the UI busy all along. The conversation and the transcript keep it all.
 DISPLAY_CAP_CHARS = 60_000
+#: How much of a reply that is not a report the session keeps (``UnreadableReply.text``).
+REFUSED_REPLY_CHARS = 50_000
 
 
 # --- what the agent tells the UI ---------------------------------------------------------------------
@@ -115,8 +117,9 @@ class AgentHost(Protocol):
     @property
     def session(self) -> Session: ...
 
-    @property
-    def conversation(self) -> list[dict[str, Any]]: ...
+    def model_conversation(self) -> list[dict[str, Any]]:
+        """The conversation the model sees: all of it but what a rewind trimmed away."""
+        ...
 
     def system_prompt(self) -> str: ...
 
@@ -129,6 +132,10 @@ class AgentHost(Protocol):
         ...
 
     async def mark_task(self, task_id: str) -> str: ...
+
+    async def refuse_reply(self, reply: UnreadableReply) -> None:
+        """Record a prose reply that is not the report (or plan) the stage asked for."""
+        ...
 
     async def run_repository_tool(self, name: str, arguments: dict[str, Any]) -> ToolOutcome: ...
 
@@ -160,7 +167,7 @@ class Agent:
             specs = [self._spec(name) for name in offered]
             messages = [{"role": "system", "content": self.host.system_prompt()}]
             messages += answer_dangling_tool_calls(
-                trim_to_budget(self.host.conversation, self.settings.context_token_budget)
+                trim_to_budget(self.host.model_conversation(), self.settings.context_token_budget)
             )
             text_parts: list[str] = []
             shown = 0
@@ -299,19 +306,44 @@ class Agent:
             message = "The model sent an empty reply; try again or rephrase."
             await self.host.emit(AgentNotice(message, "warning"))
             return TurnResult("error", message, retryable=True)
-        if session.stage == Stage.RESEARCH and looks_like_research(text):
-            await self.host.submit("submit_research", research_from_text(text))
-            return TurnResult("submitted", "submit_research")
-        if session.stage in (Stage.PLANNING, Stage.PLAN_REVIEW) and extract_plan_markdown(text) is not None:
+        if session.stage == Stage.RESEARCH:
+            missing = missing_research_sections(text)
+            if not missing:
+                await self.host.submit("submit_research", research_from_text(text))
+                return TurnResult("submitted", "submit_research")
+            if session.research is None:  # after a report, a prose reply is an answer in the chat
+                names = ", ".join(SECTION_NAMES[key] for key in missing)
+                problem = f"The reply is not a research report: it has no {names} section."
+                return await self._refuse(UnreadableReply(kind="research", problem=problem, missing=missing,
+                                                          text=text))
+        if session.stage in (Stage.PLANNING, Stage.PLAN_REVIEW):
+            body = plan_lines(text)
+            if body is None:
+                if session.stage == Stage.PLANNING:  # at plan review a prose reply is an answer in the chat
+                    return await self._refuse(UnreadableReply(
+                        kind="plan", text=text,
+                        problem="The reply is not a plan: it has no '## <Name> Phase' headings with "
+                                "'- [ ] **Task**: detail' lines."))
+                return TurnResult("finished")
             try:
-                plan = parse_plan(text)
+                plan = parse_plan_strict(body)
             except PlanParseError as exc:
                 self._invalid += 1
-                await self.host.emit(AgentNotice(f"The plan in the reply could not be read: {exc}", "warning"))
-                return TurnResult("invalid", str(exc), retryable=True)
+                return await self._refuse(UnreadableReply(
+                    kind="plan", text=text, line=exc.line,
+                    problem=f"The plan in the reply could not be read: {exc}."))
             await self.host.submit("submit_plan", plan)
             return TurnResult("submitted", "submit_plan")
         return TurnResult("finished")
+
+    async def _refuse(self, reply: UnreadableReply) -> TurnResult:
+        """Nothing is submitted: the reply is recorded, the chat says why, the gate offers to ask again."""
+        # The session is rewritten on every save: it keeps the reply's beginning (what "approve anyway" takes
+        # as the report); the conversation and the transcript keep all of it.
+        reply = reply.model_copy(update={"text": reply.text[:REFUSED_REPLY_CHARS]})
+        await self.host.refuse_reply(reply)
+        await self.host.emit(AgentNotice(reply.problem, "warning"))
+        return TurnResult("not_a_report", reply.problem, retryable=True)
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -323,10 +355,33 @@ _SECTION_PATTERNS = {
 }
 
 
-def looks_like_research(text: str) -> bool:
+#: The section names the research prompt asks for (``prompts/research.md``), as the chat names them.
+SECTION_NAMES = {"understanding": "Understanding", "assumptions": "Assumptions", "questions": "Questions",
+                 "risks": "Risks"}
+
+
+def missing_research_sections(text: str) -> list[str]:
+    """The report's sections a prose reply has no heading for (all four are asked for: a reply that lacks
+    one is not taken as the report, however long it is)."""
     headings = re.findall(r"^#{1,4}\s*(.+)$|^\*\*(.+?)\*\*\s*:?\s*$", text, flags=re.M)
     found = {key for h in headings for key, pat in _SECTION_PATTERNS.items() if pat.search("".join(h))}
-    return len(found) >= 2 or len(text) > 400
+    return [key for key in _SECTION_PATTERNS if key not in found]
+
+
+def plan_lines(text: str) -> str | None:
+    """The reply with only its plan left (prose around it blanked, so a parse error's line is the reply's
+    line), or None when it holds no plan. The plan itself must be in the strict format."""
+    if extract_plan_markdown(text) is None:
+        return None
+    lines = text.splitlines()
+    fences = [i for i, line in enumerate(lines) if line.strip().startswith("```")]
+    for start, end in zip(fences[::2], fences[1::2], strict=False):
+        block = "\n".join(lines[start + 1:end])
+        if extract_plan_markdown(f"```\n{block}\n```") is not None:
+            return "\n".join(line if start < i < end else "" for i, line in enumerate(lines))
+    structural = [i for i, line in enumerate(lines) if re.match(r"^\s*(#{1,3}\s|[-*+]\s*\[)", line)]
+    first, last = structural[0], structural[-1]
+    return "\n".join(line if first <= i <= last else "" for i, line in enumerate(lines))
 
 
 def research_from_text(text: str) -> ResearchReport:

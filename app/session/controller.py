@@ -57,7 +57,7 @@ from phasegate.app.session.review import (
 from phasegate.phases import gates
 from phasegate.phases import workflow as wf
 from phasegate.phases.gates import Approve, Changes, ChatMeans, Gate, Reject
-from phasegate.phases.models import PhaseState, PhaseStatus, Session, Stage
+from phasegate.phases.models import PhaseState, PhaseStatus, Session, Stage, utcnow
 
 if TYPE_CHECKING:
     from phasegate.app.agent.llm import LLMClient
@@ -223,7 +223,8 @@ class Controller(SessionHost):
                 state = self.session.phase_state(commit.phase)
             except KeyError:
                 continue
-            if state.status == PhaseStatus.AWAITING_REVIEW and commit.status in ("committed", "rolled_back"):
+            if (state.status == PhaseStatus.AWAITING_REVIEW and commit.status in ("committed", "rolled_back")
+                    and not self._older_than_attempt(commit.sha, state)):
                 self.session = wf.apply(self.session, wf.ApprovePhase(commit_sha=commit.sha))
                 repaired.append(f"{commit.phase} was committed as {commit.sha[:8]} before the restart")
             state = self.session.phase_state(commit.phase)
@@ -234,6 +235,16 @@ class Controller(SessionHost):
         if repaired:
             self.store.save(self.session)
         return repaired
+
+    def _older_than_attempt(self, sha: str, state: PhaseState) -> bool:
+        """A commit of an earlier attempt at the phase (rolled back or rewound, then started again): it is
+        already in the phase's base, so it is not the commit of the attempt under review."""
+        if not state.base_sha:
+            return False
+        try:
+            return self.git.is_ancestor(sha, state.base_sha)
+        except Exception:  # an unknown base (history rewritten by hand): keep the old behaviour
+            return False
 
     # ------------------------------------------------------------------ state the UI hands over
     def set_repo_summary(self, summary: str) -> None:
@@ -321,11 +332,23 @@ class Controller(SessionHost):
             raise PhasegateError("The model is still working; approval waits until its turn ends.")
         s = self.session
         match gates.approve_means(s):
+            case Approve.ACCEPT_REPLY:
+                from phasegate.app.agent.loop import research_from_text
+
+                reply = s.unreadable_reply
+                assert reply is not None
+                # The user's explicit choice: the reply becomes the report as it is, then it is approved.
+                await self._apply(wf.SubmitResearch(research_from_text(reply.text)))
+                await self._apply(wf.ApproveResearch())
+                await self.note("approved_research")
+                return await self.run_turn("planning") if run_model else None
             case Approve.APPROVE_RESEARCH:
                 await self._apply(wf.ApproveResearch())
                 await self.note("approved_research")
                 return await self.run_turn("planning") if run_model else None
             case Approve.ASK_FOR_PLAN:
+                if s.unreadable_reply is not None:
+                    return await self.ask_again("", run_model=run_model)
                 await self.note("ask_for_plan")
                 return await self.run_turn("planning") if run_model else None
             case Approve.APPROVE_PLAN:
@@ -356,7 +379,8 @@ class Controller(SessionHost):
 
     async def start_next_phase(self, *, run_model: bool = True) -> TurnResult | None:
         head = await asyncio.to_thread(self.git.head_sha)
-        await self._apply(wf.StartPhase(base_sha=head))
+        # The phase's conversation starts with the note below: a rewind to before it trims back to here.
+        await self._apply(wf.StartPhase(base_sha=head, conversation_at=len(self.conversation)))
         slug = self.session.current_phase
         assert slug is not None and self.session.plan is not None
         await self.note("start_phase", heading=self.session.plan.phase(slug).heading)
@@ -418,6 +442,8 @@ class Controller(SessionHost):
         """Send the phase (or the plan, or the research) back to the model with the user's words."""
         feedback = feedback.strip()
         match gates.changes_mean(self.session):
+            case Changes.ASK_AGAIN:
+                return await self.ask_again(feedback, run_model=run_model)
             case Changes.PHASE:
                 lines = [feedback] if feedback else []
                 if rejected_hunks:
@@ -435,6 +461,19 @@ class Controller(SessionHost):
                 await self.note("plan_changes", text=feedback)
                 return await self.run_turn("planning") if run_model else None
         return await self.user_message(feedback)  # Changes.MESSAGE: elsewhere it is a chat message
+
+    async def ask_again(self, feedback: str = "", *, run_model: bool = True) -> TurnResult | None:
+        """The model's last reply was not the report (or plan) asked for: ask again, telling it what was wrong."""
+        reply = self.session.unreadable_reply
+        if reply is None:
+            raise PhasegateError("The model's last reply was not refused, so there is nothing to ask again for.")
+        await self._apply(wf.AskAgain(feedback))
+        words = f"\n\nThe user adds: {feedback}" if feedback else ""
+        if reply.kind == "research":
+            await self.note("not_a_research_report", problem=reply.problem, user=words)
+            return await self.run_turn("research") if run_model else None
+        await self.note("not_a_plan", problem=reply.problem, user=words)
+        return await self.run_turn("planning") if run_model else None
 
     async def reverse_hunks(self, hunks: list[tuple[str, int, str]]) -> None:
         from phasegate.phases.diffs import build_patch, parse_diff
@@ -500,6 +539,40 @@ class Controller(SessionHost):
         await self._apply(wf.RollbackPhase(slug, revert_sha=sha))
         await self.note("rolled_back", slug=slug, sha=sha[:8])
         return sha
+
+    def rewind_plan(self, slug: str) -> list[PhaseState]:
+        """The committed phases a rewind to before ``slug`` reverts, newest first; refuses (one sentence) a
+        rewind the session could not record, before git does anything."""
+        state = self._phase_or_error(slug)
+        if self.session.active_phase is not None:
+            raise PhasegateError(
+                f"The {self.session.active_phase.slug} phase has uncommitted work; approve or reject it before rewinding."
+            )
+        if state.conversation_at is None:
+            raise PhasegateError(
+                f"The {slug} phase has not been started in this session (or started before phasegate recorded where "
+                "phases start in the conversation), so there is nothing to rewind to."
+            )
+        later = self.session.phases[self.session.phases.index(state):]
+        committed = [p for p in later if p.status == PhaseStatus.COMMITTED]
+        # Newest first, as a user undoing by hand would: each revert applies on top of the later ones' reverts.
+        return sorted(committed, key=lambda p: p.committed_at or p.started_at or utcnow(), reverse=True)
+
+    async def rewind(self, slug: str) -> list[str]:
+        """Rewind to before ``slug``: ``git revert`` the committed phases from it on (newest first, exactly as
+        ``rollback`` does), then record each revert and the rewind (the phases pending again, the model's
+        conversation trimmed back to where ``slug`` started; the transcript keeps it). Returns the revert shas."""
+        reverts: list[str] = []
+        for state in self.rewind_plan(slug):
+            sha = await asyncio.to_thread(self.git.revert_phase, state.slug, session_id=self.session.id)
+            log.info("rewind phase=%s revert=%s", state.slug, sha)
+            await self._apply(wf.RollbackPhase(state.slug, revert_sha=sha))  # each revert recorded as it lands
+            reverts.append(sha)
+        later = [p.slug for p in self.session.phases[[p.slug for p in self.session.phases].index(slug):]]
+        await self._apply(wf.RewindTo(slug, conversation_end=len(self.conversation)))
+        await self.note("rewound", slug=slug, phases=", ".join(later),
+                        reverts=", ".join(sha[:8] for sha in reverts) or "none")
+        return reverts
 
     def _phase_or_error(self, slug: str) -> PhaseState:
         try:

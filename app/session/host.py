@@ -14,7 +14,15 @@ from phasegate.app.agent.loop import Agent, AgentEvent, AgentNotice, AgentUsage,
 from phasegate.app.errors import PhasegateError
 from phasegate.app.session.events import ControllerEvent, FilesChanged, TurnEnded, TurnStarted
 from phasegate.phases import workflow as wf
-from phasegate.phases.models import CommandRun, PhaseReport, Plan, ResearchReport, Session, Stage
+from phasegate.phases.models import (
+    CommandRun,
+    PhaseReport,
+    Plan,
+    ResearchReport,
+    Session,
+    Stage,
+    UnreadableReply,
+)
 from phasegate.phases.plan_markdown import render_plan
 
 if TYPE_CHECKING:
@@ -130,6 +138,17 @@ class SessionHost:
         }
         revising = bool(s.current_phase and s.phase_state(s.current_phase).feedback)
         return prompts.system_prompt(s.stage.value, revising=revising, **facts)
+
+    def model_conversation(self) -> list[dict[str, Any]]:
+        """The conversation the model is sent: ``conversation`` (what the transcript and the chat keep) without
+        the messages a rewind hid from it (``Session.conversation_cuts``)."""
+        if not self.session.conversation_cuts:
+            return self.conversation
+        return [m for i, m in enumerate(self.conversation) if not self.session.hidden_from_model(i)]
+
+    async def refuse_reply(self, reply: UnreadableReply) -> None:
+        """The model's prose reply is not the report (or plan) asked for: recorded, nothing approved."""
+        await self._apply(wf.ReplyNotAReport(reply))
 
     async def append_message(self, message: dict[str, Any]) -> None:
         self.conversation.append(message)

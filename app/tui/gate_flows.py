@@ -24,6 +24,8 @@ async def approve(app: Workbench) -> None:
 
     c = app.controller
     assert c is not None
+    if not await confirm_accept_reply(app):
+        return
     shown = app.review if c.session.stage == Stage.PHASE_REVIEW else None
     try:
         result = await app.guarded(c.approve(run_model=False, review=shown.facts if shown else None))
@@ -58,6 +60,30 @@ async def approve(app: Workbench) -> None:
         await app.guarded(c.run_turn())
 
 
+async def confirm_accept_reply(app: Workbench) -> bool:
+    """Approving a reply that is not a research report is explicit: the user confirms what it lacks."""
+    from phasegate.app.tui.screens.reason_input import ReasonInputScreen
+    from phasegate.phases.gates import Approve, approve_means
+
+    c = app.controller
+    assert c is not None
+    reply = c.session.unreadable_reply
+    if approve_means(c.session) != Approve.ACCEPT_REPLY or reply is None:
+        return True
+    answer = await app.push_screen_wait(
+        ReasonInputScreen(
+            "Approve the reply anyway?",
+            f"{reply.problem} It becomes the research report as it is, and the model writes the plan from it. "
+            "Request changes (e) asks the model again instead.",
+            placeholder="optional: why it is good enough",
+            required=False,
+            ok_label="Approve anyway",
+            grace=app.grace,
+        )
+    )
+    return answer is not None
+
+
 def review_again(app: Workbench, why: str) -> None:
     app.chat.add_notice(why, "warning")
     app.notify(why, severity="warning", timeout=8)
@@ -65,12 +91,38 @@ def review_again(app: Workbench, why: str) -> None:
     app.views.refresh_viewer()
 
 
+async def ask_again(app: Workbench) -> None:
+    """The model's reply was not the report (or plan) asked for: ask again; it is told what was wrong."""
+    from phasegate.app.tui.screens.reason_input import ReasonInputScreen
+
+    c = app.controller
+    assert c is not None and c.session.unreadable_reply is not None
+    text = await app.push_screen_wait(
+        ReasonInputScreen(
+            "Ask the model again",
+            f"{c.session.unreadable_reply.problem} The model is told so; add your own words if you like.",
+            placeholder="optional, e.g. keep each section to five points",
+            required=False,
+            ok_label="Ask again",
+            grace=app.grace,
+        )
+    )
+    if text is None:
+        return
+    app.chat.add_user(text or "(ask again)")
+    await app.guarded(c.request_changes(text))
+
+
 async def request_changes(app: Workbench) -> None:
     from phasegate.app.tui.screens.reason_input import ReasonInputScreen
+    from phasegate.phases.gates import Changes, changes_mean
     from phasegate.phases.models import Stage
 
     c = app.controller
     assert c is not None
+    if c.session.unreadable_reply is not None and changes_mean(c.session) == Changes.ASK_AGAIN:
+        await ask_again(app)
+        return
     rejected = app.diff_view.rejected_hunks()
     prefill = ""
     if app.review is not None:
@@ -120,8 +172,15 @@ async def reject(app: Workbench) -> None:
     app.refresh_diff()
 
 
-async def rollback(app: Workbench) -> None:
-    from phasegate.app.tui.screens.rollback_picker import RollbackCandidate, RollbackPickerScreen
+async def rollback(app: Workbench, *, rewind_to: str | None = None) -> None:
+    """The rollback dialog: roll back one committed phase, or rewind to before one (its second choice; the
+    palette's "Rewind to before phase X" opens it on X with that choice focused)."""
+    from phasegate.app.tui.screens.rollback_picker import (
+        RewindChoice,
+        RollbackCandidate,
+        RollbackPickerScreen,
+    )
+    from phasegate.phases.gates import rewind_targets
     from phasegate.phases.models import PhaseStatus
 
     c = app.controller
@@ -133,9 +192,20 @@ async def rollback(app: Workbench) -> None:
         files = await asyncio.to_thread(c.git.commit_files, p.commit_sha)
         heading = c.session.plan.phase(p.slug).heading if c.session.plan else p.slug
         candidates.append(RollbackCandidate(p.slug, heading, p.commit_sha, tuple(files)))
-    slug = await app.push_screen_wait(RollbackPickerScreen(candidates, grace=app.grace))
-    if not slug:
+    choice = await app.push_screen_wait(RollbackPickerScreen(
+        candidates, preselect=rewind_to, rewindable=rewind_targets(c.session), rewind_first=rewind_to is not None,
+        grace=app.grace))
+    if not choice:
         return
-    sha = await app.guarded(c.rollback(slug))
+    if isinstance(choice, RewindChoice):
+        reverts = await app.guarded(c.rewind(choice.slug))
+        if reverts is not None:
+            app.chat.add_notice(
+                f"Rewound to before {choice.slug}: {len(reverts)} phase commit(s) reverted; the model's conversation "
+                f"goes back to where {choice.slug} started (this chat keeps it).", "information")
+            app.notify(f"Rewound to before {choice.slug}", title="Rewind")
+            app.refresh_diff()
+        return
+    sha = await app.guarded(c.rollback(choice))
     if sha:
-        app.notify(f"{slug} rolled back by {str(sha)[:8]}", title="Rollback")
+        app.notify(f"{choice} rolled back by {str(sha)[:8]}", title="Rollback")

@@ -21,6 +21,7 @@ VIEWER_TABS: tuple[tuple[str, str], ...] = (
 
 
 def system_commands(app: Workbench) -> Iterator[SystemCommand]:
+    from phasegate.phases.gates import rewind_targets
     from phasegate.phases.workflow import plan_editable
 
     c = app.controller
@@ -35,6 +36,11 @@ def system_commands(app: Workbench) -> Iterator[SystemCommand]:
         yield SystemCommand(gate.reject_label, "Discard the phase's changes (n)", lambda: bar.trigger("reject"))
     if "rollback" in allowed:
         yield SystemCommand("Roll back a phase…", "Revert a committed phase with git revert (u)", lambda: bar.trigger("rollback"))
+    if c is not None and not c.busy:
+        for slug in rewind_targets(c.session):
+            yield SystemCommand(f"Rewind to before phase {slug}",
+                                f"Revert {slug} and the phases after it; the model's conversation goes back to where {slug} started",
+                                lambda slug=slug: app.run_palette(rewind(app, slug)))
     yield SystemCommand("Toggle unified/split diff", "Switch the diff view's layout (v in the diff)", app.diff_view.action_toggle_split)
     for tab, title in VIEWER_TABS:
         yield SystemCommand(f"Show {title}", f"Open the {title} tab of the viewer", lambda tab=tab: app.action_show_tab(tab))
@@ -48,6 +54,13 @@ def system_commands(app: Workbench) -> Iterator[SystemCommand]:
         yield SystemCommand("Edit plan in $EDITOR", "Write the plan in the strict Markdown format in your editor, read it back",
                             lambda: app.run_palette(edit_plan_in_editor(app)))
     yield SystemCommand("Copy last reply", "Copy the model's last message to the clipboard", lambda: copy_last_reply(app))
+
+
+async def rewind(app: Workbench, slug: str) -> None:
+    """The rollback dialog opened on ``slug`` with its "Rewind to before" choice focused (a confirmation)."""
+    from phasegate.app.tui.gate_flows import rollback
+
+    await rollback(app, rewind_to=slug)
 
 
 async def edit_plan_in_editor(app: Workbench) -> None:

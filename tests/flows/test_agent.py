@@ -76,11 +76,78 @@ async def test_model_without_tool_calling_still_gets_through_the_gates(repo: Pat
 
 
 async def test_prose_reply_that_is_just_chat_does_not_become_a_report(repo: Path) -> None:
-    script = [Turn(match="Stage: research", text="Let me look around first.")]
+    nonsense = "the the the report report " * 60  # long, as a small model's loop is: length is no report
+    script = [Turn(match="Stage: research", text="Let me look around first."),
+              Turn(match="The reply is not a research report", text=nonsense),
+              Turn(match="The user adds: look at the README", text=PROSE_RESEARCH)]
     with ScriptedServer(script) as server:
         c = controller_for(repo, server)
         result = await c.start()
-        assert result.reason == "finished" and c.session.research is None
+        assert result.reason == "not_a_report" and c.session.research is None
+        assert result.message == (
+            "The reply is not a research report: it has no Understanding, Assumptions, Questions, Risks section."
+        )
+        gate = c.gate()
+        assert gate.label == "Approve the reply anyway as the research report"
+        assert gate.allowed == {"approve", "request_changes"}
+        # Request changes asks again, and the model is told what was missing.
+        result = await c.request_changes("")
+        assert result.reason == "not_a_report" and c.session.research is None
+        told = [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "user"][-1]
+        assert told.startswith("[phasegate] The reply is not a research report: it has no Understanding")
+        # Asking again with the user's words: the model's proper report is accepted.
+        result = await c.request_changes("look at the README")
+        assert result.reason == "submitted" and c.session.research is not None
+        assert c.session.unreadable_reply is None
+        assert c.gate().label == "Approve research → write the plan"
+        c.close()
+
+
+async def test_a_reply_that_is_not_a_report_is_approved_only_explicitly(repo: Path) -> None:
+    reply = "## Understanding\n- notes live in one table\n\n## Risks\n- no auth\n"
+    script = [Turn(match="Stage: research", text=reply), Turn(match="Stage: planning", text=PROSE_PLAN)]
+    with ScriptedServer(script) as server:
+        c = controller_for(repo, server)
+        result = await c.start()
+        assert result.message == "The reply is not a research report: it has no Assumptions, Questions section."
+        assert c.session.unreadable_reply is not None and c.session.unreadable_reply.missing == ["assumptions", "questions"]
+        await c.approve()  # "approve anyway": the reply becomes the report as it is, then the plan is written
+        assert c.session.research is not None and c.session.research.raw_text == reply.strip()
+        assert [f.text for f in c.session.research.risks] == ["no auth"]
+        assert c.session.stage == Stage.PLAN_REVIEW
+        c.close()
+
+
+BROKEN_PLAN = """Here is the plan.
+
+## 🗄️ Database Phase
+- [ ] **Schema Design**: users table
+Then we will also want an index.
+- [ ] **Verification**: run the migration
+
+Shall I go on?"""
+
+
+async def test_a_plan_reply_that_does_not_parse_is_shown_with_its_line_and_nothing_is_approved(repo: Path) -> None:
+    script = [Turn(match="Stage: research", text=PROSE_RESEARCH),
+              Turn(match="Stage: planning", text=BROKEN_PLAN),
+              Turn(match="The plan in the reply could not be read: line 5", text=PROSE_PLAN)]
+    with ScriptedServer(script) as server:
+        c = controller_for(repo, server)
+        await c.start()
+        result = await c.approve()
+        assert result.reason == "not_a_report"
+        assert result.message == (
+            "The plan in the reply could not be read: line 5: expected a task '- [ ] **Title**: detail' or a "
+            "'## <Name> Phase' heading, got 'Then we will also want an index.'."
+        )
+        assert c.session.stage == Stage.PLANNING and c.session.plan is None
+        assert c.session.unreadable_reply is not None and c.session.unreadable_reply.line == 5
+        gate = c.gate()
+        assert gate.label == "Ask the model for the plan again" and "request_changes" in gate.allowed
+        result = await c.approve()  # ask again: the model is told the line at fault, and its next plan parses
+        assert result.reason == "submitted" and c.session.stage == Stage.PLAN_REVIEW
+        assert c.session.plan is not None and c.session.plan.slugs == ["database", "api"]
         c.close()
 
 

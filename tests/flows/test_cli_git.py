@@ -48,9 +48,10 @@ def approved_session(store: SessionStore) -> Session:
     return s
 
 
-def do_phase(service: GitService, store: SessionStore, s: Session, slug: str) -> Session:
+def do_phase(service: GitService, store: SessionStore, s: Session, slug: str,
+             conversation_at: int | None = None) -> Session:
     """What the workbench does for one phase: start, write files, complete, commit, approve, save."""
-    s = wf.apply(s, wf.StartPhase(base_sha=service.head_sha(), slug=slug))
+    s = wf.apply(s, wf.StartPhase(base_sha=service.head_sha(), slug=slug, conversation_at=conversation_at))
     for name, text in PHASE_FILES[slug].items():
         (service.root / name).write_text(text)
     s = wf.apply(s, wf.CompletePhase(PhaseReport(summary=f"{slug} done", changes=[f"wrote {slug}"])))
@@ -181,6 +182,26 @@ def test_rollback_reverts_with_trailer_and_records_it(worked, repo: Path,
     assert notes[-1] == f"[phasegate] The user rolled back the testing phase (revert commit {head[:8]})."
     assert run_cli("log", "--repo", str(repo), "--json") == 0
     assert json.loads(capsys.readouterr().out)[-1]["status"] == "rolled_back"
+
+
+def test_rollback_rewind_reverts_newest_first_and_sets_the_phases_pending(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    service = GitService.open(repo)
+    store = SessionStore(service.git_dir)
+    session = approved_session(store)
+    for index, slug in enumerate(("database", "api", "testing")):
+        store.append_transcript(session.id, {"type": "message", "message": {"role": "user", "content": f"start {slug}"}})
+        session = do_phase(service, store, session, slug, conversation_at=index)
+    shas = [session.phase_state(slug).commit_sha for slug in ("api", "testing")]
+    assert run_cli("rollback", "api", "--rewind", "--repo", str(repo), "--yes") == 0
+    out = capsys.readouterr().out
+    assert f"Will rewind to before api, reverting newest first:\n  {shas[1][:7]} testing\n  {shas[0][:7]} api" in out
+    reverted = git(repo, "log", "-2", "--format=%b")  # newest first: api's revert on top of testing's
+    assert reverted.index(f"Phasegate-Reverts: {shas[0]}") < reverted.index(f"Phasegate-Reverts: {shas[1]}")
+    saved = store.load(session.id)
+    assert [p.status for p in saved.phases] == [PhaseStatus.COMMITTED, PhaseStatus.PENDING, PhaseStatus.PENDING]
+    assert [(c.start, c.end) for c in saved.conversation_cuts] == [(1, 3)]
+    assert not (repo / "api.py").exists() and (repo / "db.sql").exists()
 
 
 def test_rollback_conflict_leaves_tree_and_session_unchanged(worked, repo: Path,

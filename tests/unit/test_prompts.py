@@ -141,7 +141,9 @@ def test_every_markdown_file_is_a_known_prompt() -> None:
 
 
 NOTE_FACTS = {"slug": "database", "sha": "0123abcd", "next": "api", "heading": "🗄️ Database", "text": "add an index",
-              "what": "skipped", "why": " Reason: not needed", "version": "3", "comments": "- on the api phase: x"}
+              "what": "skipped", "why": " Reason: not needed", "version": "3", "comments": "- on the api phase: x",
+              "problem": "The reply is not a research report: it has no Risks section.", "user": "",
+              "phases": "api, testing", "reverts": "0123abcd"}
 
 
 @pytest.mark.parametrize("name", prompts.note_names())

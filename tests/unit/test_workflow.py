@@ -256,3 +256,78 @@ def test_usage_counted_by_phasegate_makes_the_totals_estimates() -> None:
     s = wf.apply(s, wf.RecordUsage(300, 40, estimated=True))
     assert (s.usage.total_tokens, s.usage.estimated_tokens) == (460, 340)
     assert type(s.usage).model_validate({"prompt_tokens": 1}).estimated_tokens == 0  # sessions saved before
+
+
+def committed_three() -> Session:
+    """Three phases committed, each started at a known place in the conversation (0, 10, 20)."""
+    s = wf.apply(planned(), wf.ApprovePlan())
+    for i in range(3):
+        s = wf.apply(s, wf.StartPhase(base_sha=f"base{i}", conversation_at=10 * i))
+        s = wf.apply(s, wf.MarkTaskDone(s.plan.phase(s.current_phase).tasks[0].id))
+        s = wf.apply(s, wf.CompletePhase(REPORT))
+        s = wf.apply(s, wf.ApprovePhase(commit_sha=f"sha{i}"))
+    return wf.apply(s, wf.ApproveFinal())
+
+
+def test_rewind_sets_the_phases_back_to_pending_and_hides_their_conversation() -> None:
+    s = committed_three()
+    assert s.stage == Stage.DONE
+    # The reverts come first (the controller's side effect): a committed phase from api on refuses the rewind.
+    with pytest.raises(wf.WorkflowError, match="Roll back api, testing before rewinding to before api"):
+        wf.apply(s, wf.RewindTo("api", conversation_end=30))
+    s = wf.apply(s, wf.RollbackPhase("testing", revert_sha="rev-t"))
+    s = wf.apply(s, wf.RollbackPhase("api", revert_sha="rev-a"))
+    version = s.plan_version
+    s = wf.apply(s, wf.RewindTo("api", conversation_end=30))
+    assert [p.status for p in s.phases] == [PhaseStatus.COMMITTED, PhaseStatus.PENDING, PhaseStatus.PENDING]
+    assert s.stage == Stage.EXECUTING and s.next_pending == "api" and s.final_report is None
+    assert s.plan_version == version  # the plan stays; only the rewound phases' ticks go back
+    assert [t.done for t in s.plan.phase("database").tasks][0] and not any(t.done for t in s.plan.phase("api").tasks)
+    assert [s.hidden_from_model(i) for i in (9, 10, 29, 30)] == [False, True, True, False]
+    assert s.history[-1].event == "RewindTo"
+    # Started again, the phase records its new start; a second rewind hides that stretch too.
+    s = wf.apply(s, wf.StartPhase(base_sha="base9", conversation_at=31))
+    assert s.phase_state("api").conversation_at == 31
+
+
+def test_rewind_is_refused_with_open_work_or_an_unknown_start() -> None:
+    s = wf.apply(planned(), wf.ApprovePlan())
+    s = wf.apply(s, wf.StartPhase(base_sha="b0"))  # no conversation_at: a session from before rewind existed
+    s = wf.apply(s, wf.CompletePhase(REPORT))
+    with pytest.raises(wf.WorkflowError, match="can't rewind to before a phase during phase review"):
+        wf.apply(s, wf.RewindTo("database", conversation_end=5))
+    s = wf.apply(s, wf.ApprovePhase(commit_sha="c0"))
+    s = wf.apply(s, wf.RollbackPhase("database", revert_sha="r0"))
+    before = s.model_dump()
+    with pytest.raises(wf.WorkflowError, match="does not know where the database phase started"):
+        wf.apply(s, wf.RewindTo("database", conversation_end=5))
+    assert s.model_dump() == before
+
+
+def test_a_reply_that_is_not_a_report_is_kept_until_asked_again_or_replaced() -> None:
+    from phasegate.phases.gates import Approve, Changes, approve_means, changes_mean, gate
+    from phasegate.phases.models import UnreadableReply
+
+    s = Session(task="add users")
+    reply = UnreadableReply(kind="research", problem="The reply is not a research report: it has no Risks section.",
+                            missing=["risks"], text="## Understanding\n- x")
+    s = wf.apply(s, wf.ReplyNotAReport(reply))
+    assert approve_means(s) == Approve.ACCEPT_REPLY and changes_mean(s) == Changes.ASK_AGAIN
+    assert gate(s, busy=False).label == "Approve the reply anyway as the research report"
+    with pytest.raises(wf.WorkflowError, match="no research report to approve"):
+        wf.apply(s, wf.ApproveResearch())  # the reply alone approves nothing
+    asked = wf.apply(s, wf.AskAgain("shorter, please"))
+    assert asked.unreadable_reply is None and asked.research_feedback == ["shorter, please"]
+    assert gate(asked, busy=False).label is None
+    with pytest.raises(wf.WorkflowError, match="nothing to ask again for"):
+        wf.apply(asked, wf.AskAgain())
+    assert wf.apply(s, wf.SubmitResearch(RESEARCH)).unreadable_reply is None
+    # A plan revision that does not parse: at plan review approve asks again, never approving v1 by mistake.
+    p = wf.apply(planned(), wf.ReplyNotAReport(UnreadableReply(kind="plan", problem="line 3: bad", line=3)))
+    assert approve_means(p) == Approve.ASK_FOR_PLAN and gate(p, busy=False).label == "Ask the model for the plan again"
+    from phasegate.phases.gates import model_turn_due
+
+    asked_plan = wf.apply(p, wf.AskAgain())
+    assert model_turn_due(asked_plan, "user") and not model_turn_due(asked_plan, "assistant")
+    with pytest.raises(wf.WorkflowError, match="only fail to be the research report during research"):
+        wf.apply(p, wf.ReplyNotAReport(reply))

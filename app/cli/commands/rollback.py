@@ -7,6 +7,10 @@ reverted (and which later phases touch the same files), confirm, then ``Controll
 same code as the workbench's ``u``: revert, record ``RollbackPhase``, transcript, note to the model. A
 conflicting revert is aborted by the git service: tree and session stay exactly as they were. A commit
 no session recorded is reverted in git only (under the lock).
+
+``--rewind`` rewinds to before the phase instead (``Controller.rewind``, the workbench's dialog choice):
+the committed phases from it on are reverted newest first, set back to pending, and the model's
+conversation goes back to where the phase started. It needs the session that recorded the phase.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from phasegate.app.cli.commands._shared import add_repo_argument, add_session_ar
 
 if TYPE_CHECKING:
     from phasegate.app.git.service import GitService, PhaseCommit
+    from phasegate.app.session.controller import Controller
     from phasegate.app.session.store import SessionStore
     from phasegate.phases.models import PhaseState, Session
 
@@ -31,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_repo_argument(parser)
     add_session_argument(parser, "the session whose phase commit to revert")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--rewind", action="store_true",
+                        help="rewind to before the phase: revert it and every committed phase after it (newest "
+                             "first), set them pending, take the model's conversation back to where it started")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
     service.ensure_clean(f"rolling back the {args.phase} phase")
     session = _session_for(store, target)
     if session is None:  # no session recorded this commit: revert it in git only
+        if args.rewind:
+            from phasegate.app.errors import PhasegateError
+
+            raise PhasegateError(f"No session recorded the {target.phase} phase's commit, so there is no conversation "
+                                 "to rewind; roll it back without --rewind.")
         with store.lock():
             if not _confirm(service, target, args):
                 return 1
@@ -62,6 +75,8 @@ async def _rollback_in_session(args: argparse.Namespace, service: GitService, ta
     settings = load_settings(service.root, {}).settings
     controller = Controller.open(service.root, settings, approver=refusing_approver(), session_id=session_id)
     try:
+        if args.rewind:
+            return await _rewind(args, controller, session_id)
         try:  # refuse now, before git changes anything, if the session could not record it
             controller.check_rollback(target.phase)
         except PhasegateError as exc:
@@ -74,6 +89,38 @@ async def _rollback_in_session(args: argparse.Namespace, service: GitService, ta
     print(f"Rolled back {target.phase}: {revert_sha}")
     print(f"Recorded in session {session_id}.")
     return 0
+
+
+async def _rewind(args: argparse.Namespace, controller: Controller, session_id: str) -> int:
+    """``--rewind``: show the commits it reverts (newest first), confirm, then ``Controller.rewind``."""
+    from phasegate.app.errors import PhasegateError
+
+    try:  # refuse now, before git changes anything, if the session could not record it
+        reverting = controller.rewind_plan(args.phase)
+    except PhasegateError as exc:
+        raise PhasegateError(f"Session {session_id} can't record this rewind: {exc}") from None
+    print(f"Will rewind to before {args.phase}, reverting newest first:")
+    for state in reverting:
+        print(f"  {(state.commit_sha or '')[:7]} {state.slug}")
+    if not _ask(args, "Rewind? [y/N] "):
+        return 1
+    reverts = await controller.rewind(args.phase)
+    print(f"Rewound to before {args.phase}: {len(reverts)} revert commit(s), newest last: {', '.join(reverts) or 'none'}")
+    print(f"Recorded in session {session_id}; the phases from {args.phase} on are pending.")
+    return 0
+
+
+def _ask(args: argparse.Namespace, question: str) -> bool:
+    from phasegate.app.errors import UsageError
+
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError("rollback asks for confirmation; run it in a terminal or pass --yes")
+    if input(question).strip().lower() not in ("y", "yes"):
+        sys.stderr.write("Cancelled; nothing changed.\n")
+        return False
+    return True
 
 
 def _confirm(service: GitService, target: PhaseCommit, args: argparse.Namespace) -> bool:

@@ -3,12 +3,16 @@
 Rollback is a ``git revert`` of the phase's commit; when a later phase changed the same files the revert
 may conflict or leave that phase's code inconsistent, so those phases and files are listed before the
 user confirms. Dismisses the chosen slug, or ``None``.
+
+Its second choice, "Rewind to before <phase>" (offered for the phases in ``rewindable``), dismisses a
+``RewindChoice``: every committed phase from that one on is reverted, newest first, and the model's
+conversation goes back to where the phase started.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from textual import on
@@ -32,6 +36,13 @@ class RollbackCandidate:
     files: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class RewindChoice:
+    """The user chose to rewind to before ``slug`` (not to roll back that one phase)."""
+
+    slug: str
+
+
 def later_overlaps(candidates: Sequence[RollbackCandidate], slug: str) -> list[tuple[RollbackCandidate, list[str]]]:
     """The phases committed after ``slug`` that changed some of the same files, with those files."""
     index = next((i for i, c in enumerate(candidates) if c.slug == slug), None)
@@ -50,7 +61,7 @@ def _files(count: int) -> str:
     return f"{count} file" if count == 1 else f"{count} files"
 
 
-class RollbackPickerScreen(GatedModal[str | None]):
+class RollbackPickerScreen(GatedModal[str | RewindChoice | None]):
     CSS_PATH = "rollback_picker.tcss"
 
     def __init__(
@@ -58,12 +69,16 @@ class RollbackPickerScreen(GatedModal[str | None]):
         candidates: Sequence[RollbackCandidate],
         *,
         preselect: str | None = None,
+        rewindable: Collection[str] = (),
+        rewind_first: bool = False,
         grace: float = GRACE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(grace=grace, clock=clock)
         self.candidates = list(candidates)
         self.preselect = preselect
+        self.rewindable = frozenset(rewindable)
+        self.rewind_first = rewind_first  # opened as "Rewind to before …" (the palette): focus that button
         self.chosen: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -85,6 +100,8 @@ class RollbackPickerScreen(GatedModal[str | None]):
                 yield Static("Choose a phase to see what its rollback affects.", id="details")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
+                if self.rewindable:
+                    yield Button("Rewind", id="rewind", variant="warning", disabled=True)
                 yield Button("Roll back", id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
@@ -95,6 +112,9 @@ class RollbackPickerScreen(GatedModal[str | None]):
             slugs = [c.slug for c in self.candidates]
             if self.preselect in slugs:
                 options.highlighted = slugs.index(self.preselect)
+                self.choose(self.preselect)
+            if self.rewind_first and self.rewindable:
+                self.query_one("#rewind", Button).focus()
 
     @on(OptionList.OptionHighlighted, "#phases")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -108,6 +128,11 @@ class RollbackPickerScreen(GatedModal[str | None]):
         if candidate is None:
             return
         button.label = f"Roll back {candidate.slug}"
+        rewinds = self._rewinds(candidate.slug)
+        if self.rewindable:
+            rewind = self.query_one("#rewind", Button)
+            rewind.disabled = candidate.slug not in self.rewindable
+            rewind.label = f"Rewind to before {candidate.slug}"
         lines = [
             Content.assemble(
                 "git revert ", (candidate.commit_sha[:7], "cyan"), " — ", (clean(candidate.heading), "bold"),
@@ -122,12 +147,27 @@ class RollbackPickerScreen(GatedModal[str | None]):
                 lines.append(Content.assemble("  ", (clean(later.heading), "bold"), f": {shown}"))
         else:
             lines.append(Content.styled("No later phase touches these files.", "$success"))
+        if rewinds:
+            lines.append(Content.assemble(
+                ("Rewind to before ", "bold"), (clean(candidate.slug), "bold"), ": git revert ",
+                ", ".join(clean(c.slug) for c in rewinds), " (newest first); they are pending again and the model's "
+                "conversation goes back to where ", clean(candidate.slug), " started.",
+            ))
         details = self.query_one("#details", Static)
         details.update(Content("\n").join(lines))
+
+    def _rewinds(self, slug: str) -> list[RollbackCandidate]:
+        """The committed phases a rewind to before ``slug`` reverts, newest first ([] when it is not offered)."""
+        if slug not in self.rewindable:
+            return []
+        index = next(i for i, c in enumerate(self.candidates) if c.slug == slug)
+        return list(reversed(self.candidates[index:]))
 
 
     def on_choice(self, button_id: str) -> None:
         if button_id == "confirm" and self.chosen:
             self.dismiss(self.chosen)
+        elif button_id == "rewind" and self.chosen in self.rewindable:
+            self.dismiss(RewindChoice(self.chosen))
         elif button_id == "cancel":
             self.dismiss(None)
