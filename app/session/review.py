@@ -196,6 +196,21 @@ def _contract(facts: ReviewFacts, root: Path, base: str, head: str | None, specs
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"Endpoints not compared: {exc}"))
 
 
+def _csrf(facts: ReviewFacts, root: Path, head: str | None) -> None:
+    """The seed's CSRF rule on the added lines (``analyzers.csrf``); the tree says whether sessions are used."""
+    from phasegate.app.analyzers._files import open_tree
+    from phasegate.app.analyzers.csrf import csrf_findings
+
+    try:
+        tree = open_tree(root, head)
+        try:
+            facts.findings += csrf_findings(tree, facts.diff)
+        finally:
+            tree.close()
+    except Exception as exc:  # an unreadable file must not block the review; say it instead
+        facts.warnings.append(_warning("", None, f"CSRF protection not checked: {exc}"))
+
+
 def _migration_safety(facts: ReviewFacts, tree: Tree, changes: list[tuple[str, str]]) -> None:
     """squawk's findings on the PostgreSQL migrations the change adds or edits (``analyzers.migration_lint``)."""
     from phasegate.app.analyzers.migration_lint import lint_migrations
@@ -223,6 +238,7 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
     # side first, so the base's unchanged files are parse-cache hits by blob id; and the base's changed
     # files are read ahead in one pipelined git process (bench/bench_review.py).
     read_head = None if head is None or git.worktree_is(head) else head
+    _csrf(facts, root, read_head)
     # Both sides' parses must fit the parse cache, or the base's unchanged files are parsed again: the
     # schema readers' default (50,000 entries) is one revision of a 10,000-file repository.
     from phasegate.app.analyzers import readers as parse_cache
@@ -290,6 +306,8 @@ def blockers_from(facts: ReviewFacts) -> list[Blocker]:
             continue
         if f.kind.startswith("breaking_api_change"):
             rule = "never break an API contract without a versioning strategy"
+        elif f.kind == "csrf_protection_skipped":
+            rule = "never skip CSRF protection for state-changing operations"
         else:
             rule = "never commit secrets; validate and protect everything"
         out.append(Blocker("security" if "api" not in f.kind else "api", f"{f.message} ({f.location}) — blocked by the rule: {rule}."))

@@ -228,6 +228,10 @@ RULES: dict[str, tuple[str, str, str]] = {
                                   "Keep certificate verification on; trust a private CA by configuring it instead."),
     "eval_of_input": ("EvalOfInput", "eval/exec of request or user input",
                       "Never evaluate input as code; parse it (json, ast.literal_eval) or dispatch on it."),
+    "csrf_protection_skipped": ("CsrfProtectionSkipped", "CSRF protection skipped where sessions authenticate",
+                                "Keep the framework's CSRF check on for state-changing routes of a cookie- or "
+                                "session-authenticated app: remove the exemption, or authenticate that route with "
+                                "a token instead of the session (docs/workflow.md, the seed's CSRF rule)."),
     "cors_wildcard_with_credentials": ("CorsWildcardWithCredentials", "Wildcard CORS together with credentials",
                                        "List the allowed origins explicitly when credentials are allowed."),
     "breaking_api_change_without_version_bump": (
