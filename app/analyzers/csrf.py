@@ -59,24 +59,43 @@ _SESSION_MW = "django.contrib.sessions.middleware.SessionMiddleware"
 _CSRF_MW = "django.middleware.csrf.CsrfViewMiddleware"
 
 
-def _touched(diff: str) -> dict[str, tuple[set[int], set[int]]]:
-    """Per file of the diff: (added line numbers, lines touched: added ones and where lines were removed)."""
-    out: dict[str, tuple[set[int], set[int]]] = {}
+# Words one of the changed lines (added or removed) must hold for a file to be read at all, per language:
+# a 2,000-file change reads only the few files that could hold a finding.
+_CUES: dict[str, tuple[str, ...]] = {
+    "python": ("csrf", "middleware"), "ruby": ("forgery", "authenticity"), "php": ("except", "csrf"),
+    "java": ("csrf",), "javascript": (".post(", ".put(", ".patch(", ".delete("),
+}
+_CUES["typescript"] = _CUES["tsx"] = _CUES["javascript"]
+
+
+def _touched(diff: str) -> dict[str, tuple[str, set[int], set[int]]]:
+    """Per file of the diff worth reading: (language, added line numbers, lines touched: the added ones
+    and where lines were removed)."""
+    out: dict[str, tuple[str, set[int], set[int]]] = {}
     for fd in parse_diff(diff):
-        if fd.binary or fd.status == "deleted":
+        language = language_for(fd.path)
+        if fd.binary or fd.status == "deleted" or language not in _CUES:
+            continue
+        if is_vendored(fd.path) or is_generated_or_fixture(fd.path) or is_test_path(fd.path):
             continue
         added: set[int] = set()
         touched: set[int] = set()
+        # Laravel's exception lists sit in VerifyCsrfToken.php or bootstrap/app.php: an added entry is a bare string.
+        cue = language == "php" and (fd.path.endswith("VerifyCsrfToken.php") or fd.path.endswith("bootstrap/app.php"))
         for hunk in fd.hunks:
             next_new = hunk.new_start
             for line in hunk.parse_lines():
                 if line.new_no is not None:
                     next_new = line.new_no + 1
+                if line.kind not in ("+", "-"):
+                    continue
+                cue = cue or any(word in line.text.lower() for word in _CUES[language])
                 if line.kind == "+" and line.new_no is not None:
                     added.add(line.new_no)
                 elif line.kind == "-":
                     touched.update((max(next_new - 1, 1), next_new))
-        out[fd.path] = (added, touched | added)
+        if cue:
+            out[fd.path] = (language, added, touched | added)
     return out
 
 
@@ -355,12 +374,7 @@ def csrf_findings(tree: Tree, diff: str) -> list[Finding]:
     """CSRF findings on the lines ``diff`` adds, reading ``tree`` (the change's newer side) for context."""
     project = _Project(tree)
     findings: list[Finding] = []
-    for path, (added, touched) in sorted(_touched(diff).items()):
-        if not touched or is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path):
-            continue
-        language = language_for(path)
-        if language not in ("python", "ruby", "php", "javascript", "typescript", "tsx", "java"):
-            continue
+    for path, (language, added, touched) in sorted(_touched(diff).items()):
         source = tree.read_text(path, _MAX)
         if source is None:
             continue
