@@ -24,6 +24,7 @@ from phasegate.phases.findings import Finding
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from phasegate.app.analyzers._files import Tree
     from phasegate.app.git.service import GitService
     from phasegate.phases.models import Session
 
@@ -109,6 +110,11 @@ class ReviewFacts:
     def irreversible_migrations(self) -> int:
         return sum(1 for m in self.migrations if m.get("reversible") is False)
 
+    @property
+    def unsafe_migration_findings(self) -> int:
+        """squawk's findings of medium severity or worse (locks, rewrites, dropped or renamed columns…)."""
+        return sum(1 for f in self.findings if f.kind.startswith("squawk/") and f.severity in ("critical", "high", "medium"))
+
     def to_json(self) -> dict[str, Any]:
         """The documented JSON of a review (docs/cli.md, "review"); ``schema_version`` says its shape."""
         return {
@@ -134,6 +140,7 @@ class ReviewFacts:
                 "destructive": self.destructive_changes,
                 "migrations": len(self.migrations),
                 "irreversible_migrations": self.irreversible_migrations,
+                "unsafe_migrations": self.unsafe_migration_findings,
                 "breaking": self.breaking_changes,
                 "findings": len(self.findings),
                 "high": sum(1 for f in self.findings if f.blocking),
@@ -189,6 +196,30 @@ def _contract(facts: ReviewFacts, root: Path, base: str, head: str | None, specs
         facts.findings.append(Finding("contract_unreadable", "low", "", 0, f"Endpoints not compared: {exc}"))
 
 
+def _csrf(facts: ReviewFacts, root: Path, head: str | None) -> None:
+    """The seed's CSRF rule on the added lines (``analyzers.csrf``); the tree says whether sessions are used."""
+    from phasegate.app.analyzers._files import open_tree
+    from phasegate.app.analyzers.csrf import csrf_findings
+
+    try:
+        tree = open_tree(root, head)
+        try:
+            facts.findings += csrf_findings(tree, facts.diff)
+        finally:
+            tree.close()
+    except Exception as exc:  # an unreadable file must not block the review; say it instead
+        facts.warnings.append(_warning("", None, f"CSRF protection not checked: {exc}"))
+
+
+def _migration_safety(facts: ReviewFacts, tree: Tree, changes: list[tuple[str, str]]) -> None:
+    """squawk's findings on the PostgreSQL migrations the change adds or edits (``analyzers.migration_lint``)."""
+    from phasegate.app.analyzers.migration_lint import lint_migrations
+
+    lint = lint_migrations(tree, changes, facts.diff)
+    facts.findings += lint.findings
+    facts.warnings += [w.to_json() for w in lint.warnings]
+
+
 def review_range(git: GitService, base: str, head: str | None = None) -> ReviewFacts:
     """The review of the change from ``base`` to ``head`` (None: the working tree): the files, the
     security scan of the added lines, the API contract (committed specs and the code's endpoints, with
@@ -207,6 +238,7 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
     # side first, so the base's unchanged files are parse-cache hits by blob id; and the base's changed
     # files are read ahead in one pipelined git process (bench/bench_review.py).
     read_head = None if head is None or git.worktree_is(head) else head
+    _csrf(facts, root, read_head)
     # Both sides' parses must fit the parse cache, or the base's unchanged files are parsed again: the
     # schema readers' default (50,000 entries) is one revision of a 10,000-file repository.
     from phasegate.app.analyzers import readers as parse_cache
@@ -240,6 +272,7 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
         tree = open_tree(root, read_head)
         try:
             migrations = review_migrations(tree, added)
+            _migration_safety(facts, tree, [(c.path, c.status) for c in changes])
         finally:
             tree.close()
         facts.migrations = [m.to_json() for m in migrations.migrations]
@@ -273,6 +306,8 @@ def blockers_from(facts: ReviewFacts) -> list[Blocker]:
             continue
         if f.kind.startswith("breaking_api_change"):
             rule = "never break an API contract without a versioning strategy"
+        elif f.kind == "csrf_protection_skipped":
+            rule = "never skip CSRF protection for state-changing operations"
         else:
             rule = "never commit secrets; validate and protect everything"
         out.append(Blocker("security" if "api" not in f.kind else "api", f"{f.message} ({f.location}) — blocked by the rule: {rule}."))
@@ -292,8 +327,9 @@ def fail_reasons(facts: ReviewFacts, level: FailOn = "approval") -> list[str]:
 
     ``approval`` (the default) is exactly what blocks a phase approval in the workbench
     (:func:`blockers_from`); ``high`` any high or critical finding; ``breaking`` any breaking API
-    change (spec or code, version bumped or not); ``destructive`` any destructive schema change or
-    migration that cannot be reverted; ``any`` any of these or any finding at all; ``never`` nothing.
+    change (spec or code, version bumped or not); ``destructive`` any destructive schema change,
+    migration that cannot be reverted or unsafe migration statement (squawk, medium or worse); ``any``
+    any of these or any finding at all; ``never`` nothing.
     """
     if level == "never":
         return []
@@ -310,6 +346,9 @@ def fail_reasons(facts: ReviewFacts, level: FailOn = "approval") -> list[str]:
             reasons.append(f"{facts.destructive_changes} destructive schema change(s)")
         if facts.irreversible_migrations:
             reasons.append(f"{facts.irreversible_migrations} migration(s) that cannot be reverted")
+        unsafe = facts.unsafe_migration_findings
+        if unsafe and level == "destructive":  # ``any`` lists every finding already
+            reasons.append(f"{unsafe} unsafe migration statement(s) (squawk)")
     return reasons
 
 

@@ -228,6 +228,10 @@ RULES: dict[str, tuple[str, str, str]] = {
                                   "Keep certificate verification on; trust a private CA by configuring it instead."),
     "eval_of_input": ("EvalOfInput", "eval/exec of request or user input",
                       "Never evaluate input as code; parse it (json, ast.literal_eval) or dispatch on it."),
+    "csrf_protection_skipped": ("CsrfProtectionSkipped", "CSRF protection skipped where sessions authenticate",
+                                "Keep the framework's CSRF check on for state-changing routes of a cookie- or "
+                                "session-authenticated app: remove the exemption, or authenticate that route with "
+                                "a token instead of the session (docs/workflow.md, the seed's CSRF rule)."),
     "cors_wildcard_with_credentials": ("CorsWildcardWithCredentials", "Wildcard CORS together with credentials",
                                        "List the allowed origins explicitly when credentials are allowed."),
     "breaking_api_change_without_version_bump": (
@@ -284,6 +288,21 @@ def sarif_results(facts: ReviewFacts, clean: Scrubber) -> tuple[list[tuple[str, 
     return results, notes
 
 
+def _rule(rule_id: str) -> tuple[str, str, str, str, list[str]]:
+    """(name, short description, help, help URI, tags) of a SARIF rule: phasegate's own checks from
+    ``RULES``, squawk's migration rules (``squawk/<rule>``) from ``analyzers.migration_lint``."""
+    from phasegate.app.analyzers.migration_lint import rule_info
+
+    squawk = rule_info(rule_id)
+    if squawk is not None:
+        return (*squawk, ["database"])
+    name, short_text, help_text = RULES.get(rule_id, (
+        "".join(p.title() for p in rule_id.split("_")), rule_id.replace("_", " "),
+        "See phasegate's docs/workflow.md for the rule this check enforces."))
+    database = rule_id in ("destructive_schema_change", "irreversible_migration", "migration_lint_unavailable")
+    return name, short_text, help_text, INFORMATION_URI, ["database"] if database else ["security"]
+
+
 def render_sarif(facts: ReviewFacts, masker: Masker | None = None, *, version: str = "0") -> str:
     """The review as one SARIF 2.1.0 run (GitHub code scanning's upload format): a rule per check with
     its help text, a result per finding, destructive schema change and irreversible migration, each
@@ -294,19 +313,16 @@ def render_sarif(facts: ReviewFacts, masker: Masker | None = None, *, version: s
     rule_ids = sorted({r[0] for r in results})
     rules = []
     for rule_id in rule_ids:
-        name, short_text, help_text = RULES.get(rule_id, (
-            "".join(p.title() for p in rule_id.split("_")), rule_id.replace("_", " "),
-            "See phasegate's docs/workflow.md for the rule this check enforces."))
+        name, short_text, help_text, help_uri, tags = _rule(rule_id)
         severity = next(r[1] for r in results if r[0] == rule_id)
         rules.append({
             "id": rule_id, "name": name,
             "shortDescription": {"text": short_text},
             "fullDescription": {"text": help_text},
             "help": {"text": help_text, "markdown": help_text},
-            "helpUri": INFORMATION_URI,
+            "helpUri": help_uri,
             "defaultConfiguration": {"level": _LEVELS.get(severity, "warning")},
-            "properties": {"tags": ["security"] if rule_id not in ("destructive_schema_change", "irreversible_migration")
-                           else ["database"], "security-severity": _SECURITY_SEVERITY.get(severity, "5.5")},
+            "properties": {"tags": tags, "security-severity": _SECURITY_SEVERITY.get(severity, "5.5")},
         })
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     run: dict[str, Any] = {
