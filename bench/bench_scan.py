@@ -4,6 +4,12 @@
 repository's contents"; the audit classifies everything, so a ratio within 3x means it is as cheap as
 any content search the user already runs. The repository is generated from a fixed seed: a
 polyglot monorepo of services with routes, models, library code, tests, configs, docs and assets.
+
+Two lines. ``scan_50k_files_vs_git_grep`` is the scan a user runs: a fresh ``phasegate scan --json``
+process, so every parse cache is empty (the audit now runs the schema and endpoint readers, whose caches
+live in the process: timing ``scan_repository`` again in the same process measured a cache hit, not a
+scan). ``scan_50k_rescan_warm_vs_git_grep`` is that same-process re-scan, kept to show what the caches
+save. Budget 3x for both.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -121,11 +128,19 @@ def run() -> list[Result]:
         def git_grep() -> None:
             subprocess.run(["git", "-C", str(tmp), "grep", "-l", "-E", ROUTE_PATTERN], capture_output=True)
 
+        def fresh_scan() -> None:  # what ``phasegate scan`` costs: a new process, every cache empty
+            done = subprocess.run([sys.executable, "-m", "phasegate.app", "scan", str(tmp), "--json"],
+                                  capture_output=True, text=True)
+            if done.returncode != 0 or '"api_route_files"' not in done.stdout:
+                raise RuntimeError(f"scan failed ({done.returncode}): {done.stderr.strip()[-300:]}")
+
         git_grep()  # warm the page cache for both contenders alike
+        baseline = best_of(git_grep, repeat=5)
+        cold = best_of(fresh_scan, repeat=3)
         result = scan_repository(tmp)
         assert result.files_scanned >= FILES and result.api_route_files, "the scan found nothing: broken bench"
-        baseline = best_of(git_grep, repeat=5)
-        ours = best_of(lambda: scan_repository(tmp), repeat=5)
-        return [Result("scan_50k_files_vs_git_grep", ours, baseline, "s", BUDGET)]
+        warm = best_of(lambda: scan_repository(tmp), repeat=3)
+        return [Result("scan_50k_files_vs_git_grep", cold, baseline, "s", BUDGET),
+                Result("scan_50k_rescan_warm_vs_git_grep", warm, baseline, "s", BUDGET)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
