@@ -238,6 +238,10 @@ class Workbench(App[int]):
             return
         if delay:
             await asyncio.sleep(delay)
+        from phasegate.phases.models import Stage
+
+        if c.session.stage != Stage.EXECUTING:  # the phase went to review meanwhile: its review reads the schema
+            return
         phase, schema, changes = await asyncio.to_thread(c.phase_schema)
         self.post_message(bridge.SchemaReady(phase, schema, changes))
 

@@ -8,6 +8,7 @@ review; at each, the test asserts which tab is in front and what it shows.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from textual.widgets import Input, TabbedContent
@@ -143,4 +144,50 @@ async def test_the_viewer_brings_each_stages_tab_forward_and_keeps_the_users_pic
             assert app.controller.session.stage == Stage.FINAL_REVIEW
             assert active_tab(app) == "report-tab"
             assert (tab_label(app, "schema-tab"), tab_label(app, "report-tab")) == ("Schema", "Report")
+            await pilot.press("ctrl+q")
+
+
+async def test_a_burst_of_writes_reads_the_live_schema_once(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Six files written in one reply: the live schema is read when the phase starts and once after the
+    burst (debounced), not once per write."""
+    from phasegate.app.session.controller import Controller
+
+    reads: list[str] = []
+    real = Controller.phase_schema
+
+    def counted(self: Controller) -> tuple:
+        result = real(self)
+        reads.append(result[0])
+        return result
+
+    monkeypatch.setattr(Controller, "phase_schema", counted)
+    writes = [ToolCall("write_file", {"path": f"migrations/000{i}_t{i}.sql", "content": f"CREATE TABLE t{i} (id INTEGER);\n"})
+              for i in range(1, 7)]
+    turns = [
+        Turn(match="Stage: research", tool_calls=[ToolCall("submit_research", RESEARCH)]),
+        Turn(match="Stage: planning", tool_calls=[ToolCall("submit_plan", plan("database"))]),
+        Turn(match="Current phase: database", text="Six tables.", tool_calls=[
+            *writes, ToolCall("run_command", {"command": "sh migrate.sh up", "reason": "apply them"})]),
+        Turn(text="Noted.", repeat=True),
+    ]
+    repo = notes_repo(tmp_path / "repo")
+    (repo / "migrate.sh").write_text(MIGRATE_SH)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "migration runner"], check=True, capture_output=True)
+    with ScriptedServer(turns) as server:
+        app = make_app(repo, server)
+        async with app.run_test(size=(180, 50)) as pilot:
+            await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None)
+            await idle(pilot, app)
+            await press_gate(pilot, app, "y")
+            await idle(pilot, app)
+            await press_gate(pilot, app, "y")  # the phase starts and writes its six files
+            await wait_until(pilot, lambda: isinstance(app.screen, MigrationConfirmScreen), what="the migration modal")
+            schema = app.query_one("#schema", SchemaView)
+            await wait_until(pilot, lambda: "t6  1 columns" in [line.strip() for line in schema.rendered_text()],
+                             what="all six tables in the live schema")
+            await pilot.pause(0.5)  # longer than the debounce: a read per write would have happened by now
+            assert reads and set(reads) == {"database"} and len(reads) <= 2, reads
+            app.screen.dismiss(False)  # deny the migration
+            await idle(pilot, app)
             await pilot.press("ctrl+q")
