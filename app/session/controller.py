@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -89,6 +90,7 @@ class Controller(SessionHost):
     _turn_task: asyncio.Task[Any] | None = field(default=None, repr=False)
     _llm: LLMClient | None = field(default=None, repr=False)
     _lock: StoreLock | None = field(default=None, repr=False)
+    _schema_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ------------------------------------------------------------------ construction / persistence
     @classmethod
@@ -624,6 +626,18 @@ class Controller(SessionHost):
         """The open phase's diff (reads only: safe in a thread)."""
         base = self.phase_base()
         return self.git.phase_diff(base) if base else ""
+
+    def phase_schema(self) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+        """The live Schema tab's content: the open phase's slug, the working tree's schema and its changes
+        since the phase's base (the same comparison as the phase review's; no changes outside a phase).
+        Reads only: call it in a thread. Reads are serialised, so a refresh superseded while it ran
+        never parses the same tree at the same time as the next one."""
+        from phasegate.app.session.review import schema_change
+
+        with self._schema_lock:
+            slug = self.session.current_phase or ""
+            schema, changes = schema_change(self.git.root, self.phase_base(), None)
+        return slug, schema, changes
 
     def _base_moved_to(self, base: str) -> str | None:
         """HEAD, when it is a descendant of ``base`` other than ``base`` itself (git reads only)."""

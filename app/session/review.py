@@ -220,6 +220,22 @@ def _migration_safety(facts: ReviewFacts, tree: Tree, changes: list[tuple[str, s
     facts.warnings += [w.to_json() for w in lint.warnings]
 
 
+def schema_change(root: Path, base: str | None, head: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The schema at ``head`` (None: the working tree) as JSON, and its changes since ``base`` (none
+    without a base), each naming the source of its table. The phase review and the workbench's live
+    Schema tab both read it here, so the two show the same change. Slow: call it in a thread."""
+    from phasegate.app.analyzers.schema import diff_schemas, schema_at
+
+    schema = schema_at(root, head)
+    changes: list[dict[str, Any]] = []
+    if base is not None:
+        before = schema_at(root, base)
+        for change in diff_schemas(before, schema):
+            table = (schema.table(change.table) or before.table(change.table)) if change.table else None
+            changes.append({**change.to_json(), "source": table.source if table is not None else None})
+    return schema.to_json(), changes
+
+
 def review_range(git: GitService, base: str, head: str | None = None) -> ReviewFacts:
     """The review of the change from ``base`` to ``head`` (None: the working tree): the files, the
     security scan of the added lines, the API contract (committed specs and the code's endpoints, with
@@ -252,14 +268,7 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
                             for c in changes for p in (c.path, c.old_path) if p)
         _contract(facts, root, base, read_head, specs_changed)
         try:
-            from phasegate.app.analyzers.schema import diff_schemas, schema_at
-
-            schema = schema_at(root, read_head)
-            schema_before = schema_at(root, base)
-            facts.schema_after = schema.to_json()
-            for change in diff_schemas(schema_before, schema):
-                table = (schema.table(change.table) or schema_before.table(change.table)) if change.table else None
-                facts.schema_changes.append({**change.to_json(), "source": table.source if table is not None else None})
+            facts.schema_after, facts.schema_changes = schema_change(root, base, read_head)
         except Exception as exc:  # an unparsable schema file must not block the review; say it instead
             facts.warnings.append(_warning("", None, f"schema not compared: {exc}"))
     finally:

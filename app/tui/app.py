@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from phasegate.app.session.controller import Controller
 
 NARROW_WIDTH = 120
+#: Seconds the live Diff and Schema tabs wait after the model's last write before reading it again.
+LIVE_REFRESH_DELAY = 0.4
 T = TypeVar("T")
 ControllerFactory = Callable[..., "Controller"]
 
@@ -200,11 +202,15 @@ class Workbench(App[int]):
             self.views.show_research()
 
     @work(exclusive=True, group="diff", exit_on_error=False)
-    async def refresh_diff(self) -> None:
-        """Show the open phase's diff (a commit the user made by hand is followed first)."""
+    async def refresh_diff(self, delay: float = 0) -> None:
+        """Show the open phase's diff (a commit the user made by hand is followed first). ``delay``
+        debounces the model's writes: each new write restarts this exclusive worker, so a burst of writes
+        reads the diff once, after the last."""
         c = self.controller
         if c is None:
             return
+        if delay:
+            await asyncio.sleep(delay)
         await self._follow_user_commits()
         self.post_message(bridge.PhaseDiffReady(await asyncio.to_thread(c.phase_diff)))
 
@@ -217,6 +223,36 @@ class Workbench(App[int]):
         moved = await self.guarded(self.controller.follow_user_commits())
         if moved:
             self.chat.add_notice(moved, "warning")
+
+    def schedule_schema(self, delay: float = LIVE_REFRESH_DELAY) -> None:
+        """Read the open phase's live schema after ``delay`` seconds without a newer request."""
+        self.refresh_schema(delay)
+
+    @work(exclusive=True, group="schema", exit_on_error=False)
+    async def refresh_schema(self, delay: float) -> None:
+        """The live Schema tab: the working tree's schema and its change since the phase's base, read in a
+        thread (the readers parse files) and posted. Exclusive: a newer request cancels this one while it
+        waits out ``delay``, which is the debounce."""
+        c = self.controller
+        if c is None:
+            return
+        if delay:
+            await asyncio.sleep(delay)
+        from phasegate.phases.models import Stage
+
+        if c.session.stage != Stage.EXECUTING:  # the phase went to review meanwhile: its review reads the schema
+            return
+        phase, schema, changes = await asyncio.to_thread(c.phase_schema)
+        self.post_message(bridge.SchemaReady(phase, schema, changes))
+
+    @on(bridge.SchemaReady)
+    def _on_schema_ready(self, message: bridge.SchemaReady) -> None:
+        from phasegate.phases.models import Stage
+
+        c = self.controller
+        # Only while that phase executes: at its review the Schema tab shows the review's own schema.
+        if c is not None and c.session.stage == Stage.EXECUTING and c.session.current_phase == message.phase:
+            self.views.show_schema(message.phase, message.schema, message.changes)
 
     @work(exclusive=True, group="review", exit_on_error=False)
     async def load_review(self) -> None:
@@ -311,7 +347,14 @@ class Workbench(App[int]):
 
     @on(bridge.FilesUpdated)
     def _on_files_updated(self) -> None:
-        self.refresh_diff()
+        from phasegate.phases.models import Stage
+
+        c = self.controller
+        if c is not None and c.session.stage == Stage.EXECUTING:  # the model is writing: debounce
+            self.refresh_diff(LIVE_REFRESH_DELAY)
+            self.schedule_schema()
+        else:  # the user's own action (hunks reversed at review, a phase discarded): at once
+            self.refresh_diff()
 
     async def _finish_assistant(self) -> None:
         if self._assistant is not None:

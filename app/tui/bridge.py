@@ -142,6 +142,22 @@ class PhaseDiffReady(Message):
         self.text = text
 
 
+class SchemaReady(Message):
+    """The live schema of the open phase was read (in a thread).
+
+    Attributes:
+        phase: the phase it was read for (a result for a phase no longer executing is dropped).
+        schema: the working tree's schema (``phasegate schema --json``'s shape).
+        changes: its changes since the phase's base (``schema --diff``'s ``changes``).
+    """
+
+    def __init__(self, phase: str, schema: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.phase = phase
+        self.schema = schema
+        self.changes = changes
+
+
 class CommitDiffReady(Message):
     """A committed phase's diff, for the viewer. Attributes: ``text``."""
 

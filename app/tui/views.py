@@ -25,11 +25,43 @@ if TYPE_CHECKING:
     from phasegate.app.session.review import Blocker, ReviewFacts
     from phasegate.app.tui.app import Workbench
     from phasegate.phases.gates import GateAction
+    from phasegate.phases.models import Session
 
 #: The gate's actions (``phases.gates``) as the approval bar's ids and the App's key actions name them.
 BAR_ACTIONS: dict[GateAction, BarAction] = {
     "approve": "approve", "request_changes": "request-changes", "reject": "reject", "rollback": "rollback",
 }
+
+
+#: The viewer's tabs that can carry a mark, by id, and the mark: a tab with content to look at.
+TAB_TITLES = {"schema-tab": "Schema", "report-tab": "Report"}
+TAB_MARK = "●"
+
+
+def stage_moment(s: Session) -> tuple[object, ...]:
+    """What the viewer follows: the stage, the phase, whether the research is in and whether a migration
+    halted the phase. The viewer brings a tab to the front only when this changes."""
+    active = s.active_phase
+    return (s.stage, s.current_phase or "", s.research is not None, s.halted_reason is not None,
+            len(active.migrations_run) if active is not None else 0)
+
+
+def stage_tab(s: Session) -> str | None:
+    """The tab a moment is about (None: leave the viewer as it is): the research once it arrives, the diff
+    while a phase executes and at its review, the schema right after a migration ran, the report at the
+    final review."""
+    from phasegate.phases.models import Stage
+
+    match s.stage:
+        case Stage.RESEARCH:
+            return "research-tab" if s.research is not None else None
+        case Stage.EXECUTING if s.active_phase is not None:
+            return "schema-tab" if s.halted_reason is not None else "diff-tab"
+        case Stage.PHASE_REVIEW:
+            return "diff-tab"
+        case Stage.FINAL_REVIEW | Stage.DONE:
+            return "report-tab"
+    return None
 
 
 @dataclass(frozen=True)
@@ -44,9 +76,10 @@ class Views:
     def __init__(self, app: Workbench) -> None:
         self.app = app
         # Keys: "research"/"report" (the text shown), "commands" (runs shown), "gate" (the gate whose
-        # bindings the footer shows), "review_for" (the
-        # phase and history length the review was loaded for), "report_tab_for" (the session whose
-        # final report was brought to the front once).
+        # bindings the footer shows), "review_for" (the phase and history length the review was loaded
+        # for), "moment" (the ``stage_moment`` the viewer last followed), "report_for" (the phase whose
+        # review the Report tab holds), "schema_changes_for" ((phase, any changes) the Schema tab shows),
+        # "mark:<tab>" (whether that tab's label carries the mark).
         self.shown: dict[str, object] = {}
 
     @property
@@ -115,15 +148,54 @@ class Views:
         if s.stage == Stage.PHASE_REVIEW and self.shown.get("review_for") != key:
             self.shown["review_for"] = key
             self.app.load_review()
-            self.show_tab("diff-tab")
         elif s.stage != Stage.PHASE_REVIEW and self.app.bar.checklist_state():
             self.app.bar.set_security_checklist(None)  # only when one is shown: hiding remounts the box
         if s.stage in (Stage.FINAL_REVIEW, Stage.DONE):
             self.app.load_final_report()
-            if self.shown.get("report_tab_for") != s.id:
-                self.shown["report_tab_for"] = s.id  # show it once; the user may switch tabs afterwards
-                self.show_tab("report-tab")
+        self.follow_stage()
         self.refresh_commands()
+
+    def follow_stage(self) -> None:
+        """Bring the tab the stage is about to the front, once per moment of the session (``stage_moment``):
+        a tab the user picks afterwards stays until the next moment. Entering a phase's execution (or a
+        migration's halt) also reads its live schema at once."""
+        from phasegate.phases.models import Stage
+
+        c = self.controller
+        if c is None:
+            return
+        s = c.session
+        moment = stage_moment(s)
+        if moment != self.shown.get("moment"):
+            self.shown["moment"] = moment
+            tab = stage_tab(s)
+            if tab is not None:
+                self.show_tab(tab)
+            if s.stage == Stage.EXECUTING and s.active_phase is not None:
+                self.app.schedule_schema(0)  # the live Schema tab, not "No schema loaded."
+        self.refresh_marks()
+
+    def refresh_marks(self) -> None:
+        """Mark (●) the Schema tab while it shows the open phase's schema changes, and the Report tab
+        while it holds the report of the phase under review: content the user should look at."""
+        from phasegate.phases.models import Stage
+
+        c = self.controller
+        if c is None:
+            return
+        s = c.session
+        phase = s.current_phase or ""
+        schema_for = self.shown.get("schema_changes_for")
+        self.mark_tab("schema-tab", s.stage in (Stage.EXECUTING, Stage.PHASE_REVIEW) and bool(phase)
+                      and schema_for == (phase, True))
+        self.mark_tab("report-tab", s.stage == Stage.PHASE_REVIEW and bool(phase) and self.shown.get("report_for") == phase)
+
+    def mark_tab(self, tab: str, marked: bool) -> None:
+        if self.shown.get(f"mark:{tab}", False) == marked:
+            return
+        self.shown[f"mark:{tab}"] = marked
+        title = TAB_TITLES[tab]
+        self.app.query_one("#viewer", TabbedContent).get_tab(tab).label = f"{title} {TAB_MARK}" if marked else title
 
     def show_tab(self, tab: str) -> None:
         self.app.query_one("#viewer", TabbedContent).active = tab
@@ -149,8 +221,11 @@ class Views:
             self.shown["research"] = text
             self.app.query_one("#research", MarkdownPane).show(text)
 
-    def show_report(self, markdown: str) -> None:
-        """The Report tab, re-rendered only when its text changed."""
+    def show_report(self, markdown: str, *, phase: str = "") -> None:
+        """The Report tab, re-rendered only when its text changed; ``phase``: the phase whose review it is
+        (its tab is marked while that phase is under review)."""
+        self.shown["report_for"] = phase
+        self.refresh_marks()
         if markdown != self.shown.get("report"):
             self.shown["report"] = markdown
             self.app.query_one("#report", MarkdownPane).show(markdown)
@@ -161,12 +236,18 @@ class Views:
         else:
             self.app.diff_view.show_message("No changes in this phase yet.")
 
+    def show_schema(self, phase: str, schema: dict[str, Any] | None, changes: list[dict[str, Any]]) -> None:
+        """The Schema tab: ``schema`` with ``changes`` on top, for ``phase`` (live, or its review)."""
+        self.shown["schema_changes_for"] = (phase, bool(changes))
+        self.app.query_one("#schema", SchemaView).show_schema(schema, {"changes": changes})
+        self.refresh_marks()
+
     def show_review(self, facts: ReviewFacts, blockers: list[Blocker]) -> ShownReview:
         from phasegate.app.session.review_formats import render_markdown, repository_masker
 
         self.show_diff(facts.diff)
         self.app.bar.set_security_checklist(list(SECURITY_ITEMS), facts.findings)
-        self.app.query_one("#schema", SchemaView).show_schema(facts.schema_after, {"changes": facts.schema_changes})
+        self.show_schema(facts.phase, facts.schema_after, facts.schema_changes)
         c = self.controller
         state = c.session.active_phase if c is not None else None
         if c is not None and state is not None and state.report:
@@ -175,7 +256,7 @@ class Views:
             report = state.report.to_markdown(state.slug) + "\n\n" + render_markdown(facts, repository_masker(c.git.root))
             if blockers:
                 report += "\n**⛔ Approval blocked until you override with a reason** (the blockers above).\n"
-            self.show_report(report)
+            self.show_report(report, phase=state.slug)
         self.refresh_gate()
         return ShownReview(facts, blockers)
 

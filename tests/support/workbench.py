@@ -110,7 +110,7 @@ async def wait_until(pilot: Pilot, predicate: Callable[[], bool], timeout: float
     raise AssertionError(f"timed out waiting for {what or predicate}")
 
 
-ACTIVE_GROUPS = ("turn", "gate", "open", "review", "diff")
+ACTIVE_GROUPS = ("turn", "gate", "open", "review", "diff", "schema")
 
 
 async def idle(pilot: Pilot, app: Workbench, timeout: float = 15.0) -> None:

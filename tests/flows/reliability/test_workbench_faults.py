@@ -141,7 +141,9 @@ async def test_a_one_megabyte_reply_leaves_the_workbench_responsive(tmp_path: Pa
         app = make_app(repo, server.base_url)
         started = time.monotonic()
         async with app.run_test(size=(160, 45)) as pilot:
-            await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None,
+            # A reply without the report's sections is kept as an unreadable reply, not taken as the report.
+            await wait_until(pilot, lambda: app.controller is not None
+                             and app.controller.session.unreadable_reply is not None,
                              timeout=60, what="the long reply")
             await idle(pilot, app)
             assert time.monotonic() - started < 60  # without the display cap: about 4.5 minutes

@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 import textual.constants
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input, TabbedContent, TextArea
 
 from phasegate.app.agent.tools import CommandDecision, CommandRequest
 from phasegate.app.config import Settings, load_settings
@@ -249,7 +249,8 @@ async def to_plan_review(pilot: Pilot[Any]) -> None:
 
 
 async def to_executing_after_migration(pilot: Pilot[Any]) -> None:
-    """The database phase ran a migration (typed confirmation): its turn ended, the phase waits for the user."""
+    """The database phase ran a migration (typed confirmation): its turn ended, the phase waits for the user,
+    and the viewer shows the live Schema tab (the phase's schema change so far: the users table added)."""
     from phasegate.app.tui.screens.migration_confirm import MigrationConfirmScreen
 
     app = _app(pilot)
@@ -263,6 +264,7 @@ async def to_executing_after_migration(pilot: Pilot[Any]) -> None:
     assert app.controller is not None
     session = app.controller.session
     assert session.stage == Stage.EXECUTING and session.current_phase == "database" and session.halted_reason
+    assert app.query_one("#viewer", TabbedContent).active == "schema-tab"  # the viewer followed the migration
     await settle(pilot)
 
 
