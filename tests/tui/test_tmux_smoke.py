@@ -136,7 +136,9 @@ def test_demo_walk_to_the_first_phase_review_with_keys_only(tmp_path: Path) -> N
     try:
         pane.start(f"{PHASEGATE} demo --dir {demo} --pace 0; sleep 600")
         pane.wait_for_text("Approve research → write the plan", timeout=45)
-        pane.wait_for_text("submit_research")
+        # The viewer brought the Research tab forward: the report to approve is on screen, not an empty diff.
+        text = pane.wait_for_text("Technical Understanding")
+        assert "No changes in this phase yet" not in text
 
         # Escape in the chat input with no turn running: the focus goes to the plan, the footer to the gate keys.
         pane.keys("Escape")
@@ -151,8 +153,10 @@ def test_demo_walk_to_the_first_phase_review_with_keys_only(tmp_path: Path) -> N
         pane.keys("t")
         pane.wait_for_text("Edit task database.1")
         time.sleep(GRACE_S)
-        pane.keys("Right")  # leaves the selected title, the cursor at its end
-        pane.keys(" of users")
+        # ctrl+u empties the title (whether or not its select-on-focus has landed yet), then the new one.
+        pane.keys("C-u")
+        pane.wait_for_text("e.g. Add a unique index")  # the empty title shows its placeholder
+        pane.keys("Schema Design of users")
         pane.keys("Enter")
         pane.wait_for(lambda t: "Plan v2 · you — edited database.1" in t and "Schema Design of users" in t,
                       "the edited task in a new plan version marked as the user's")
