@@ -181,7 +181,7 @@ class _HunkData:
 
 def _pair(partner: list[int], dels: list[int], adds: list[int]) -> None:
     """The i-th removed line of a run of changes faces its i-th added line (as ``pair_lines`` does)."""
-    for d, a in zip(dels, adds):
+    for d, a in zip(dels, adds, strict=False):  # the longer run keeps its extra lines unpaired
         partner[d], partner[a] = a, d
     dels.clear()
     adds.clear()
@@ -747,51 +747,56 @@ class DiffBody(ScrollView, can_focus=True):
             self._code[key] = lines
         return lines[index - chunk * HIGHLIGHT_CHUNK]
 
-    def _code_strip(self, f: int, h: int, data: _HunkData, index: int) -> Strip:
+    def _code_segments(self, f: int, h: int, data: _HunkData, index: int) -> list[Segment]:
         """One line's whole code (not cut to the view): syntax colours, changed words, matches."""
         line = data.lines[index]
         kind = line.kind
         base = self._style({"+": "diff-body--added", "-": "diff-body--removed"}.get(kind, "diff-body--context"))
         code = self._code_line(f, h, "old" if kind == "-" else "new", data.code_index[index])
         if kind != " ":
-            word = self._style("diff-body--added-word" if kind == "+" else "diff-body--removed-word")
-            for start, end in data.changed_words(index):
-                code = code.stylize(VisualStyle(background=word.background), start, end)
+            ranges = data.changed_words(index)
+            if ranges:
+                word = self._style("diff-body--added-word" if kind == "+" else "diff-body--removed-word")
+                background = VisualStyle(background=word.background)
+                for start, end in ranges:
+                    code = code.stylize(background, start, end)
         for i in self._match_lines.get((f, h, index), ()):
             m = self._matches[i]
             name = "diff-body--match-current" if i == self._current_match else "diff-body--match"
             code = code.stylize(
                 self._style(name), display_offset(line.text, m.start), display_offset(line.text, m.end)
             )
-        strip = Strip(
-            Segment(text, style.rich_style) for text, style in code.render(base, end="", parse_style=self._parse)
-        )
-        self._note_width(strip.cell_length)
-        return strip
+        self._note_width(code.cell_length)
+        return [Segment(text, style.rich_style) for text, style in code.render(base, end="", parse_style=self._parse)]
 
     def _line_strip(
-        self, f: int, h: int, data: _HunkData, index: int, number: str, part: int, x: int, width: int
+        self, f: int, h: int, data: _HunkData, index: int, number: str, part: int, x: int, width: int,
+        lead: Segment | None = None,
     ) -> Strip:
-        """Gutter (``number`` and the marker) and the code of one line, ``width`` cells wide: the code
-        from column ``x`` (scrolled sideways), or the ``part``-th piece of it (wrapped)."""
+        """``lead`` (the rejected bar), the gutter (``number`` and the marker) and the code of one line,
+        ``width`` cells wide: the code from column ``x`` (scrolled sideways) or the ``part``-th piece of
+        it (wrapped). The common case (no scroll, first piece) is one list of segments, cut once."""
         line = data.lines[index]
         kind = line.kind
+        segments = [] if lead is None else [lead]
         if kind == "\\":
             note = self._rich("diff-body--note")
-            segments = [Segment(number, self._rich("diff-body--gutter")), Segment(f"  {line.text}", note)]
+            segments += [Segment(number, self._rich("diff-body--gutter")), Segment(f"  {line.text}", note)]
             return Strip(segments).adjust_cell_length(width, note)
         name = {"+": "added", "-": "removed"}.get(kind, "context")
         gutter = self._rich(f"diff-body--gutter-{name}" if kind != " " else "diff-body--gutter")
         fill = self._rich(f"diff-body--{name}")
         if part:
-            gutter_strip = Strip([Segment(" " * (len(number) + 2), gutter)])
+            segments.append(Segment(" " * (len(number) + 2), gutter))
         else:
-            gutter_strip = Strip([Segment(number, gutter), Segment(f"{kind} ", gutter)])
-        room = max(width - gutter_strip.cell_length, 0)
-        code = self._code_strip(f, h, data, index)
-        start = part * room if part else x
-        code = code.crop(start, start + room)
-        return Strip.join([gutter_strip, code]).adjust_cell_length(width, fill)
+            segments += [Segment(number, gutter), Segment(f"{kind} ", gutter)]
+        code = self._code_segments(f, h, data, index)
+        start = part * max(width - (0 if lead is None else 1) - len(number) - 2, 1) if part else x
+        if start:
+            room = width - sum(len(segment.text) for segment in segments)
+            code = list(Strip(code).crop(start, start + max(room, 0)))
+        segments += code
+        return Strip(segments).adjust_cell_length(width, fill)
 
     def _rejected_bar(self, f: int, h: int) -> Segment:
         if (f, h) in self._rejected:
@@ -803,8 +808,8 @@ class DiffBody(ScrollView, can_focus=True):
         w = self._number_width
         old = "" if line.old_no is None or part else str(line.old_no)
         new = "" if line.new_no is None or part else str(line.new_no)
-        body = self._line_strip(f, h, data, index, f"{old:>{w}} {new:>{w}} ", part, x, width - 1)
-        return Strip.join([Strip([self._rejected_bar(f, h)]), body])
+        number = f"{old:>{w}} {new:>{w}} "
+        return self._line_strip(f, h, data, index, number, part, x, width, lead=self._rejected_bar(f, h))
 
     def _split_row(self, f: int, h: int, data: _HunkData, index: int, part: int, x: int, width: int) -> Strip:
         old, new = data.ensure_pairs()[index]

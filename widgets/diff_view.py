@@ -21,10 +21,10 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.containers import Horizontal
 from textual.widgets import Input, OptionList, Static
 
 from phasegate.phases.diffs import DiffMatch, FileDiff, parse_diff, search_diff
