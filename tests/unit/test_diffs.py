@@ -10,7 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from phasegate.phases.diffs import DiffLine, FileDiff, build_patch, pair_lines, parse_diff
+from phasegate.phases.diffs import (
+    DiffLine,
+    DiffMatch,
+    FileDiff,
+    build_patch,
+    pair_lines,
+    parse_diff,
+    search_diff,
+    word_changes,
+)
 from tests.support.repos import git, git_bytes
 
 DIFF_ARGS = ("diff", "--no-ext-diff", "--no-color", "--find-renames", "--src-prefix=a/", "--dst-prefix=b/")
@@ -354,3 +363,34 @@ def test_added_lines_unquote_c_quoted_paths_and_skip_deletions() -> None:
         "@@ -1 +0,0 @@\n-bye\n"
     )
     assert added_lines(text) == [("café menu.py", 2, "added one"), ("café menu.py", 4, "added two")]
+
+
+def test_word_changes_marks_only_what_changed_on_each_side() -> None:
+    old, new = '    print("saving", path)', '    logging.info("saving %s", path)'
+    old_ranges, new_ranges = word_changes(old, new)
+    assert [old[a:b] for a, b in old_ranges] == ["print"]
+    assert [new[a:b] for a, b in new_ranges] == ["logging.info", " %s"]
+    assert word_changes("0.1.0", "0.2.0") == ([(2, 3)], [(2, 3)])
+    # A pure insertion marks nothing on the old side.
+    assert word_changes("open(path)", "open(path, mode)") == ([], [(9, 15)])
+    # A rewrite is not an edit: nothing is marked (the line's background says it all).
+    assert word_changes("import json", "class Users(Base):") == ([], [])
+    assert word_changes("", "x") == ([], [])
+
+
+def test_search_diff_finds_terms_in_line_text_only_with_smart_case(repo: Path) -> None:
+    (repo / "a.py").write_text("alpha = 1\nbeta = 2\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "a.py").write_text("alpha = 10\nbeta = Alpha(2)\ngamma = -alpha")  # no final newline
+    files = parse_diff(diff_text(repo))
+    lines = files[0].hunks[0].lines
+    matches = search_diff(files, "alpha")
+    assert [(lines[m.line].kind, lines[m.line].text[m.start : m.end]) for m in matches] == [
+        ("-", "alpha"), ("+", "alpha"), ("+", "Alpha"), ("+", "alpha"),
+    ]
+    assert search_diff(files, "Alpha") == [DiffMatch(0, 0, 3, 7, 12)]  # upper case: exact case only
+    assert search_diff(files, "newline") == []  # not in the "\\ No newline at end of file" note
+    assert search_diff(files, "a.py") == []  # not in headers
+    assert [lines[m.line].text[m.start:] for m in search_diff(files, "-alpha")] == ["-alpha"]
+    assert search_diff(files, "") == []

@@ -18,6 +18,8 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("escape", "cancel the model's running turn (in the chat input)"),
     ("c", "copy the focused chat message"),
     ("space / enter", "tick a task or select a phase (in the plan)"),
+    ("w / ← →", "wrap long lines, or scroll them sideways (in the diff)"),
+    ("/ · n N", "search the diff, next / previous match (in the diff)"),
 )
 
 

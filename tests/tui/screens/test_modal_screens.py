@@ -366,7 +366,8 @@ async def test_help_lists_the_bindings_below_and_the_input_keys() -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        for expected in ("y", "Approve", "Request changes", "Roll back", "ctrl+j / alt+enter", "send the message"):
+        for expected in ("y", "Approve", "Request changes", "Roll back", "ctrl+j / alt+enter", "send the message",
+                         "w / ← →", "search the diff, next / previous match"):
             assert expected in text, expected
         await pilot.press("escape")
         await pilot.pause()

@@ -281,3 +281,159 @@ async def test_set_diff_right_after_mount_is_not_lost() -> None:
         await mounting
         await pilot.pause()
         assert [fd.path for fd in view.files][:2] == ["app/service.py", "app/schema.sql"]
+
+
+# --- long lines, changed words, search (issue 17) ------------------------------------------------
+
+TAIL = "END_OF_THE_LONG_LINE"
+LONG_DIFF = SAMPLE_DIFF.replace(
+    "+    Path(path).write_text(text)",
+    "+    Path(path).write_text(text)  # " + "and a comment that runs on " * 6 + TAIL,
+)
+
+
+def strip_with(app: DiffHost, text: str):  # noqa: ANN201 - a Strip
+    body = body_of(app)
+    return next(s for y in range(body.scrollable_content_region.height) if text in (s := body.render_line(y)).text)
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["unified", "split"])
+async def test_a_long_line_scrolls_sideways_and_the_numbers_stay(split: bool) -> None:
+    app = DiffHost(diff_text=LONG_DIFF, split=split)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not any(TAIL in line for line in screen_lines(app))  # cut at the pane's edge
+        assert body_of(app).max_scroll_x > 0  # the widest line on screen widened the scroll area
+        for _ in range(40):
+            await pilot.press("right")
+        lines = screen_lines(app)
+        long = next(line for line in lines if TAIL in line)
+        assert long.split("│")[-1].lstrip().startswith("24 +")  # the line numbers did not scroll away
+        await pilot.press("home")  # back up: home is vertical, the code stays scrolled
+        await pilot.press("left", "left")
+        assert body_of(app).scroll_x < body_of(app).max_scroll_x
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["unified", "split"])
+async def test_w_wraps_long_lines_onto_more_rows(split: bool) -> None:
+    app = DiffHost(diff_text=LONG_DIFF, split=split)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        body = body_of(app)
+        rows = body.row_count
+        await pilot.press("w")
+        assert app.query_one(DiffView).wrap and body.wrap
+        assert body.row_count > rows and body.max_scroll_x == 0
+        lines = screen_lines(app)
+        at = next(i for i, line in enumerate(lines) if "Path(path).write_text(text)" in line)
+        tail = next(i for i, line in enumerate(lines) if TAIL[-9:] in line)  # the end of the line
+        assert tail > at + 1  # the line goes on on rows of its own below, under the code, not the numbers
+        assert "+" not in lines[tail].split("│")[-1][:8]
+        assert "return len(text)" in lines[tail + 1]  # and the next line follows it
+        await pilot.press("w")
+        assert body.row_count == rows and not any(TAIL in line for line in screen_lines(app))
+
+
+async def test_changed_words_have_their_own_background() -> None:
+    app = DiffHost()
+    async with app.run_test(size=SIZE) as pilot:
+        body = body_of(app)
+        word_bg = body.get_visual_style("diff-body--added-word").background.rich_color
+        removed_word_bg = body.get_visual_style("diff-body--removed-word").background.rich_color
+        line_bg = body.get_visual_style("diff-body--added").background.rich_color
+
+        def backgrounds(strip, text: str) -> set:  # noqa: ANN001
+            return {seg.style.bgcolor for seg in strip if seg.text.strip() and seg.text.strip() in text}
+
+        added = strip_with(app, '+     logging.info("saving %s", path)')
+        removed = strip_with(app, '-     print("saving", path)')
+        # The changed words: "print" became "logging.info", " %s" was inserted.
+        assert backgrounds(added, "logging.info") == {word_bg}
+        assert backgrounds(added, "%s") == {word_bg}
+        assert backgrounds(removed, "print") == {removed_word_bg}
+        # Unchanged words keep the line's background, and the syntax colours survive on both.
+        assert word_bg not in backgrounds(added, '"saving path )') and line_bg in backgrounds(added, "path")
+        colours = {seg.style.color for seg in added if seg.text in ("logging", "saving")}
+        assert len(colours) == 2
+        # A line with no partner (an added import) has no word highlight.
+        assert word_bg not in backgrounds(strip_with(app, "+ import logging"), "import logging")
+        await pilot.press("end")
+        version = strip_with(app, "+ 0.2.0")
+        assert [seg.text for seg in version if seg.style.bgcolor == word_bg] == ["2"]
+
+
+async def search(pilot: Pilot, term: str) -> None:
+    await pilot.press("slash")
+    await pilot.press(*term, "enter")
+
+
+async def test_search_jumps_to_matches_counts_them_and_closes() -> None:
+    app = DiffHost()
+    async with app.run_test(size=(120, 12)) as pilot:
+        view = app.query_one(DiffView)
+        body = body_of(app)
+        await search(pilot, "users")
+        assert view.search_status == "match 1 of 1"
+        assert any("CREATE TABLE users (" in line for line in screen_lines(app))  # scrolled to it
+        assert body.scroll_y > 0
+        current = body.get_visual_style("diff-body--match-current").background.rich_color
+        strip = strip_with(app, "CREATE TABLE users")
+        assert [seg.text for seg in strip if seg.style.bgcolor == current] == ["users"]
+        assert app.focused is body
+
+        await search(pilot, "path")  # / again: the last term is selected and typed over
+        assert view.search_status == "match 1 of 8"
+        await pilot.press("n", "n")
+        assert view.search_status == "match 3 of 8"
+        assert body.current_hunk == (0, 0)
+        for _ in range(4):
+            await pilot.press("n")
+        assert view.search_status == "match 7 of 8" and body.current_hunk == (0, 1)
+        assert any("Path(path).write_text(text)" in line for line in screen_lines(app))
+        await pilot.press("n", "n")  # round the end to the first match
+        assert view.search_status == "match 1 of 8"
+        await pilot.press("N")
+        assert view.search_status == "match 8 of 8"
+        other = body.get_visual_style("diff-body--match").background.rich_color
+        strip = strip_with(app, "logging.info(")
+        assert [seg.text for seg in strip if seg.style.bgcolor == other] == ["path"]
+
+        await pilot.press("escape")
+        assert not view.searching and not app.query_one("#diff-search").display
+        assert not [seg for seg in strip_with(app, "logging.info(") if seg.style.bgcolor == other]
+
+
+async def test_search_without_a_match_says_so_and_n_is_the_apps_again_once_closed() -> None:
+    app = DiffHost()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(DiffView)
+        await search(pilot, "nowhere")
+        assert view.search_status == "no match for \u201cnowhere\u201d"
+        assert str(app.query_one("#diff-search-status").render()) == view.search_status
+        await pilot.press("n")
+        assert view.search_status == "no match for \u201cnowhere\u201d"
+        assert view.check_action("match", (1,))
+        await pilot.press("escape")
+        assert view.check_action("match", (1,)) is False  # n falls through to the App (reject)
+        assert view.search_status == ""
+
+
+async def test_search_is_smart_case_and_a_long_match_scrolls_into_view() -> None:
+    app = DiffHost(diff_text=LONG_DIFF)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(DiffView)
+        await search(pilot, "Path")
+        assert view.search_status == "match 1 of 1"  # upper case: only "Path(path)"
+        await search(pilot, TAIL.lower())
+        assert view.search_status == "match 1 of 1"
+        assert any(TAIL in line for line in screen_lines(app))  # scrolled sideways to show it
+
+
+def test_snapshot_of_changed_words(snap_compare) -> None:
+    assert snap_compare(Path(__file__).parent / "diff_host.py", press=["right_square_bracket"], terminal_size=SIZE)
+
+
+def test_snapshot_of_a_search(snap_compare) -> None:
+    assert snap_compare(
+        Path(__file__).parent / "diff_host.py", press=["slash", *"path", "enter", "n", "n"], terminal_size=SIZE
+    )
