@@ -15,9 +15,11 @@ from textual.widgets import Label, Static
 FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+j / alt+enter", "send the message (in the chat input)"),
     ("enter", "new line (in the chat input)"),
-    ("escape", "cancel the model's running turn (in the chat input)"),
+    ("escape", "cancel the turn; if none runs, go to the plan (chat input)"),
     ("c", "copy the focused chat message"),
     ("space / enter", "tick a task or select a phase (in the plan)"),
+    ("t · a · x · m · c", "edit, add, delete, move a task; comment (in the plan)"),
+    ("y · a · n", "approve once, always allow, deny (command dialog)"),
     ("w / ← →", "wrap long lines, or scroll them sideways (in the diff)"),
     ("/ · n N", "search the diff, next / previous match (in the diff)"),
 )

@@ -367,7 +367,9 @@ async def test_help_lists_the_bindings_below_and_the_input_keys() -> None:
         await pilot.pause()
         text = screen_text(app)
         for expected in ("y", "Approve", "Request changes", "Roll back", "ctrl+j / alt+enter", "send the message",
-                         "w / ← →", "search the diff, next / previous match"):
+                         "w / ← →", "search the diff, next / previous match",
+                         "if none runs, go to the plan", "move a task; comment",
+                         "approve once, always allow, deny"):
             assert expected in text, expected
         await pilot.press("escape")
         await pilot.pause()
