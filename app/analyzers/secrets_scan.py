@@ -99,8 +99,9 @@ def _write_tree(root: Path, diffs: Sequence[Iterable[AddedLine]]) -> dict[str, d
 
 
 def _message(rule: dict[str, object]) -> str:
-    name = str(rule.get("name") or rule.get("id") or "secret")
-    return f"Secret ({name}, kingfisher rule {rule.get('id', '?')}) in source; move it to the environment and rotate it."
+    label = str(rule.get("name") or "secret").replace("-", " ").replace("_", " ")
+    label = label[:1].upper() + label[1:]
+    return f"{label} in source (kingfisher {rule.get('id', '?')}); move it to the environment and rotate it."
 
 
 def scan(diffs: Sequence[Iterable[AddedLine]], binary: str | None = None) -> Scan:
