@@ -82,15 +82,17 @@ def redacted_evidence(line: str, secret: str) -> str:
 def _write_tree(root: Path, diffs: Sequence[Iterable[AddedLine]]) -> dict[str, dict[int, str]]:
     """Write each diff's added lines under ``root/<index>/``; returns the lines by relative file name."""
     files: dict[str, dict[int, str]] = {}
-    for index, lines in enumerate(diffs):
-        for path, lineno, text in lines:
+    for index, added in enumerate(diffs):
+        for path, lineno, text in added:
             files.setdefault(f"{index}/{path}", {})[lineno] = text
-    for rel, lines in files.items():
+    for rel, by_line in files.items():
+        if ".." in rel.split("/"):  # never write outside the scan directory
+            continue
         target = root / rel
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            body = [""] * max(lines)
-            for lineno, text in lines.items():
+            body = [""] * max(by_line)
+            for lineno, text in by_line.items():
                 body[lineno - 1] = text
             target.write_text("\n".join(body) + "\n", encoding="utf-8", errors="surrogateescape")
         except (OSError, ValueError):  # a path this file system cannot hold: its lines go unscanned
