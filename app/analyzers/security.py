@@ -1,12 +1,15 @@
 """Security checkpoint: findings in the lines a phase *added*, read from its unified git diff.
 
 Only ``+`` lines are judged (a phase is answerable for what it wrote), each with its file and new
-line number. Secrets are recognised by provider key shapes and by high-entropy quoted strings; the
-rest are single-line patterns (credentials, weak password hashing, SQL built by formatting, TLS
-verification switched off, ``eval`` of input) plus one two-line rule (wildcard CORS together with
-credentials in the same file). Evidence never contains a whole secret: the middle is redacted.
-Lines marked ``pragma: allowlist secret`` / ``nosec`` / ``phasegate: ignore``, and secrets in fixture
-files, are not reported.
+line number. Secrets are found by Kingfisher (``secrets_scan.py``), run once for all the diffs of a
+review, plus the few built-in secret rules that catch what it misses (``KEPT_SECRET_RULES``, measured in
+``bench/secrets/evaluate.py`` and ``docs/security.md``); when it cannot run, a warning finding says so
+and every built-in secret rule (``SECRET_RULES``: provider key shapes, high-entropy strings…) runs
+instead. The rest are phasegate's own single-line patterns (weak password hashing, SQL built by
+formatting, TLS verification switched off, ``eval`` of input) plus one two-line rule (wildcard CORS
+together with credentials in the same file). Evidence never contains a whole secret: the middle is
+redacted. Lines marked ``pragma: allowlist secret`` / ``nosec`` / ``phasegate: ignore``, and secrets in
+fixture files, are not reported (nor handed to the scanner).
 """
 
 from __future__ import annotations
@@ -163,13 +166,15 @@ def _credential_assignment(path: str, lineno: int, text: str) -> Finding | None:
 
 def _config_credential(path: str, lineno: int, text: str) -> Finding | None:
     name = path.rsplit("/", 1)[-1].lower()
-    if not (name.endswith(_CONFIG_SUFFIXES) or name.startswith(".env")):
-        return None
     m = _CRED_BARE_RE.match(text)
     value = m.group(2) if m else ""
     if not m or _CRED_NAME_SKIP.search(m.group(1)) or _PLACEHOLDER_RE.match(value) or value[0] in "${%<" \
             or _REFERENCE_RE.match(value):
         return None
+    if not (name.endswith(_CONFIG_SUFFIXES) or name.startswith(".env")):
+        # In code only the shell/.env form ``NAME=value`` (no spaces) whose value cannot be a variable.
+        if f"{m.group(1)}={value}" not in text or re.fullmatch(r"[A-Za-z_]\w*", value):
+            return None
     return Finding("hardcoded_credentials", "high", path, lineno,
                    f"Hardcoded credential {m.group(1)!r} in configuration; read it from the environment.",
                    _evidence(text, m.group(2)))
@@ -200,12 +205,12 @@ SECRET_RULES: dict[str, SecretRule] = {
     "AWS access key ids": _aws_key_id,
     "connection strings": _connection_string,
     "credential assignments": _credential_assignment,
-    "configuration credentials": _config_credential,
+    "unquoted credentials": _config_credential,
     "high-entropy strings": _high_entropy,
 }
 #: The ones that still run beside Kingfisher: each catches secrets it misses (docs/security.md).
 KEPT_SECRET_RULES: tuple[str, ...] = ("AWS access key ids", "connection strings", "credential assignments",
-                                       "configuration credentials")
+                                       "unquoted credentials")
 
 
 def _line_findings(path: str, lineno: int, text: str) -> list[Finding]:
