@@ -31,6 +31,9 @@ def _isolate_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Test User")
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # Kingfisher compiles its rules once (~5 s) into a cache under HOME: share one cache across the
+    # session's fresh HOMEs, or every review in a test pays the compile again.
+    monkeypatch.setenv("KF_RULE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "kingfisher-rule-cache"))
 
 
 @pytest.fixture

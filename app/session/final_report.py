@@ -20,10 +20,23 @@ SECTIONS = ("task", "plan", "phases", "schema_diff", "api_diff", "endpoint_diff"
             "deployment_checklist")
 
 
+def _phase_findings(session: Session, git: GitService) -> dict[str, list[dict[str, Any]]]:
+    """The security findings of each committed phase, the secret scanner run once for all of them."""
+    committed = [s for s in session.phases if s.commit_sha]
+    try:
+        from phasegate.app.analyzers.security import scan_many
+
+        per_phase = scan_many([git.show_commit(s.commit_sha or "") for s in committed])
+    except Exception:
+        return {}
+    return {s.slug: [f.to_json() for f in found] for s, found in zip(committed, per_phase, strict=True)}
+
+
 def build_report(session: Session, git: GitService, *, final_tests: dict[str, Any] | None = None) -> dict[str, Any]:
     root = git.root
     head = git.head_sha()
     base = session.base_sha or head
+    phase_findings = _phase_findings(session, git)
     phases = []
     for state in session.phases:
         heading = state.slug
@@ -32,14 +45,7 @@ def build_report(session: Session, git: GitService, *, final_tests: dict[str, An
                 heading = session.plan.phase(state.slug).heading
             except KeyError:
                 pass
-        findings: list[dict[str, Any]] = []
-        if state.commit_sha:
-            try:
-                from phasegate.app.analyzers.security import scan_added_lines
-
-                findings = [f.to_json() for f in scan_added_lines(git.show_commit(state.commit_sha))]
-            except Exception:
-                findings = []
+        findings = phase_findings.get(state.slug, [])
         phases.append(
             {
                 "slug": state.slug,

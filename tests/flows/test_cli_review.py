@@ -138,7 +138,7 @@ def test_every_section_in_text(capsys: pytest.CaptureFixture[str], service: tupl
     assert "code: endpoint-removed — DELETE /users/{user_id} removed  [BREAKING] (app/main.py:11)" in out
     assert "openapi.yaml: info.version 1.0.0 → 1.0.0 (not bumped)" in out
     assert "high app/settings.py:1 secret: AWS access key id in source" in out
-    assert "high app/settings.py:2 secret: Stripe secret key in source" in out
+    assert "high app/settings.py:2 secret: Stripe access token in source (kingfisher betterleaks.stripe-access-token)" in out
     assert "Blocks a phase approval" in out
     for secret in (AWS_KEY, STRIPE_KEY, ENV_SECRET):
         assert secret not in out
@@ -255,7 +255,8 @@ def test_each_fail_on_level_fails_only_on_its_own_kind(capsys: pytest.CaptureFix
     base = git(repo, "rev-parse", "HEAD").strip()
     write_files(repo, {"app/models.py": MODELS.replace("    email = Column(String(200))\n", "")})
     destructive = commit_all(repo, "drop email")
-    write_files(repo, {"app/util.py": 'KEY = "Zx9Qw2Er7Ty4Ui1Op3As6Df8Gh"\n'})  # high entropy: a medium finding
+    # A password in a connection string to localhost: a medium finding.
+    write_files(repo, {"app/util.py": 'DATABASE_URL = "postgres://app:Pw4localOnly9@localhost:5432/app"\n'})
     medium = commit_all(repo, "a token-like string")
     write_files(repo, {"README.md": "# docs\n"})
     clean = commit_all(repo, "docs")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.secrets.labelled import true_secrets
 from phasegate.app.config import load_settings
 from phasegate.app.demo.scripted_server import ScriptedServer, ToolCall, Turn
 from phasegate.app.logs import configure_logging, state_dir
@@ -130,7 +131,8 @@ async def test_dotenv_values_never_reach_the_model(repo: Path) -> None:
     "line",
     [
         'AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLQ"',
-        "-----BEGIN RSA PRIVATE KEY-----",
+        # A whole key block (random, from the labelled set): a header alone is not a key.
+        next(s.text for s in true_secrets() if s.name == "rsa-private-key").rstrip("\n"),
         'password = "Tr0ub4dor&3-horse"',
         'GITHUB_TOKEN = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"',
         f"OPENAI_API_KEY={API_KEY}",
