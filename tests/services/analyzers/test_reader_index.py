@@ -1,5 +1,5 @@
-"""The schema readers' ``suffixes`` declarations: the read asks a reader only about paths of the
-extensions it declares (``readers.candidates``), so a declaration narrower than its ``wants`` would drop
+"""The schema and API readers' ``suffixes`` declarations: a read asks a reader only about paths of the
+extensions it declares (``readers.candidates``, ``api._groups_by_ext``), so a declaration narrower than its ``wants`` would drop
 files silently. Every reader is checked on every file of this repository and on paths shaped like each
 stack's (migrations folders, settings files, dot-files, upper-case suffixes)."""
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from phasegate.app.analyzers import api
+from phasegate.app.analyzers.api_readers import all_readers as api_readers
 from phasegate.app.analyzers.readers import candidates, extension
 from phasegate.app.analyzers.schema_readers import all_readers
 
@@ -25,7 +27,11 @@ _NAMES = ["models.py", "apps.py", "__init__.py", "0001_initial.py", "schema.rb",
           "application.yml", "application-dev.yaml", "Db.csproj", "Directory.Build.props", "AppDbContext.cs",
           "20240101_Init.cs", "AppDbContextModelSnapshot.cs", "db.changelog-master.xml", "changelog.json",
           "user.entity.ts", "1700000000-Init.ts", "user.model.js", "schema.mjs", "index.cjs", "view.tsx",
-          "App.jsx", "mod.mts", "a.cts", "README.md", "Makefile", "noext", ".env", "data.JSON", "x.YML"]
+          "App.jsx", "mod.mts", "a.cts", "README.md", "Makefile", "noext", ".env", "data.JSON", "x.YML",
+          "go.mod", "main.go", "routes.rb", "users_controller.rb", "UserController.php", "composer.json",
+          "api.proto", "lib.rs", "UsersController.cs", ".env.example", ".env.local.example", "sample.env",
+          "web.php", "urls.py", "views.py"]
+_DIRS += ["config/routes/", "app/controllers/", "routes/", "app/Http/Controllers/", "proto/", "google/api/"]
 
 
 def _paths() -> list[str]:
@@ -35,8 +41,8 @@ def _paths() -> list[str]:
 
 
 def test_every_declared_reader_wants_only_paths_of_its_extensions() -> None:
-    readers = all_readers()
-    assert all(r.suffixes for r in readers), "a schema reader without suffixes is asked about every path"
+    readers = all_readers() + api_readers()
+    assert all(r.suffixes for r in readers), "a reader without suffixes is asked about every path"
     paths = _paths()
     wanted = 0
     for reader in readers:
@@ -55,6 +61,17 @@ def test_candidates_keep_reader_order_and_undeclared_readers() -> None:
         assert list(found) == sorted(found)
         assert [i for i, r in enumerate(readers) if r.wants(path)] == [i for i in found if readers[i].wants(path)]
     assert lookup("docs/notes.md") == ()
+
+
+def test_api_groups_by_extension_ask_the_same_readers() -> None:
+    readers = api_readers()
+    plan = api._plan(readers)
+    by_ext, always = api._groups_by_ext(plan)
+    for path in _paths():
+        everyone = [r.name for wants, group in plan if wants(path) for r in group]
+        asked = [r.name for i in by_ext.get(extension(path), always) if plan[i][0](path) for r in plan[i][1]]
+        assert asked == everyone, path
+    assert always == ()
 
 
 def test_extension_covers_dot_files_and_case() -> None:
