@@ -34,7 +34,7 @@ from phasegate.app.analyzers._files import (
     resolve_root,
 )
 from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory, ApiPart
-from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
+from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id, extension
 from phasegate.app.errors import PhasegateError
 
 __all__ = ["ApiChange", "ApiDrift", "ApiEndpoint", "ApiInventory", "diff_inventories", "inventory_at",
@@ -163,8 +163,22 @@ def _plan(readers: Sequence[Reader[Any, ApiPart]]) -> list[tuple[Any, list[Reade
     if len(_PLANS) > 64:
         _PLANS.clear()
         _WANTING.clear()
+        _GROUPS_BY_EXT.clear()
     _PLANS[id(readers)] = (readers, plan)
+    _GROUPS_BY_EXT[id(plan)] = _groups_by_ext(plan)
     return plan
+
+
+def _groups_by_ext(plan: list[tuple[Any, list[Reader[Any, ApiPart]]]]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Which groups of ``plan`` may want a path, by its ``extension`` (``Reader.suffixes``), in plan
+    order; the second item is the groups asked about a path of any other extension (a group with a
+    reader declaring nothing is asked about every path)."""
+    declared = [frozenset().union(*(r.suffixes for r in group)) if all(r.suffixes for r in group) else None
+                for _, group in plan]
+    always = tuple(i for i, d in enumerate(declared) if d is None)
+    by_ext = {ext: tuple(i for i, d in enumerate(declared) if d is None or ext in d)
+              for ext in {e for d in declared if d for e in d}}
+    return by_ext, always
 
 
 _Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
@@ -173,6 +187,9 @@ _Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
 # Which readers want a path, by (id(plan), path): a review reads two revisions of the same 50,000 paths,
 # and asking every reader's ``wants`` again was most of the second read.
 _WANTING: dict[tuple[int, str], tuple[list[Reader[Any, ApiPart]], bool] | None] = {}
+# Each plan's groups by path extension (``_groups_by_ext``), by id(plan): only the groups declaring a
+# path's extension are asked whether they want it.
+_GROUPS_BY_EXT: dict[int, tuple[dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
 
 
 def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
@@ -182,7 +199,8 @@ def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dic
     if memo_key in _WANTING:
         wanted = _WANTING[memo_key]
     else:
-        wanting = [r for wants, group in plan if wants(path) for r in group]
+        by_ext, always = _GROUPS_BY_EXT[id(plan)]
+        wanting = [r for i in by_ext.get(extension(path), always) if plan[i][0](path) for r in plan[i][1]]
         is_spec = _spec_wants(path)
         wanted = (wanting, is_spec) if (wanting or is_spec) and _own(path) else None
         if len(_WANTING) > 500_000:

@@ -50,6 +50,34 @@ class Reader(Generic[F, R]):
     parse: Callable[[str, str], F | None]
     build: Callable[[dict[str, F]], R]
     version: int = 1  # bump when ``parse`` changes what it returns, so cached facts are not reused
+    # What ``wants`` can accept, declared so that an analyzer asks it only about candidate paths: a path
+    # is a candidate when its ``extension`` is one of ``suffixes`` (lower case, with the dot). Empty means
+    # "ask about every path". A declaration must never be narrower than ``wants`` itself
+    # (tests/services/analyzers/test_reader_index.py checks every reader on a list of paths).
+    suffixes: frozenset[str] = frozenset()
+
+
+def extension(path: str) -> str:
+    """Lower-case text from the last dot of a path's last component (``.prisma`` for a dot-file of that
+    name too), ``""`` without a dot: the key under which readers declare the paths they may want."""
+    name = path[path.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
+def candidates(readers: tuple[Reader[Any, Any], ...]) -> Callable[[str], tuple[int, ...]]:
+    """For ``readers``, a function giving the indices of the readers that may want a path (in order):
+    the readers declaring its extension and those declaring nothing. Most paths of a big repository
+    (docs, assets, languages no reader reads) then ask no reader at all."""
+    always = tuple(i for i, r in enumerate(readers) if not r.suffixes)
+    by_ext: dict[str, tuple[int, ...]] = {}
+    for ext in {e for r in readers for e in r.suffixes}:
+        by_ext[ext] = tuple(i for i, r in enumerate(readers) if not r.suffixes or ext in r.suffixes)
+
+    def lookup(path: str) -> tuple[int, ...]:
+        return by_ext.get(extension(path), always)
+
+    return lookup
 
 
 def blob_id(data: bytes) -> str:

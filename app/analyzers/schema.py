@@ -29,7 +29,6 @@ NULL column without default on a table that already existed, removed enum values
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -45,7 +44,7 @@ from phasegate.app.analyzers._files import (
     is_vendored,
     open_tree,
 )
-from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id
+from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id, candidates
 from phasegate.app.analyzers.schema_model import (
     Column,
     Drift,
@@ -76,16 +75,26 @@ _BUILT: OrderedDict[tuple[Any, ...], SchemaPart] = OrderedDict()
 _BUILT_SIZE = 256
 
 
-@functools.cache
-def _wants_of(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[Any, ...]:
-    return tuple(r.wants for r in readers)
+# The readers' ``wants`` and their index by extension, by ``id(readers)`` (the tuple is kept alive by
+# ``all_readers``' cache or the caller): hashing the tuple itself hashes every Reader's fields.
+_INDEX: dict[int, tuple[tuple[Reader[Any, SchemaPart], ...], tuple[Any, ...], Any]] = {}
+
+
+def _index(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[tuple[Any, ...], Any]:
+    entry = _INDEX.get(id(readers))
+    if entry is None or entry[0] is not readers:
+        entry = (readers, tuple(r.wants for r in readers), candidates(readers))
+        _INDEX[id(readers)] = entry
+    return entry[1], entry[2]
 
 
 def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[int, ...]:
     key = (id(readers), path)
     found = _WANTS.get(key)
     if found is None:
-        found = tuple(i for i, wants in enumerate(_wants_of(readers)) if wants(path))
+        wants, candidates_of = _index(readers)
+        # only the readers declaring the path's extension are asked (``Reader.suffixes``)
+        found = tuple(i for i in candidates_of(path) if wants[i](path))
         if found and not _own(path):  # the path tests first: most paths no reader wants
             found = ()
         if len(_WANTS) > 500_000:

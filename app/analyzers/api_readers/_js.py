@@ -146,6 +146,11 @@ def reads_env(text: str) -> bool:
     return "process.env" in text or "env" in text and ("Env(" in text or "env(" in text or "envSchema" in text)
 
 
+# the extensions ``wants_js``/``wants_js_or_env`` can accept (``Reader.suffixes``)
+JS_EXT = frozenset(JS_SUFFIXES)
+JS_OR_ENV_EXT = JS_EXT | {name[name.rfind("."):].lower() for name in ENV_EXAMPLES}
+
+
 def wants_js_or_env(path: str) -> bool:
     return path.endswith(JS_SUFFIXES) or is_env_example(path)
 

@@ -23,6 +23,9 @@ AUTH_WORDS = ("auth", "login", "token", "jwt", "current_user", "current_active",
 DEV_WORDS = ("debug", "development", "develop", "local", "dev", "testing", "environment", "env")
 
 
+PY_EXT = frozenset({".py"})  # what ``wants_py`` can accept (``Reader.suffixes``)
+
+
 def wants_py(path: str) -> bool:
     """The Python readers' file test (one function for all three, so it is asked once per path)."""
     return path.endswith(".py")

@@ -239,5 +239,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="actix", endpoints=endpoints, warnings=ev.warnings)
 
 
-ACTIX_READER: Reader[Any, ApiPart] = Reader(name="actix", wants=_wants, parse=_parse, build=_build, version=3)
+ACTIX_READER: Reader[Any, ApiPart] = Reader(name="actix", wants=_wants, parse=_parse, build=_build, version=3,
+                                      suffixes=frozenset({".rs", ".toml"}))
 READERS = [ACTIX_READER]

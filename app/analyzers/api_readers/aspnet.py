@@ -607,5 +607,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="aspnet", endpoints=endpoints, warnings=warnings)
 
 
-ASPNET_READER: Reader[Any, ApiPart] = Reader(name="aspnet", wants=_wants, parse=_parse, build=_build, version=3)
+ASPNET_READER: Reader[Any, ApiPart] = Reader(name="aspnet", wants=_wants, parse=_parse, build=_build, version=3,
+                                       suffixes=frozenset({".cs"}))
 READERS = [ASPNET_READER]

@@ -287,5 +287,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="axum", endpoints=endpoints, warnings=warnings + ev.warnings)
 
 
-AXUM_READER: Reader[Any, ApiPart] = Reader(name="axum", wants=_wants, parse=_parse, build=_build, version=3)
+AXUM_READER: Reader[Any, ApiPart] = Reader(name="axum", wants=_wants, parse=_parse, build=_build, version=3,
+                                     suffixes=frozenset({".rs", ".toml"}))
 READERS = [AXUM_READER]

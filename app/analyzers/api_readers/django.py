@@ -26,6 +26,7 @@ from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._py import (
+    PY_EXT,
     Evaluator,
     Modules,
     arg,
@@ -489,4 +490,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return b.part
 
 
-READERS = [Reader(name="django", wants=wants_py, parse=parse, build=build)]
+READERS = [Reader(name="django", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
-from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js, worth_parsing
+from phasegate.app.analyzers.api_readers._js import JS_EXT, JsGraph, parse_js, wants_js, worth_parsing
 from phasegate.app.analyzers.readers import Reader
 
 _HANDLER_WORDS = ("req", "res)", "ctx", "reply", "(c)", "Request", "Response")  # a handler's parameters
@@ -40,4 +40,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return JsGraph(facts, "express", ("express-app", "express-router")).build()
 
 
-READERS = [Reader(name="express", wants=wants_js, parse=parse, build=build)]
+READERS = [Reader(name="express", wants=wants_js, parse=parse, build=build, suffixes=JS_EXT)]

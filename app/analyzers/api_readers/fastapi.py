@@ -18,6 +18,7 @@ from typing import Any
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._py import (
     HTTP_METHODS,
+    PY_EXT,
     Evaluator,
     Modules,
     arg,
@@ -308,4 +309,4 @@ def _included_by_live(key: tuple[str, str], children: dict[Any, Any], mounted: s
     return any(key == c[0] for edges in children.values() for c in edges)
 
 
-READERS = [Reader(name="fastapi", wants=wants_py, parse=parse, build=build)]
+READERS = [Reader(name="fastapi", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT)]

@@ -17,6 +17,7 @@ from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
 from phasegate.app.analyzers.api_readers._js import (
+    JS_OR_ENV_EXT,
     JsGraph,
     is_env_example,
     parse_env_example,
@@ -42,4 +43,5 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return JsGraph(facts, "fastify", ("fastify",)).build()
 
 
-READERS = [Reader(name="fastify", wants=wants_js_or_env, parse=parse, build=build, version=2)]
+READERS = [Reader(name="fastify", wants=wants_js_or_env, parse=parse, build=build, version=2,
+                  suffixes=JS_OR_ENV_EXT)]

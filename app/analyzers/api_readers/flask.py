@@ -16,6 +16,7 @@ from typing import Any
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._py import (
     HTTP_METHODS,
+    PY_EXT,
     Evaluator,
     Modules,
     arg,
@@ -217,4 +218,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return part
 
 
-READERS = [Reader(name="flask", wants=wants_py, parse=parse, build=build)]
+READERS = [Reader(name="flask", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT)]

@@ -778,5 +778,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="go", endpoints=unique, warnings=warnings + module.warnings)
 
 
-GO_READER: Reader[Any, ApiPart] = Reader(name="go", wants=_wants, parse=_parse, build=_build, version=2)
+GO_READER: Reader[Any, ApiPart] = Reader(name="go", wants=_wants, parse=_parse, build=_build, version=2,
+                                   suffixes=frozenset({".go", ".mod"}))
 READERS = [GO_READER]

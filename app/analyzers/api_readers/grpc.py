@@ -317,5 +317,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="grpc", endpoints=endpoints, warnings=warnings)
 
 
-GRPC_READER: Reader[Any, ApiPart] = Reader(name="grpc", wants=_wants, parse=_parse, build=_build)
+GRPC_READER: Reader[Any, ApiPart] = Reader(name="grpc", wants=_wants, parse=_parse, build=_build,
+                                     suffixes=frozenset({".proto"}))
 READERS = [GRPC_READER]

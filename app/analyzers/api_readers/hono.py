@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
-from phasegate.app.analyzers.api_readers._js import JsGraph, parse_js, wants_js, worth_parsing
+from phasegate.app.analyzers.api_readers._js import JS_EXT, JsGraph, parse_js, wants_js, worth_parsing
 from phasegate.app.analyzers.readers import Reader
 
 
@@ -25,4 +25,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return JsGraph(facts, "hono", ("hono",)).build()
 
 
-READERS = [Reader(name="hono", wants=wants_js, parse=parse, build=build)]
+READERS = [Reader(name="hono", wants=wants_js, parse=parse, build=build, suffixes=JS_EXT)]

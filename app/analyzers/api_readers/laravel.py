@@ -566,5 +566,6 @@ def _psr4_file(fqcn: str, psr4: dict[str, str]) -> str | None:
     return None
 
 
-LARAVEL_READER: Reader[Any, ApiPart] = Reader(name="laravel", wants=_wants, parse=_parse, build=_build, version=2)
+LARAVEL_READER: Reader[Any, ApiPart] = Reader(name="laravel", wants=_wants, parse=_parse, build=_build, version=2,
+                                        suffixes=frozenset({".php", ".json"}))
 READERS = [LARAVEL_READER]

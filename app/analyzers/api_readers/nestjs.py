@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._js import (
+    JS_OR_ENV_EXT,
     Values,
     _args,
     _join,
@@ -298,4 +299,5 @@ def build(all_facts: dict[str, dict[str, Any]]) -> ApiPart:
     return part
 
 
-READERS = [Reader(name="nestjs", wants=wants_js_or_env, parse=parse, build=build, version=2)]
+READERS = [Reader(name="nestjs", wants=wants_js_or_env, parse=parse, build=build, version=2,
+                  suffixes=JS_OR_ENV_EXT)]

@@ -522,5 +522,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="rails", endpoints=endpoints, warnings=warnings + walker.warnings)
 
 
-RAILS_READER: Reader[Any, ApiPart] = Reader(name="rails", wants=_wants, parse=_parse, build=_build, version=2)
+RAILS_READER: Reader[Any, ApiPart] = Reader(name="rails", wants=_wants, parse=_parse, build=_build, version=2,
+                                     suffixes=frozenset({".rb"}))
 READERS = [RAILS_READER]

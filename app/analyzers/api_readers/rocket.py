@@ -133,5 +133,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
     return ApiPart(reader="rocket", endpoints=endpoints, warnings=ev.warnings)
 
 
-ROCKET_READER: Reader[Any, ApiPart] = Reader(name="rocket", wants=_wants, parse=_parse, build=_build, version=2)
+ROCKET_READER: Reader[Any, ApiPart] = Reader(name="rocket", wants=_wants, parse=_parse, build=_build, version=2,
+                                       suffixes=frozenset({".rs", ".toml"}))
 READERS = [ROCKET_READER]

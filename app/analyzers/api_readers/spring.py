@@ -668,5 +668,6 @@ def _all_implementers(name: str, implementers: dict[str, list[tuple[str, ClassIn
     return out
 
 
-SPRING_READER: Reader[Any, ApiPart] = Reader(name="spring", wants=_wants, parse=_parse, build=_build, version=2)
+SPRING_READER: Reader[Any, ApiPart] = Reader(name="spring", wants=_wants, parse=_parse, build=_build, version=2,
+                                      suffixes=frozenset({".java", ".kt", ".properties", ".yml", ".yaml"}))
 READERS = [SPRING_READER]

@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
-from phasegate.app.analyzers.treesitter import language_for, line, parse, string_value, text
+from phasegate.app.analyzers.treesitter import SUFFIX_LANGUAGE, language_for, line, parse, string_value, text
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
 JS_LANGUAGES = {"typescript", "tsx", "javascript"}
+# the extensions ``is_js`` can accept (``Reader.suffixes``)
+JS_EXT = frozenset(ext for ext, language in SUFFIX_LANGUAGE.items() if language in JS_LANGUAGES)
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 
 
+# Asked by every JS reader (seven of them) of every JS path: answered once per path.
+@functools.lru_cache(maxsize=1 << 18)
 def is_js(path: str) -> bool:
     """A TypeScript/JavaScript source of the application: not a dependency, build output, generated
     file, fixture or test."""

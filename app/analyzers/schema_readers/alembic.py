@@ -364,6 +364,7 @@ def _build(parsed: dict[str, Revision]) -> SchemaPart:
                       enums=list(replay.enums.values()), warnings=warnings, sources=sources)
 
 
-READERS = [Reader(name="alembic", wants=_wants, parse=_parse, build=_build)]
+READERS = [Reader(name="alembic", wants=_wants, parse=_parse, build=_build,
+                  suffixes=frozenset({".py"}))]
 
 __all__ = ["READERS", "Column"]

@@ -282,4 +282,5 @@ def build(parsed_all: dict[str, DieselFile | DieselToml]) -> SchemaPart:
                       migrations_dump=True)
 
 
-READERS = [Reader(name="diesel", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="diesel", wants=_wants, parse=parse, build=build,
+                  suffixes=frozenset({".rs", ".toml"}))]

@@ -399,4 +399,5 @@ def _join_table(db: _Models, model: ModelFacts, table_name: str, f: FieldFacts) 
     return join
 
 
-READERS = [Reader(name="django", wants=_wants, parse=_parse, build=_build)]
+READERS = [Reader(name="django", wants=_wants, parse=_parse, build=_build,
+                  suffixes=frozenset({".py"}))]

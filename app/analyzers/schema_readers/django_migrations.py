@@ -373,4 +373,5 @@ def _join(f: FieldFacts, label: str, model: str, table: str, tables: dict[tuple[
         indexes=[Index(columns=[f"{source}_id", f"{target_model}_id"], unique=True)])
 
 
-READERS = [Reader(name="django-migrations", wants=_wants, parse=_parse, build=_build)]
+READERS = [Reader(name="django-migrations", wants=_wants, parse=_parse, build=_build,
+                  suffixes=frozenset({".py"}))]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, EnumType, ForeignKey, Index, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._js import (
+    JS_EXT,
     UNKNOWN,
     Link,
     call_args,
@@ -403,4 +404,4 @@ def build(parsed: dict[str, DrizzleFile]) -> SchemaPart:
 
 
 
-READERS = [Reader("drizzle", is_js, parse, build)]
+READERS = [Reader("drizzle", is_js, parse, build, suffixes=JS_EXT)]

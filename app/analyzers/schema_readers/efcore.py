@@ -1016,6 +1016,8 @@ def build_migrations(parsed: dict[str, CsFile]) -> SchemaPart:
 
 
 READERS = [
-    Reader(name="efcore", wants=_wants_model, parse=parse, build=build_model),
-    Reader(name="efcore-migrations", wants=_wants_migration, parse=parse, build=build_migrations),
+    Reader(name="efcore", wants=_wants_model, parse=parse, build=build_model,
+           suffixes=frozenset({".cs", ".csproj", ".props"})),
+    Reader(name="efcore-migrations", wants=_wants_migration, parse=parse, build=build_migrations,
+           suffixes=frozenset({".cs"})),
 ]

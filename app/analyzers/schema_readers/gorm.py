@@ -565,4 +565,5 @@ def _wants(path: str) -> bool:
         is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
-READERS = [Reader("gorm", _wants, parse_file, build, version=2)]
+READERS = [Reader("gorm", _wants, parse_file, build, version=2,
+                  suffixes=frozenset({".go", *_SETTINGS_SUFFIXES}))]

@@ -727,4 +727,5 @@ def build(parsed: dict[str, FileFacts]) -> SchemaPart:
     return _Builder(parsed).build()
 
 
-READERS = [Reader(name="jpa", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="jpa", wants=_wants, parse=parse, build=build,
+                  suffixes=frozenset({".java", ".kt", ".properties", ".yml", ".yaml"}))]

@@ -18,6 +18,7 @@ from phasegate.app.analyzers._files import natural_key
 from phasegate.app.analyzers.readers import Reader
 from phasegate.app.analyzers.schema_model import Schema, SchemaPart
 from phasegate.app.analyzers.schema_readers._js import (
+    JS_EXT,
     UNKNOWN,
     Link,
     bindings,
@@ -276,4 +277,4 @@ def _wants(path: str) -> bool:
     return is_js(path) and "migration" in path.lower()
 
 
-READERS = [Reader("knex", _wants, parse, build)]
+READERS = [Reader("knex", _wants, parse, build, suffixes=JS_EXT)]

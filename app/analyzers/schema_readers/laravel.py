@@ -695,4 +695,5 @@ def build(parsed: dict[str, Migration | ConfigFile | SchemaDump]) -> SchemaPart:
                       enums=replay.schema.enums, warnings=replay.warnings, sources=sources)
 
 
-READERS = [Reader(name="laravel", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="laravel", wants=_wants, parse=parse, build=build,
+                  suffixes=frozenset({".php", ".sql"}))]

@@ -451,4 +451,5 @@ def build(parsed: dict[str, Changelog]) -> SchemaPart:
                       enums=replay.schema.enums, warnings=replay.warnings, sources=replay.sources)
 
 
-READERS = [Reader(name="liquibase", wants=_wants, parse=parse, build=build)]
+READERS = [Reader(name="liquibase", wants=_wants, parse=parse, build=build,
+                  suffixes=frozenset({".xml", ".yaml", ".yml", ".json", ".sql"}))]

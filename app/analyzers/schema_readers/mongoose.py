@@ -18,6 +18,7 @@ from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._inflect import mongoose_collection
 from phasegate.app.analyzers.schema_readers._js import (
+    JS_EXT,
     UNKNOWN,
     call_args,
     class_members,
@@ -350,4 +351,4 @@ def build(parsed: dict[str, MongooseFile]) -> SchemaPart:
     return part
 
 
-READERS = [Reader("mongoose", is_js, parse, build)]
+READERS = [Reader("mongoose", is_js, parse, build, suffixes=JS_EXT)]

@@ -44,4 +44,5 @@ def _build(parsed: dict[str, PrismaFile]) -> SchemaPart:
                       sources=paths, authoritative=True)
 
 
-READERS = [Reader(name="prisma", wants=_wants, parse=_parse, build=_build)]
+READERS = [Reader(name="prisma", wants=_wants, parse=_parse, build=_build,
+                  suffixes=frozenset({".prisma"}))]

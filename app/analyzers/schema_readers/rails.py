@@ -631,6 +631,8 @@ def build_migrations(parsed: dict[str, RubyFile]) -> SchemaPart:
 
 
 READERS = [
-    Reader(name="rails-schema", wants=_wants_schema, parse=parse, build=build_schema),
-    Reader(name="rails-migrations", wants=_wants_migration, parse=parse, build=build_migrations),
+    Reader(name="rails-schema", wants=_wants_schema, parse=parse, build=build_schema,
+           suffixes=frozenset({".rb"})),
+    Reader(name="rails-migrations", wants=_wants_migration, parse=parse, build=build_migrations,
+           suffixes=frozenset({".rb"})),
 ]

@@ -22,6 +22,7 @@ from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._inflect import rails_plural
 from phasegate.app.analyzers.schema_readers._js import (
+    JS_EXT,
     UNKNOWN,
     bindings,
     call_args,
@@ -674,6 +675,6 @@ def _wants_migration(path: str) -> bool:
 
 
 READERS = [
-    Reader("sequelize", is_js, parse_models, build_models),
-    Reader("sequelize-migrations", _wants_migration, parse_migration, build_migrations),
+    Reader("sequelize", is_js, parse_models, build_models, suffixes=JS_EXT),
+    Reader("sequelize-migrations", _wants_migration, parse_migration, build_migrations, suffixes=JS_EXT),
 ]

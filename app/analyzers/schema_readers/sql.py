@@ -131,6 +131,8 @@ def _build(origin: str, reader: str):  # type: ignore[no-untyped-def]
 
 
 READERS = [
-    Reader(name="sql-migrations", wants=_wants_migration, parse=_parse_sql, build=_build("migrations", "sql-migrations")),
-    Reader(name="sql-ddl", wants=_wants_ddl, parse=_parse_sql, build=_build("ddl", "sql-ddl")),
+    Reader(name="sql-migrations", wants=_wants_migration, parse=_parse_sql, build=_build("migrations", "sql-migrations"),
+           suffixes=frozenset({".sql", ".toml"})),
+    Reader(name="sql-ddl", wants=_wants_ddl, parse=_parse_sql, build=_build("ddl", "sql-ddl"),
+           suffixes=frozenset({".sql"})),
 ]

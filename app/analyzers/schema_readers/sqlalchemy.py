@@ -607,4 +607,5 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
                       sources=sorted({t.source for t in tables.values() if t.source}))
 
 
-READERS = [Reader(name="sqlalchemy", wants=_wants, parse=_parse, build=_build)]
+READERS = [Reader(name="sqlalchemy", wants=_wants, parse=_parse, build=_build,
+                  suffixes=frozenset({".py"}))]

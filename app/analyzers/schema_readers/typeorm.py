@@ -18,6 +18,7 @@ from phasegate.app.analyzers._files import natural_key
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import ForeignKey, Index, Schema, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._js import (
+    JS_EXT,
     UNKNOWN,
     Decorator,
     bindings,
@@ -757,6 +758,6 @@ def _wants_migration(path: str) -> bool:
 
 
 READERS = [
-    Reader("typeorm", _wants_entity, parse_entities, build_entities),
-    Reader("typeorm-migrations", _wants_migration, parse_migration, build_migrations),
+    Reader("typeorm", _wants_entity, parse_entities, build_entities, suffixes=JS_EXT),
+    Reader("typeorm-migrations", _wants_migration, parse_migration, build_migrations, suffixes=JS_EXT),
 ]
