@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, Tabs
 
 from phasegate.phases.text import first_line
 from phasegate.widgets.approval_bar import SECURITY_ITEMS, BarAction
@@ -171,6 +171,11 @@ class Views:
             tab = stage_tab(s)
             if tab is not None:
                 self.show_tab(tab)
+                # In the narrow layout only one pane shows: at a gate, the one holding what is approved
+                # (while a phase just executes, the chat stays in front: that is where the work shows).
+                at_gate = not (s.stage == Stage.EXECUTING and s.halted_reason is None)
+                if at_gate and self.app.screen.has_class("-narrow"):
+                    self.app.query_one("#narrow-tabs", Tabs).active = "pane-viewer"
             if s.stage == Stage.EXECUTING and s.active_phase is not None:
                 self.app.schedule_schema(0)  # the live Schema tab, not "No schema loaded."
         self.refresh_marks()

@@ -191,3 +191,38 @@ async def test_a_burst_of_writes_reads_the_live_schema_once(tmp_path: Path, monk
             app.screen.dismiss(False)  # deny the migration
             await idle(pilot, app)
             await pilot.press("ctrl+q")
+
+
+def narrow_pane(app: Workbench) -> str | None:
+    from textual.widgets import Tabs
+
+    return app.query_one("#narrow-tabs", Tabs).active
+
+
+async def test_in_the_narrow_layout_a_gate_brings_the_viewer_pane_forward(tmp_path: Path) -> None:
+    """Only one pane shows in a narrow terminal: the research to approve, the migration's schema change
+    and the review come to the front; while the phase just executes, the chat stays."""
+    repo = notes_repo(tmp_path / "repo")
+    with ScriptedServer(script()) as server:
+        app = make_app(repo, server)
+        async with app.run_test(size=(100, 40)) as pilot:
+            assert narrow_pane(app) == "pane-chat"
+            await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None)
+            await idle(pilot, app)
+            assert narrow_pane(app) == "pane-viewer" and active_tab(app) == "research-tab"
+            await shown(pilot, app, "A notes API with a README")
+
+            await press_gate(pilot, app, "y")  # the plan
+            await idle(pilot, app)
+            app.query_one("#narrow-tabs").active = "pane-chat"  # the user goes back to the chat
+            await pilot.pause()
+            await press_gate(pilot, app, "y")  # the phase executes: the chat stays in front
+            await wait_until(pilot, lambda: isinstance(app.screen, MigrationConfirmScreen), what="the migration modal")
+            assert app.controller.session.stage == Stage.EXECUTING and narrow_pane(app) == "pane-chat"
+
+            app.screen.query_one("#confirm-word", Input).value = "migrate"
+            await pilot.press("enter")
+            await idle(pilot, app)
+            assert narrow_pane(app) == "pane-viewer" and active_tab(app) == "schema-tab"
+            await shown(pilot, app, "table added users")
+            await pilot.press("ctrl+q")

@@ -231,10 +231,12 @@ async def to_research(pilot: Pilot[Any]) -> None:
 
 
 async def narrow_chat(pilot: Pilot[Any]) -> None:
-    """Narrow terminal once the research is in: the panes are tabs, the chat (the default) is shown."""
+    """Narrow terminal once the research is in: the panes are tabs; the research brought the Viewer pane
+    forward, and the user went back to the Chat pane."""
     app = await _opened(pilot)
     await wait_until(pilot, lambda: app.controller is not None and app.controller.session.research is not None)
     await idle(pilot, app)
+    app.query_one("#narrow-tabs").active = "pane-chat"
     await settle(pilot)
 
 
