@@ -8,7 +8,7 @@ meaning (side effect first, then the workflow event); nothing else decides it. P
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -69,6 +69,8 @@ class Gate:
     allowed: frozenset[GateAction]
     reject_label: str = "Reject"
     approve: Approve = Approve.NOTHING
+    #: What the Request changes button says: "Ask again" when the reply was not the report asked for.
+    changes_label: str = "Request changes"
 
     @property
     def reject_skips(self) -> bool:
@@ -161,6 +163,13 @@ def model_turn_due(session: Session, last_message_role: str | None) -> bool:
 
 def gate(session: Session, busy: bool) -> Gate:
     """The gate the approval bar shows: nothing while the model works."""
+    shown = _gate(session, busy)
+    if "request_changes" in shown.allowed and changes_mean(session) == Changes.ASK_AGAIN:
+        return replace(shown, changes_label="Ask again")
+    return shown
+
+
+def _gate(session: Session, busy: bool) -> Gate:
     s = session
     if busy:
         return Gate(None, frozenset())

@@ -111,9 +111,14 @@ class ApprovalBar(Widget):
 
     # -- gate ----------------------------------------------------------------------------------------
 
-    def set_gate(self, label: str | None, allowed: Iterable[BarAction]) -> None:
-        """Show what approve will do now (``None``: no gate) and enable exactly the ``allowed`` actions."""
+    def set_gate(self, label: str | None, allowed: Iterable[BarAction], *, changes_label: str = "Request changes") -> None:
+        """Show what approve will do now (``None``: no gate) and enable exactly the ``allowed`` actions;
+        ``changes_label`` is what the request-changes button says (its key stays ``e``)."""
         allowed_set = frozenset(a for a in allowed if a in ACTIONS)
+        changes = self.query_one("#request-changes", Button)
+        if str(changes.label) != f"{changes_label} (e)":
+            changes.label = f"{changes_label} (e)"
+            changes.refresh(layout=True)  # Button.label does not re-lay out: its width must follow the label
         if (label, allowed_set) != (self._label, self._allowed) and allowed_set:
             self._gate_opened_at = self._clock()
         self._label, self._allowed = label, allowed_set

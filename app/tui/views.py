@@ -130,8 +130,8 @@ class Views:
             return
         gate = c.gate()
         allowed = [BAR_ACTIONS[a] for a in gate.allowed]
-        self.app.bar.set_gate(gate.label, allowed)
-        shown = (gate.label, frozenset(allowed), self.app.bar.checklist_complete())
+        self.app.bar.set_gate(gate.label, allowed, changes_label=gate.changes_label)
+        shown = (gate.label, frozenset(allowed), self.app.bar.checklist_complete(), gate.changes_label)
         if shown != self.shown.get("gate"):  # the footer re-lays itself out on every bindings refresh
             self.shown["gate"] = shown
             self.app.refresh_bindings()

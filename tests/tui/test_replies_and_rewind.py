@@ -49,6 +49,7 @@ async def test_a_nonsense_research_reply_is_not_taken_as_the_report(tmp_path: Pa
             text = await shown(pilot, app, "The reply is not a research report: it has no Understanding,")
             assert "Approve the reply anyway as the research report" in text
             assert "Approve research → write the plan" not in text
+            assert "Ask again (e)" in text and "Request changes (e)" not in text  # the button says what e does
             assert app.controller.session.research is None
 
             # Approve is explicit: a confirmation that says what the reply lacks; escape approves nothing.
@@ -71,7 +72,8 @@ async def test_a_nonsense_research_reply_is_not_taken_as_the_report(tmp_path: Pa
             told = [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "user"][-1]
             assert told.startswith("[phasegate] The reply is not a research report: it has no Understanding")
             assert app.controller.session.research is not None
-            await shown(pilot, app, "Approve research → write the plan")
+            text = await shown(pilot, app, "Approve research → write the plan")
+            assert "Request changes (e)" in text and "Ask again (e)" not in text
             await pilot.press("ctrl+q")
 
 
