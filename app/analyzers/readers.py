@@ -55,6 +55,25 @@ class Reader(Generic[F, R]):
     # "ask about every path". A declaration must never be narrower than ``wants`` itself
     # (tests/services/analyzers/test_reader_index.py checks every reader on a list of paths).
     suffixes: frozenset[str] = frozenset()
+    # Words of which a file's text holds at least one whenever ``parse`` may return facts or raise: a file
+    # with none of them is not read at all (one ``git grep -l`` finds the others, ``schema.read_parts``).
+    # ``keywords`` match exactly, ``keywords_nocase`` in any ASCII case (``parse`` tests ``text.lower()``);
+    # ``keywordless(path)`` names the paths ``parse`` may read without any (a path-based test).
+    # Both empty: every wanted file is read. tests/services/analyzers/test_reader_keywords.py checks them.
+    keywords: tuple[str, ...] = ()
+    keywords_nocase: tuple[str, ...] = ()
+    keywordless: Callable[[str], bool] | None = None
+
+    @property
+    def has_keywords(self) -> bool:
+        return bool(self.keywords or self.keywords_nocase)
+
+    def may_parse(self, path: str, text: str) -> bool:
+        """False when ``text`` holds none of the keywords (and the path needs one): ``parse`` finds nothing."""
+        if not self.has_keywords or (self.keywordless is not None and self.keywordless(path)):
+            return True
+        lower = text.lower()
+        return any(k in text for k in self.keywords) or any(k in lower for k in self.keywords_nocase)
 
 
 def extension(path: str) -> str:
@@ -78,6 +97,19 @@ def candidates(readers: tuple[Reader[Any, Any], ...]) -> Callable[[str], tuple[i
         return by_ext.get(extension(path), always)
 
     return lookup
+
+
+def keyword_search(readers: Iterable[Reader[Any, Any]]) -> tuple[list[str], bool]:
+    """Every keyword of ``readers`` (fixed strings for ``git grep -F``), and whether to match them ignoring
+    case: when any reader's keyword is case-insensitive, all are (a superset of the files, so still
+    safe; ``git grep -F -i`` is as fast as ``-F``, an ``-E`` of bracket expressions twice as slow)."""
+    words: dict[str, None] = {}
+    nocase = False
+    for reader in readers:
+        words.update(dict.fromkeys(reader.keywords))
+        words.update(dict.fromkeys(reader.keywords_nocase))
+        nocase = nocase or bool(reader.keywords_nocase)
+    return list(words), nocase
 
 
 def blob_id(data: bytes) -> str:

@@ -32,11 +32,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import time
 from collections import OrderedDict
 from typing import Any
 
 from phasegate.app.analyzers._files import (
+    RevTree,
     Tree,
     WorkTree,
     is_generated_or_fixture,
@@ -44,7 +46,15 @@ from phasegate.app.analyzers._files import (
     is_vendored,
     open_tree,
 )
-from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id, candidates
+from phasegate.app.analyzers.readers import (
+    MAX_SOURCE,
+    ParseCache,
+    Reader,
+    SourceWarning,
+    blob_id,
+    candidates,
+    keyword_search,
+)
 from phasegate.app.analyzers.schema_model import (
     Column,
     Drift,
@@ -178,6 +188,94 @@ def _read_work(full: str, limit: int) -> tuple[bytes | None, Any]:
         os.close(fd)
 
 
+# Working-tree files found without any keyword of their readers, by path: (mtime_ns, size, inode) then,
+# and the patterns searched. Like ``_STATS``: an unchanged file is not searched again.
+_NO_KEYWORDS: dict[str, tuple[int, int, int, int]] = {}
+_PREFILTER_MIN = 400  # fewer files to decide: reading them costs less than starting ``git grep`` (measured)
+
+
+def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: list[tuple[str, tuple[int, ...]]],
+               known: dict[str, str], cache: ParseCache) -> set[str]:
+    """The paths of ``todo`` not to read: every reader that wants one declares keywords (``Reader.keywords``)
+    and the file holds none of them, so each would parse it to None without a warning.
+
+    One ``git grep -l`` of all the keywords answers for every file not known yet. At a revision the
+    answer becomes the cache entries a parse would have left (None by blob id), so the read loop finds
+    them; in the working tree the skipped paths are returned (and their stat kept in ``_NO_KEYWORDS``).
+    Files git does not grep as they are read (symlinks, assume-unchanged, skip-worktree, conflicted) and
+    files over ``MAX_SOURCE`` (a warning today) are read as before.
+    """
+    if not any(r.has_keywords for r in readers):
+        return set()
+    eligible: list[tuple[str, tuple[int, ...]]] = []
+    for path, wanting in todo:
+        if all(readers[i].has_keywords and not (readers[i].keywordless and readers[i].keywordless(path))
+               for i in wanting):
+            eligible.append((path, wanting))
+    work = isinstance(tree, WorkTree)
+    words, nocase = keyword_search(readers)
+    patterns_key = hash((tuple(words), nocase))
+    skip: set[str] = set()
+    unknown: list[tuple[str, tuple[int, ...]]] = []
+    for path, wanting in eligible:
+        blob = known.get(path)
+        if blob is not None:
+            if all(cache.get((readers[i].name, readers[i].version, path, blob))[0] for i in wanting):
+                continue  # the read loop answers from the cache
+        elif work:
+            full = f"{tree.root}/{path}"
+            if full in _STATS:
+                continue  # read before: the read loop's stat decides
+            memo = _NO_KEYWORDS.get(full)
+            if memo is not None:
+                try:
+                    st = os.stat(full)
+                except OSError:
+                    st = None
+                if st is not None and memo == (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key):
+                    skip.add(path)
+                    continue
+        unknown.append((path, wanting))
+    if len(unknown) < _PREFILTER_MIN:
+        return skip
+    suffixes = set()
+    for path, _ in unknown:
+        name = path[path.rfind("/") + 1 :]
+        suffixes.add(name[name.rfind(".") :] if "." in name else "")
+    # ``*.py`` matches at any depth; anything odd in a suffix and the whole tree is searched instead
+    pathspecs = [] if any(not x or set(x) & set("*?[]\\:") for x in suffixes) else sorted("*" + x for x in suffixes)
+    started = time.time_ns()
+    matched = tree.grep_files(words, pathspecs, nocase)
+    if matched is None:
+        return skip
+    odd = tree.ungreppable()
+    missing = [(p, w) for p, w in unknown if p not in matched and p not in odd]
+    if work:
+        for path, _ in missing:
+            full = f"{tree.root}/{path}"
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue  # gone: the read finds nothing either
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE:
+                continue
+            skip.add(path)
+            if started - st.st_mtime_ns > _RACY_NS:
+                _NO_KEYWORDS[full] = (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key)
+        if len(_NO_KEYWORDS) > 500_000:
+            _NO_KEYWORDS.clear()
+    elif isinstance(tree, RevTree):
+        sizes = tree.blob_sizes(known[p] for p, _ in missing if p in known)
+        for path, wanting in missing:
+            blob = known.get(path)
+            size = sizes.get(blob) if blob is not None else None
+            if size is None or size > MAX_SOURCE:
+                continue
+            for i in wanting:
+                cache.put((readers[i].name, readers[i].version, path, blob), None)  # what ``parse`` gives
+    return skip
+
+
 def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
                cache: ParseCache | None = None, changed: set[str] | None = None,
                ) -> tuple[list[SchemaPart], list[SourceWarning]]:
@@ -209,7 +307,10 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
         todo = [(p, w) for p in sorted(changed) if (w := _wanting(readers, p))]  # type: ignore[arg-type]
     else:
         todo = _wanted(readers, tree.paths())
+    skip = _prefilter(tree, readers, todo, known, cache) if previous is None else set()
     for path, wanting in todo:
+        if path in skip:
+            continue
         blob, st = _known_blob(tree, known, path, changed)
         if blob is not None:
             hits = [cache.get((readers[i].name, readers[i].version, path, blob)) for i in wanting]

@@ -63,6 +63,16 @@ class Tree:
         """git blob ids of files known to be unchanged (none when unknown): lets a cache skip reading them."""
         return {}
 
+    def grep_files(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> set[str] | None:
+        """The paths whose content holds any of the fixed strings ``words`` (one ``git grep -l -F``), among
+        ``pathspecs``; None when git cannot tell (then every file is a candidate). Paths git does not grep
+        as they are read here are in :meth:`ungreppable`."""
+        return None
+
+    def ungreppable(self) -> set[str]:
+        """Paths whose content a :meth:`grep_files` does not see as :meth:`read` does (to read anyway)."""
+        return set()
+
     def read_text(self, path: str, limit: int | None = None) -> str | None:
         data = self.read(path, limit)
         return None if data is None else data.decode("utf-8", "replace")
@@ -77,6 +87,8 @@ class WorkTree(Tree):
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tracked: set[str] = set()
+        self._unsure: set[str] = set()
+        self._by_git = False  # listed by ``git ls-files`` here (so ``_unsure`` is known)
         self._paths: list[str] | None = None
 
     def paths(self) -> list[str]:
@@ -89,9 +101,13 @@ class WorkTree(Tree):
             runner = Runner(self.root)
             # One git process lists tracked files (``H``…, in git's order) and untracked non-ignored ones
             # (``?``). ``--full-name`` is not needed: paths are relative to the runner's directory, our root.
-            out = runner.run("ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard").stdout_bytes
+            # ``-v`` tags assume-unchanged files in lower case: ``git grep`` reads those (and skip-worktree
+            # ``S``) from the index, not from the file, so ``ungreppable`` names them.
+            out = runner.run("ls-files", "-z", "-v", "--cached", "--others", "--exclude-standard").stdout_bytes
             entries = out.decode("utf-8", "surrogateescape").split("\0")
             tracked = [e[2:] for e in entries if e and e[:1] != "?"]  # H, S (skip-worktree), M (unmerged)
+            self._unsure = {e[2:] for e in entries if e and (e[:1].islower() or e[:1] in "SM")}
+            self._by_git = True
             other = [e[2:] for e in entries if e[:1] == "?"]
             self.tracked = set(tracked)
             # A deleted-but-tracked file is still in the index; drop it lazily at read time instead
@@ -109,6 +125,21 @@ class WorkTree(Tree):
             prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
             for name in filenames:
                 yield prefix + name
+
+    def grep_files(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> set[str] | None:
+        self.paths()
+        if not self._by_git:
+            return None  # a directory walk, or a listing handed over: git's view of the files is unknown
+        runner = Runner(self.root)
+        prefix = runner.run("rev-parse", "--show-prefix")
+        if not prefix.ok or prefix.stdout.strip():
+            return None  # a subfolder of a repository: keep it simple, read every candidate
+        # tracked files as they are in the working tree, and untracked non-ignored ones, as ``paths`` lists
+        return _grep(runner, ["--untracked"], words, pathspecs, ignore_case, "")
+
+    def ungreppable(self) -> set[str]:
+        self.paths()
+        return self._unsure
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         try:
@@ -131,6 +162,7 @@ class RevTree(Tree):
         self.commit = result.stdout.strip()
         self._paths: list[str] | None = None
         self._blobs: dict[str, str] = {}
+        self._odd: set[str] = set()  # not a regular file (a symlink): ``git grep`` may not read it as a blob
         # GitPython's persistent cat-file is not thread-safe: one reader at a time.
         self._lock = threading.Lock()
 
@@ -148,12 +180,39 @@ class RevTree(Tree):
                 if len(parts) == 3 and parts[1] == "blob":
                     self._blobs[path] = parts[2]
                     paths.append(path)
+                    if parts[0] not in ("100644", "100755"):
+                        self._odd.add(path)
             self._paths = paths
         return self._paths
 
     def blob_ids(self) -> dict[str, str]:
         self.paths()
         return self._blobs
+
+    def grep_files(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> set[str] | None:
+        prefix = self._runner.run("rev-parse", "--show-prefix")
+        if not prefix.ok or prefix.stdout.strip():
+            return None
+        return _grep(self._runner, [self.commit], words, pathspecs, ignore_case, f"{self.commit}:")
+
+    def ungreppable(self) -> set[str]:
+        self.paths()
+        return self._odd
+
+    def blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
+        """Size in bytes of each blob id, from one pipelined ``git cat-file --batch-check``."""
+        wanted = list(dict.fromkeys(blobs))
+        if not wanted:
+            return {}
+        request = "".join(f"{b}\n" for b in wanted).encode()
+        result = self._runner.run("cat-file", "--batch-check=%(objectname) %(objectsize)", input=request)
+        sizes: dict[str, int] = {}
+        if result.ok:
+            for line in result.stdout_bytes.decode("ascii", "replace").splitlines():
+                name, _, size = line.partition(" ")
+                if size.isdigit():
+                    sizes[name] = int(size)
+        return sizes
 
     def changed_paths(self, since: str) -> dict[str, str | None] | None:
         """Path -> new blob id (None: deleted) of every file that differs between commit ``since`` and
@@ -239,6 +298,22 @@ class RevTree(Tree):
     def close(self) -> None:
         with self._lock:
             self.command.clear_cache()
+
+
+def _grep(runner: Runner, where: list[str], words: list[str], pathspecs: list[str], ignore_case: bool,
+          strip: str) -> set[str] | None:
+    """``git grep -l -F`` of ``words`` (any of them) at ``where``: the matching paths (``strip`` removed
+    from each), or None when git failed. GitPython runs git with ``LC_ALL=C``: bytes are matched as bytes."""
+    args = ["-c", "grep.fullName=false", "grep", "-l", "-z", "-F", "--no-color", "--no-textconv"]
+    if ignore_case:
+        args.append("-i")
+    for word in words:
+        args += ["-e", word]
+    result = runner.run(*args, *where, "--", *pathspecs)
+    if result.returncode not in (0, 1):  # 1: nothing matched
+        return None
+    out = _split_z(result.stdout_bytes)
+    return {p[len(strip):] for p in out if p.startswith(strip)} if strip else set(out)
 
 
 # Blobs read ahead in one pipelined ``git cat-file --batch`` (``prefetch_blobs``), by (root, commit, path):

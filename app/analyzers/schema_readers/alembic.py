@@ -365,6 +365,6 @@ def _build(parsed: dict[str, Revision]) -> SchemaPart:
 
 
 READERS = [Reader(name="alembic", wants=_wants, parse=_parse, build=_build,
-                  suffixes=frozenset({".py"}))]
+                  suffixes=frozenset({".py"}), keywords=("upgrade",))]  # ``_parse`` needs it (and "revision")
 
 __all__ = ["READERS", "Column"]

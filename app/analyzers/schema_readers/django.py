@@ -400,4 +400,4 @@ def _join_table(db: _Models, model: ModelFacts, table_name: str, f: FieldFacts) 
 
 
 READERS = [Reader(name="django", wants=_wants, parse=_parse, build=_build,
-                  suffixes=frozenset({".py"}))]
+                  suffixes=frozenset({".py"}), keywords=("models", "AppConfig"))]  # ``_parse``'s first test

@@ -374,4 +374,4 @@ def _join(f: FieldFacts, label: str, model: str, table: str, tables: dict[tuple[
 
 
 READERS = [Reader(name="django-migrations", wants=_wants, parse=_parse, build=_build,
-                  suffixes=frozenset({".py"}))]
+                  suffixes=frozenset({".py"}), keywords=("AppConfig", "Migration"))]  # ``_parse``'s tests

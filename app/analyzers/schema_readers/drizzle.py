@@ -404,4 +404,5 @@ def build(parsed: dict[str, DrizzleFile]) -> SchemaPart:
 
 
 
-READERS = [Reader("drizzle", is_js, parse, build, suffixes=JS_EXT)]
+READERS = [Reader("drizzle", is_js, parse, build, suffixes=JS_EXT,  # ``parse``'s first test:
+                  keywords=("drizzle", "Table("), keywordless=lambda path: "drizzle" in path)]

@@ -277,4 +277,4 @@ def _wants(path: str) -> bool:
     return is_js(path) and "migration" in path.lower()
 
 
-READERS = [Reader("knex", _wants, parse, build, suffixes=JS_EXT)]
+READERS = [Reader("knex", _wants, parse, build, suffixes=JS_EXT, keywords=(".schema", "raw("))]  # ``parse``

@@ -351,4 +351,4 @@ def build(parsed: dict[str, MongooseFile]) -> SchemaPart:
     return part
 
 
-READERS = [Reader("mongoose", is_js, parse, build, suffixes=JS_EXT)]
+READERS = [Reader("mongoose", is_js, parse, build, suffixes=JS_EXT, keywords=("mongoose", "Schema"))]  # ``parse``

@@ -675,6 +675,7 @@ def _wants_migration(path: str) -> bool:
 
 
 READERS = [
-    Reader("sequelize", is_js, parse_models, build_models, suffixes=JS_EXT),
+    Reader("sequelize", is_js, parse_models, build_models, suffixes=JS_EXT, keywords_nocase=("sequelize",)),
+    # no keywords: ``parse_migration`` accepts any text holding "up", which nearly every file does
     Reader("sequelize-migrations", _wants_migration, parse_migration, build_migrations, suffixes=JS_EXT),
 ]

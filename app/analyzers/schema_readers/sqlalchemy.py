@@ -608,4 +608,7 @@ def _build(parsed: dict[str, FileFacts]) -> SchemaPart:
 
 
 READERS = [Reader(name="sqlalchemy", wants=_wants, parse=_parse, build=_build,
-                  suffixes=frozenset({".py"}))]
+                  suffixes=frozenset({".py"}),
+                  # ``_has_hints``: ``_parse`` gives None for a file without one of them
+                  keywords=("olumn", "__tablename__", "Table(", "table=True", "Mapped[", "Field(", "eclarative",
+                            "generate_base"))]

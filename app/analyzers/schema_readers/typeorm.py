@@ -758,6 +758,8 @@ def _wants_migration(path: str) -> bool:
 
 
 READERS = [
-    Reader("typeorm", _wants_entity, parse_entities, build_entities, suffixes=JS_EXT),
-    Reader("typeorm-migrations", _wants_migration, parse_migration, build_migrations, suffixes=JS_EXT),
+    Reader("typeorm", _wants_entity, parse_entities, build_entities, suffixes=JS_EXT,
+           keywords=("typeorm", "Entity", "SnakeNamingStrategy")),  # ``parse_entities``' first test
+    Reader("typeorm-migrations", _wants_migration, parse_migration, build_migrations, suffixes=JS_EXT,
+           keywords=("queryRunner", "QueryRunner")),  # ``parse_migration``'s first test
 ]

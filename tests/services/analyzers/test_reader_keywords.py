@@ -1,0 +1,113 @@
+"""The keyword pre-filter of the schema read (``Reader.keywords``, ``schema._prefilter``): files holding none
+of their readers' keywords are not read, and the schema comes out exactly as when every file is read.
+
+That the keywords themselves are right is checked on every parse the analyzer tests make (``conftest.py``,
+tests/support/reader_keywords.py); ``test_guard_refuses_a_parse_without_keywords`` shows that guard bites.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from phasegate.app.analyzers import readers, schema
+from phasegate.app.analyzers.readers import Reader, keyword_search
+from phasegate.app.analyzers.schema_readers import all_readers
+from tests.support.reader_keywords import guarded
+from tests.support.repos import commit_all, git, init_repo, write_files
+
+MODEL = ("from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\n\n"
+         "class Thing{n}(Base):\n    __tablename__ = \"thing_{n}\"\n    id = Column(Integer, primary_key=True)\n"
+         "    name = Column(String(40))\n")
+PLAIN = "def compute_{n}(values: list[int]) -> int:\n    return sum(v * {n} for v in values)\n"
+ENTITY = ("import { Entity, PrimaryGeneratedColumn } from \"typeorm\";\n\n@Entity()\n"
+          "export class Widget {\n  @PrimaryGeneratedColumn()\n  id: number;\n}\n")
+
+
+def test_keywords_are_plain_ascii_words() -> None:
+    declared = [r for r in all_readers() if r.has_keywords]
+    assert {r.name for r in declared} >= {"sqlalchemy", "alembic", "django", "typeorm", "sequelize"}
+    for reader in declared:
+        for word in reader.keywords + reader.keywords_nocase:
+            assert word and word.isascii() and word.strip() == word, (reader.name, word)
+    # one case-insensitive keyword (sequelize's) and the search ignores case for all: a superset
+    words, nocase = keyword_search(all_readers())
+    assert nocase and {"sequelize", "Table(", "__tablename__"} <= set(words)
+
+
+def test_guard_refuses_a_parse_without_keywords() -> None:
+    reader: Reader[Any, Any] = Reader("fake", lambda p: True, lambda p, t: {"x": 1}, lambda d: d, keywords=("Column",))
+    check = guarded(reader, reader.parse)
+    assert check("m.py", "x = Column()") == {"x": 1}
+    with pytest.raises(AssertionError, match="holds none of its keywords"):
+        check("m.py", "x = 1")
+
+
+def _json(root: Path, rev: str | None = None) -> str:
+    return json.dumps(schema.schema_at(root, rev).to_json(), indent=2)
+
+
+def _cold() -> None:
+    readers.CACHE = readers.ParseCache(size=readers.CACHE.size)
+    for memo in (schema._BUILT, schema._WANTS, schema._WANTED_LISTS, schema._STATS, schema._STATE,
+                 schema._COMBINED, schema._INTERN, schema._LISTINGS, schema._NO_KEYWORDS):
+        memo.clear()
+
+
+@pytest.fixture
+def big_repo(tmp_path: Path) -> Path:
+    files = {f"app/lib/util_{n}.py": PLAIN.format(n=n) for n in range(schema._PREFILTER_MIN + 50)}
+    files |= {f"app/models/thing_{n}.py": MODEL.format(n=n) for n in range(5)}
+    files |= {"app/db.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+              "web/src/widget.entity.ts": ENTITY, "web/src/plain.ts": "export const x = 1;\n",
+              "app/broken.py": "from sqlalchemy import Column\nclass (:\n",  # a parse warning, kept
+              "app/huge.py": "# " + "x" * (readers.MAX_SOURCE + 10) + "\n",  # too large: a warning, kept
+              "app/hidden.py": PLAIN.format(n=999)}
+    root = init_repo(tmp_path / "big", files)
+    os.symlink("models/thing_0.py", root / "app/linked.py")  # read through the link, grep skips links
+    git(root, "update-index", "--assume-unchanged", "app/hidden.py")
+    write_files(root, {"app/hidden.py": MODEL.format(n=77),  # grep would see the index's plain text
+                       "app/untracked_model.py": MODEL.format(n=88), "app/untracked_plain.py": PLAIN.format(n=5)})
+    return root
+
+
+def test_prefilter_gives_the_schema_of_a_full_read(big_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    skipped: list[int] = []
+    real = schema._prefilter
+
+    def spy(*args: Any) -> set[str]:
+        found = real(*args)
+        skipped.append(len(found))
+        return found
+
+    monkeypatch.setattr(schema, "_prefilter", spy)
+    _cold()
+    work, head = _json(big_repo), _json(big_repo, "HEAD")
+    warm_work, warm_head = _json(big_repo), _json(big_repo, "HEAD")
+    assert skipped[0] >= schema._PREFILTER_MIN, "the working-tree read read every file"
+    assert skipped[2] >= schema._PREFILTER_MIN, "the warm re-read searched the skipped files again"
+    monkeypatch.setattr(schema, "_prefilter", lambda *args: set())
+    _cold()
+    assert work == _json(big_repo) and head == _json(big_repo, "HEAD")
+    assert warm_work == _json(big_repo) and warm_head == _json(big_repo, "HEAD")  # (a warm read keeps no
+    # parse warnings, with or without the pre-filter: the cache holds facts, not warnings)
+    tables = {t["name"] for t in json.loads(work)["tables"]}
+    assert {"thing_77", "thing_88", "widget"} <= tables  # assume-unchanged and untracked files, a .ts entity
+    reasons = " ".join(w["reason"] for w in json.loads(work)["warnings"])
+    assert "could not parse" in reasons and "KiB, not read" in reasons
+
+
+def test_a_skipped_file_that_gains_a_keyword_is_read(big_repo: Path) -> None:
+    _cold()
+    assert "thing_500" not in _json(big_repo)
+    path = big_repo / "app/lib/util_3.py"
+    path.write_text(MODEL.format(n=500))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))  # as a later write would
+    assert "thing_500" in _json(big_repo)
+    commit_all(big_repo, "util_3 becomes a model")
+    assert "thing_500" in _json(big_repo, "HEAD") and "thing_500" not in _json(big_repo, "HEAD~1")

@@ -1,0 +1,42 @@
+"""A guard on the schema readers' declared keywords (``Reader.keywords``), installed for the analyzer tests.
+
+A file holding none of a reader's keywords is never read (``schema._prefilter``), so a ``parse`` that finds
+facts in such a text, or raises on it, would silently lose a table or a warning. Wrapped, every parse the
+analyzer tests make — every fixture file of every reader — checks that it had a keyword.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from phasegate.app.analyzers.readers import Reader
+
+
+def guarded(reader: Reader[Any, Any], parse: Callable[[str, str], Any]) -> Callable[[str, str], Any]:
+    def check(path: str, text: str) -> Any:
+        ok = reader.may_parse(path, text)
+        try:
+            facts = parse(path, text)
+        except Exception:
+            assert ok, f"{reader.name} raised on {path}, which holds none of its keywords {_words(reader)}"
+            raise
+        assert ok or facts is None, (
+            f"{reader.name} found facts in {path}, which holds none of its keywords {_words(reader)}")
+        return facts
+
+    check.guarded = True  # type: ignore[attr-defined]
+    return check
+
+
+def _words(reader: Reader[Any, Any]) -> tuple[str, ...]:
+    return reader.keywords + reader.keywords_nocase
+
+
+def install() -> None:
+    """Wrap the parse of every schema reader that declares keywords (once per process)."""
+    from phasegate.app.analyzers.schema_readers import all_readers
+
+    for reader in all_readers():
+        if reader.has_keywords and not getattr(reader.parse, "guarded", False):
+            object.__setattr__(reader, "parse", guarded(reader, reader.parse))  # a frozen dataclass
