@@ -218,8 +218,8 @@ class Chat(Widget):
         def control(self) -> Chat:
             return self.chat
 
-    class LeaveRequested(Message):
-        """The user pressed escape in the input while no turn runs: they want the gate keys.
+    class _Request(Message):
+        """A request from the chat that carries nothing but where it came from.
 
         Attributes:
             chat: the chat it came from.
@@ -233,20 +233,11 @@ class Chat(Widget):
         def control(self) -> Chat:
             return self.chat
 
-    class CancelRequested(Message):
-        """The user asked to cancel the model's turn (escape in the input).
+    class LeaveRequested(_Request):
+        """The user pressed escape in the input while no turn runs: they want the gate keys."""
 
-        Attributes:
-            chat: the chat it came from.
-        """
-
-        def __init__(self, chat: Chat) -> None:
-            super().__init__()
-            self.chat = chat
-
-        @property
-        def control(self) -> Chat:
-            return self.chat
+    class CancelRequested(_Request):
+        """The user asked to cancel the model's turn (escape in the input)."""
 
     def __init__(
         self,

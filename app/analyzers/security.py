@@ -92,10 +92,8 @@ _HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
 
 
 def _evidence(line: str, secret: str | None = None) -> str:
-    text = line.strip()
-    if secret:
-        text = text.replace(secret, redact(secret))
-    return text[:160]
+    """The line as evidence, its secret redacted (the scanner's own redaction, one for both)."""
+    return secrets_scan.redacted_evidence(line, secret) if secret else line.strip()[:160]
 
 
 def shannon_entropy(text: str) -> float:
