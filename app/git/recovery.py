@@ -18,7 +18,10 @@ exactly that operation's leftovers:
   next); if not, nothing changed: the phase's changes are still in the working tree;
 - ``revert``: if the revert commit landed, git's leftover revert state (if any) is cleared; if not,
   the half-applied revert is undone
-  (``git revert --abort`` / ``git reset --merge``: the tree was clean before, checked by the revert);
+  (``git revert --abort`` / ``git reset --merge``: the tree was clean before, checked by the revert),
+  and then each file of the reverted commit that git had already rewritten in the working tree (but
+  not yet staged, which ``reset --merge`` keeps) is put back to HEAD — only when it holds the revert's
+  result or a part of it, never an edit of the user's (that is left and named);
 - ``discard``: reported — the user rejected the phase; rejecting again finishes the job.
 
 Without a marker nothing is touched except our own temp files, so a crash of the user's own git is
@@ -70,6 +73,19 @@ def operation(service: GitService, op: str) -> Iterator[None]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def annotate(service: GitService, **fields: str) -> None:
+    """Add ``fields`` to the marker of the operation in progress (what a repair needs to be exact)."""
+    path = marker_path(service.git_dir)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return
+    data.update(fields)
+    tmp = path.with_name(path.name + ".new")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def recorded(op: str) -> Callable[[F], F]:
@@ -174,8 +190,13 @@ def recover(service: GitService) -> list[str]:
             service.forget_revert_state()
             notes.append("the interrupted rollback had landed; git's leftover revert state was cleared")
     elif op == "revert":
-        service.undo_revert()
+        kept = service.undo_revert(str(data.get("target") or "") or None)
         notes.append("the interrupted rollback was undone; roll back again to finish it")
+        if kept:
+            notes.append(
+                "after the interrupted rollback these files differ from HEAD and were left as they are "
+                f"(not what the rollback writes): {', '.join(kept)}"
+            )
     elif op == "discard":
         notes.append("discarding a phase's changes was interrupted; reject the phase again to finish")
     with contextlib.suppress(FileNotFoundError):

@@ -42,7 +42,7 @@ from phasegate.app.errors import PhasegateError
 from phasegate.app.git import run, trailers
 from phasegate.app.git.history import DIFF_FORMAT as _DIFF_FORMAT
 from phasegate.app.git.history import PhaseCommit, PhaseHistory, text_of
-from phasegate.app.git.recovery import recorded
+from phasegate.app.git.recovery import annotate, recorded
 from phasegate.app.git.run import GitResult, Runner, probe, run_in
 from phasegate.app.git.trailers import (
     OVERRIDE_TRAILER,
@@ -561,6 +561,7 @@ class GitService(PhaseHistory):
         self.ensure_no_operation_in_progress()
         self.ensure_clean(f"rolling back the {slug} phase")
         target = self.find_phase_commit(slug, session_id=session_id)
+        annotate(self, target=target.sha)  # so a repair after a kill knows which files git may have touched
         result = self._run_raw("revert", "--no-commit", "--no-edit", target.sha)
         if result.returncode != 0:
             conflicted = [
@@ -613,11 +614,51 @@ class GitService(PhaseHistory):
         self._run_raw("revert", "--quit")
         (self.git_dir / "REVERT_HEAD").unlink(missing_ok=True)
 
-    def undo_revert(self) -> None:
-        """Undo a half-applied revert of a tree that was clean before it (``--abort``, else ``reset --merge``)."""
-        if (self.git_dir / "REVERT_HEAD").exists() and self._run_raw("revert", "--abort").returncode == 0:
-            return
-        self._run_raw("reset", "--quiet", "--merge")
+    def undo_revert(self, target: str | None = None) -> list[str]:
+        """Undo a half-applied revert of ``target`` on a tree that was clean before it.
+
+        ``revert --abort`` (else ``reset --merge``) puts the index back, but a kill between git writing
+        the working tree and writing the index leaves rewritten files that ``reset --merge`` keeps as
+        "unstaged changes". Each file ``target`` changed is put back to HEAD when it holds the revert's
+        result (``target``'s parent's content), a prefix of it (a write cut short) or is missing where
+        HEAD has it; anything else is not git's doing and is kept. Returns the kept paths.
+        """
+        if not (
+            (self.git_dir / "REVERT_HEAD").exists() and self._run_raw("revert", "--abort").returncode == 0
+        ):
+            self._run_raw("reset", "--quiet", "--merge")
+        if not target:
+            return []
+        changed = self._run_raw(
+            "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", f"{target}^", target
+        )
+        if changed.returncode != 0:
+            return []
+        kept: list[str] = []
+        for rel in (p for p in changed.stdout.split("\0") if p):
+            path = self.root / rel
+            now = path.read_bytes() if path.is_file() else None
+            at_head, reverted = self._blob("HEAD", rel), self._blob(f"{target}^", rel)
+            if now == at_head:
+                continue
+            if now is None or (reverted is not None and reverted.startswith(now)):
+                if at_head is None:
+                    path.unlink()
+                    self._prune_empty_dirs(path.parent)
+                else:
+                    self._run("checkout", "HEAD", "--", rel)
+            else:
+                kept.append(rel)
+        return kept
+
+    def _blob(self, rev: str, rel: str) -> bytes | None:
+        """The bytes of ``rel`` at ``rev`` (None when it has no such file)."""
+        gitpython = run.gitpython()
+        try:
+            with self._objects:
+                return bytes(self.repo.commit(rev).tree[rel].data_stream.read())
+        except (KeyError, ValueError, gitpython.BadName):
+            return None
 
     def commit_message(self, sha: str) -> str:
         """The full message of commit ``sha`` ("" when it cannot be read)."""

@@ -22,10 +22,11 @@ from tests.support.repos import git
 DEAD_PID = 2**22 + 12345  # above the default pid_max: no such process
 
 
-def write_marker(repo: Path, op: str, head: str | None, started: float | None = None) -> None:
+def write_marker(repo: Path, op: str, head: str | None, started: float | None = None, **extra: str) -> None:
     path = marker_path(repo / ".git")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"op": op, "pid": DEAD_PID, "head": head, "started": started or time.time()}))
+    data = {"op": op, "pid": DEAD_PID, "head": head, "started": started or time.time(), **extra}
+    path.write_text(json.dumps(data))
 
 
 def open_session(repo: Path) -> Controller:
@@ -79,6 +80,66 @@ def test_a_half_done_revert_is_undone_so_the_session_can_open(repo: Path) -> Non
     c.close()
     assert (repo / "api.py").exists() and git(repo, "status", "--porcelain") == ""
     assert not (repo / ".git" / "REVERT_HEAD").exists()
+
+
+def _phase_changing_seed(repo: Path) -> str:
+    (repo / "data").mkdir(exist_ok=True)
+    (repo / "data" / "seed.sql").write_text("INSERT INTO t VALUES (1);\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "seed")
+    (repo / "data" / "seed.sql").write_text("INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n")
+    (repo / "api.py").write_text("def f(): pass\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "phase(api): API")
+    return head(repo)
+
+
+@pytest.mark.parametrize("cut", ["whole", "part"])
+def test_a_revert_killed_before_it_wrote_the_index_leaves_no_rewritten_file(repo: Path, cut: str) -> None:
+    # Seen in the crash loop: git had rewritten the working tree but not yet the index (no REVERT_HEAD),
+    # so `reset --merge` kept the rewritten file as an unstaged change. The rewrite may be cut short too.
+    phase = _phase_changing_seed(repo)
+    write_marker(repo, "revert", phase, target=phase)
+    (repo / "data" / "seed.sql").write_text(
+        "INSERT INTO t VALUES (1);\n" if cut == "whole" else "INSERT INTO"
+    )
+    (repo / "api.py").unlink()
+    assert sorted(git(repo, "status", "--porcelain").split("\n")) != [""]
+    c = open_session(repo)
+    assert any("rollback was undone" in note for note in c.recovered)
+    assert not any("were left" in note for note in c.recovered)
+    c.close()
+    assert git(repo, "status", "--porcelain") == ""
+    assert (repo / "data" / "seed.sql").read_text().endswith("(2);\n") and (repo / "api.py").exists()
+
+
+def test_an_edit_made_after_the_kill_is_never_undone_by_the_repair(repo: Path) -> None:
+    phase = _phase_changing_seed(repo)
+    write_marker(repo, "revert", phase, target=phase)
+    (repo / "data" / "seed.sql").write_text("-- the user's own edit, made before reopening\n")
+    c = open_session(repo)
+    assert any("were left as they are" in note and "data/seed.sql" in note for note in c.recovered)
+    c.close()
+    assert (repo / "data" / "seed.sql").read_text().startswith("-- the user's own edit")
+
+
+def test_a_rollback_records_which_commit_it_reverts_while_it_runs(repo: Path) -> None:
+    phase = _phase_changing_seed(repo)
+    service = GitService.open(repo)
+    seen: list[dict[str, object]] = []
+    real = service._run_raw
+
+    def spy(*args: str, **kw: object):
+        if args[:1] == ("revert",):
+            seen.append(json.loads(marker_path(repo / ".git").read_text()))
+        return real(*args, **kw)
+
+    service._run_raw = spy  # type: ignore[method-assign]
+    git(repo, "commit", "--amend", "-qm", "phase(api): API\n\nPhasegate-Phase: api\nPhasegate-Session: s1")
+    phase = head(repo)
+    service.revert_phase("api")
+    service.close()
+    assert seen and seen[0]["op"] == "revert" and seen[0]["target"] == phase
 
 
 def test_a_finished_revert_is_left_alone(repo: Path) -> None:
