@@ -236,6 +236,8 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
                     skip.add(path)
                     continue
         unknown.append((path, wanting))
+    if isinstance(tree, RevTree):
+        unknown = _decide_read_ahead(tree, readers, unknown, known, cache, words, nocase)
     if len(unknown) < _PREFILTER_MIN:
         return skip
     suffixes = set()
@@ -274,6 +276,33 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
             for i in wanting:
                 cache.put((readers[i].name, readers[i].version, path, blob), None)  # what ``parse`` gives
     return skip
+
+
+def _decide_read_ahead(tree: RevTree, readers: tuple[Reader[Any, SchemaPart], ...],
+                       unknown: list[tuple[str, tuple[int, ...]]], known: dict[str, str], cache: ParseCache,
+                       words: list[str], nocase: bool) -> list[tuple[str, tuple[int, ...]]]:
+    """The files of ``unknown`` already in memory (``prefetch_blobs``: a review's changed files) are looked
+    at here, as ``git grep -F`` would (bytes; ``-i`` is ASCII case folding): one without any keyword gets
+    the cache entries its parse would leave. A ``git grep`` of a whole revision for them cost 0.45 s of a
+    2,000-file review. Returns the files still to decide."""
+    needles = [w.encode("utf-8", "surrogateescape") for w in words]
+    if nocase:
+        needles = [n.lower() for n in needles]
+    rest: list[tuple[str, tuple[int, ...]]] = []
+    for path, wanting in unknown:
+        have, data = tree.prefetched(path)
+        blob = known.get(path)
+        if not have or blob is None:
+            rest.append((path, wanting))
+            continue
+        if data is None or len(data) > MAX_SOURCE:
+            continue  # the read loop finds nothing, or warns
+        text = data.lower() if nocase else data
+        if any(n in text for n in needles):
+            continue  # the read loop parses it
+        for i in wanting:
+            cache.put((readers[i].name, readers[i].version, path, blob), None)  # what ``parse`` gives
+    return rest
 
 
 def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,

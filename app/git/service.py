@@ -358,12 +358,6 @@ class GitService(PhaseHistory):
         diff = self._run("diff", "-M", f"-U{context}", *_DIFF_FORMAT, base, tip, "--")
         return diff, self._changes(base, None, tip)
 
-    def worktree_is(self, commit: str) -> bool:
-        """True when the working tree holds exactly ``commit``: it is HEAD and nothing differs from it
-        (no staged, unstaged or untracked non-ignored file). Then reading the tree is reading the commit."""
-        head = self.head_or_none()
-        return head is not None and self.resolve(commit) == head and not self.dirty_files()
-
     def review_base(self) -> str:
         """Where ``phasegate review`` counts a change from when no range is given: the merge base of HEAD
         with the default branch (``origin/HEAD``, else ``main``, else ``master``), else ``HEAD~1``."""

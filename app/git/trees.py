@@ -11,8 +11,10 @@ through GitPython's long-lived ``git cat-file --batch`` (``Git.get_object_data``
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +88,7 @@ class WorkTree(Tree):
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_str = str(root)
         self.tracked: set[str] = set()
         self._unsure: set[str] = set()
         self._by_git = False  # listed by ``git ls-files`` here (so ``_unsure`` is known)
@@ -142,11 +145,38 @@ class WorkTree(Tree):
         return self._unsure
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
+        # os.open/os.read, not open(): no buffered file object per file, 2.4x faster over the 37,000
+        # source files of the bench repository (docs/performance.md)
         try:
-            with open(os.path.join(self.root, path), "rb") as fh:
-                return fh.read() if limit is None else fh.read(limit)
+            fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY)
         except OSError:
             return None
+        try:
+            return _read_fd(fd, limit)
+        except OSError:  # a directory, a file that vanished under us
+            return None
+        finally:
+            os.close(fd)
+
+
+def _read_fd(fd: int, limit: int | None) -> bytes:
+    """Up to ``limit`` bytes (None: all) of an open file; a short read is retried until end of file."""
+    want = 1 << 20 if limit is None else limit
+    chunks: list[bytes] = []
+    size = 0
+    while limit is None or size < limit:
+        chunk = os.read(fd, want if limit is None else limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+# The listings of the last few commits, by (root, commit id): a commit never changes, and a review opens
+# a tree of each side for every analyzer (11 ``ls-tree`` runs of a 50,000-file commit cost 1.2 s).
+_LISTINGS: OrderedDict[tuple[str, str], tuple[list[str], dict[str, str], set[str]]] = OrderedDict()
+_LISTINGS_KEPT = 4
 
 
 class RevTree(Tree):
@@ -154,6 +184,7 @@ class RevTree(Tree):
 
     def __init__(self, root: Path, rev: str) -> None:
         self.root = root
+        self._root_str = str(root)
         self.rev = rev
         self._runner = Runner(root)
         result = self._runner.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
@@ -172,18 +203,33 @@ class RevTree(Tree):
 
     def paths(self) -> list[str]:
         if self._paths is None:
-            out = self._runner.run("ls-tree", "-r", "-z", self.commit).stdout_bytes
-            paths = []
-            for entry in _split_z(out):  # "<mode> blob <id>\t<path>": the blob ids key the parse cache
-                meta, _, path = entry.partition("\t")
-                parts = meta.split(" ")
-                if len(parts) == 3 and parts[1] == "blob":
-                    self._blobs[path] = parts[2]
-                    paths.append(path)
-                    if parts[0] not in ("100644", "100755"):
-                        self._odd.add(path)
-            self._paths = paths
+            key = (self._root_str, self.commit)
+            listing = _LISTINGS.get(key)
+            if listing is None:
+                listing = self._list()
+                _LISTINGS[key] = listing
+                while len(_LISTINGS) > _LISTINGS_KEPT:
+                    _LISTINGS.popitem(last=False)
+            else:
+                _LISTINGS.move_to_end(key)
+            # copies: a caller may sort or extend what it is handed, never another tree's listing
+            self._paths, self._blobs, self._odd = list(listing[0]), dict(listing[1]), set(listing[2])
         return self._paths
+
+    def _list(self) -> tuple[list[str], dict[str, str], set[str]]:
+        out = self._runner.run("ls-tree", "-r", "-z", self.commit).stdout_bytes
+        paths: list[str] = []
+        blobs: dict[str, str] = {}
+        odd: set[str] = set()
+        for entry in _split_z(out):  # "<mode> blob <id>\t<path>": the blob ids key the parse cache
+            meta, _, path = entry.partition("\t")
+            parts = meta.split(" ")
+            if len(parts) == 3 and parts[1] == "blob":
+                blobs[path] = parts[2]
+                paths.append(path)
+                if parts[0] not in ("100644", "100755"):
+                    odd.add(path)
+        return paths, blobs, odd
 
     def blob_ids(self) -> dict[str, str]:
         self.paths()
@@ -278,11 +324,46 @@ class RevTree(Tree):
             i = nul + 21
         return out
 
+    def _read_checked_out(self, path: str, limit: int | None) -> bytes | None:
+        """The file from the working tree when its content there is exactly this revision's blob (its git
+        hash is the blob id): an open() instead of a round trip to git, 0.01 ms against ~0.5 ms, and a
+        review's revisions are mostly what is checked out. None: read it from git (not a regular file
+        here or there, larger than ``limit``, changed, filtered by a smudge or end-of-line rule)."""
+        blob = self._blobs.get(path)
+        if blob is None or path in self._odd:
+            return None
+        try:
+            fd = os.open(os.path.join(self._root_str, path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            return None
+        try:
+            data = _read_fd(fd, None if limit is None else limit + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if limit is not None and len(data) > limit:
+            return None  # the whole file is needed to check it; git reads the part asked for
+        if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() != blob:
+            return None
+        return data
+
+    def prefetched(self, path: str) -> tuple[bool, bytes | None]:
+        """(True, the content) of a file read ahead by ``prefetch_blobs`` (None: no such file there);
+        (False, None) when it was not read ahead."""
+        key = (str(self.root), self.commit, path)
+        if key in _PREFETCHED:
+            return True, _PREFETCHED[key]
+        return False, None
+
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
         key = (str(self.root), self.commit, path)
         if key in _PREFETCHED:
             prefetched = _PREFETCHED[key]
             return None if prefetched is None else (prefetched if limit is None else prefetched[:limit])
+        from_disk = self._read_checked_out(path, limit)
+        if from_disk is not None:
+            return from_disk
         ref = f"{self.commit}:{path}"
         if "\n" in ref:  # one object name per line is the batch protocol
             return None

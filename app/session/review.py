@@ -249,11 +249,12 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
                     "removed": c.removed, "binary": c.binary} for c in changes]
     facts.findings = scan_added_lines(facts.diff)
     root = git.root
-    # Speed, same result: the analyzers read ``head`` from the working tree when it is exactly ``head``
-    # (a CI checkout), where a file is one open() instead of a round trip to git; they read the newer
-    # side first, so the base's unchanged files are parse-cache hits by blob id; and the base's changed
-    # files are read ahead in one pipelined git process (bench/bench_review.py).
-    read_head = None if head is None or git.worktree_is(head) else head
+    # Speed, same result: the analyzers read the newer side first, so the base's unchanged files are
+    # parse-cache hits by blob id; a revision's file is read from the working tree when its content there
+    # hashes to the revision's blob (``RevTree.read``: a CI checkout is read with open(), and its blob ids
+    # key the cache and the keyword pre-filter's answers for the base too); and the base's changed files
+    # are read ahead in one pipelined git process (bench/bench_review.py).
+    read_head = head
     _csrf(facts, root, read_head)
     # Both sides' parses must fit the parse cache, or the base's unchanged files are parsed again: the
     # schema readers' default (50,000 entries) is one revision of a 10,000-file repository.

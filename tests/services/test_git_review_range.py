@@ -1,9 +1,12 @@
 """The git side of ``phasegate review``: the diff and files of a commit range, the default base, whether
-the working tree is exactly a commit, and blobs read ahead in one ``cat-file`` — on real repositories."""
+a revision's files read from the working tree where they are that revision's, and blobs read ahead in one ``cat-file`` — on real repositories."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from phasegate.app.git.service import GitService
 from phasegate.app.git.trees import RevTree, forget_prefetched, prefetch_blobs
@@ -29,19 +32,40 @@ def test_range_review_between_two_commits(tmp_path: Path) -> None:
     assert service.range_review(head, head) == ("", [])
 
 
-def test_worktree_is_a_commit_only_when_nothing_differs(repo: Path) -> None:
-    service = GitService.open(repo)
-    head = service.head_sha()
-    assert service.worktree_is(head)
-    (repo / "new.txt").write_text("untracked\n")
-    assert not service.worktree_is(head)
-    (repo / "new.txt").unlink()
-    write_files(repo, {"README.md": "# changed\n"})
-    assert not service.worktree_is(head)
-    git(repo, "checkout", "-q", "--", "README.md")
-    write_files(repo, {"x.py": "x = 1\n"})
-    commit_all(repo, "x")
-    assert not service.worktree_is(head) and service.worktree_is("HEAD")
+def test_a_revision_is_read_from_the_working_tree_only_where_it_holds_that_revision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = "y = 2\n" * 40
+    repo = init_repo(tmp_path / "r", {"same.py": "s = 1\n", "edited.py": "e = 1\n", "gone.py": "g = 1\n",
+                                      "crlf.txt": "one\ntwo\n", "big.py": big, "target.py": "t = 1\n"})
+    (repo / ".gitattributes").write_text("crlf.txt text eol=crlf\n")
+    os.symlink("target.py", repo / "link.py")
+    commit = commit_all(repo, "files")
+    (repo / "crlf.txt").unlink()
+    git(repo, "checkout", "--", "crlf.txt")  # checked out with CRLF: not the blob's bytes
+    assert (repo / "crlf.txt").read_bytes() == b"one\r\ntwo\r\n"
+    write_files(repo, {"edited.py": "e = 2\n"})
+    (repo / "gone.py").unlink()
+    tree = RevTree(repo, commit)
+    tree.paths()
+    from_git: list[str] = []
+    real = RevTree._read_checked_out
+
+    def spy(self: RevTree, path: str, limit: int | None) -> bytes | None:
+        data = real(self, path, limit)
+        if data is None:
+            from_git.append(path)
+        return data
+
+    monkeypatch.setattr(RevTree, "_read_checked_out", spy)
+    try:
+        assert tree.read("same.py") == b"s = 1\n"
+        assert tree.read("edited.py") == b"e = 1\n" and tree.read("gone.py") == b"g = 1\n"
+        assert tree.read("crlf.txt") == b"one\ntwo\n"
+        assert tree.read("link.py") == b"target.py"  # a symlink's blob is its target, as git stores it
+        assert tree.read("big.py", 10) == big.encode()[:10] and tree.read("big.py", None) == big.encode()
+    finally:
+        tree.close()
+    assert sorted(from_git) == ["big.py", "crlf.txt", "edited.py", "gone.py", "link.py"]
 
 
 def test_prefetched_blobs_are_served_without_git_and_forgotten(repo: Path) -> None:

@@ -111,3 +111,48 @@ def test_a_skipped_file_that_gains_a_keyword_is_read(big_repo: Path) -> None:
     assert "thing_500" in _json(big_repo)
     commit_all(big_repo, "util_3 becomes a model")
     assert "thing_500" in _json(big_repo, "HEAD") and "thing_500" not in _json(big_repo, "HEAD~1")
+
+
+def test_files_read_ahead_are_decided_without_a_search(big_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review reads its base's changed files ahead; the pre-filter looks at those bytes itself."""
+    from phasegate.app.git import trees
+
+    head = git(big_repo, "rev-parse", "HEAD").strip()
+    real_prefilter = schema._prefilter
+    monkeypatch.setattr(schema, "_prefilter", lambda *args: set())
+    _cold()
+    full = _json(big_repo, head)
+    monkeypatch.setattr(schema, "_prefilter", real_prefilter)
+    searches: list[list[str]] = []
+    real_grep = trees.RevTree.grep_files
+
+    def spy(self: trees.RevTree, words: list[str], *rest: Any) -> set[str] | None:
+        searches.append(words)
+        return real_grep(self, words, *rest)
+
+    monkeypatch.setattr(trees.RevTree, "grep_files", spy)
+    parsed: list[str] = []
+    _cold()
+    listed = git(big_repo, "ls-tree", "-r", "--name-only", head).split()
+    trees.prefetch_blobs(big_repo, head, listed)
+    originals = {id(r): r.parse for r in all_readers()}
+    try:
+        for reader in all_readers():
+            object.__setattr__(reader, "parse", _recording(reader.parse, parsed))  # a frozen dataclass
+        assert _json(big_repo, head) == full
+    finally:
+        trees.forget_prefetched(big_repo)
+        for reader in all_readers():
+            object.__setattr__(reader, "parse", originals[id(reader)])
+    assert searches == [], "files already in memory were searched with git grep"
+    assert not any(p.startswith("app/lib/util_") for p in parsed), "files without a keyword were parsed"
+    _cold()
+    assert _json(big_repo, head) == full and searches, "without the files read ahead, git grep decides"
+
+
+def _recording(parse: Any, seen: list[str]) -> Any:
+    def record(path: str, text: str) -> Any:
+        seen.append(path)
+        return parse(path, text)
+
+    return record
