@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._common import Result
+from bench._common import Result, byte_compile
 
 RUNS = 7
 BUDGET = 1.3
@@ -78,10 +78,7 @@ def run() -> list[Result]:
     try:
         repo = make_repo(tmp)
         env = _env(tmp)
-        import compileall
-
-        for package in ("app", "widgets", "phases", "prompts", "bench"):
-            compileall.compile_dir(str(ROOT / package), quiet=1)
+        byte_compile()
         start_once("bare", repo, env)  # warm the page cache for both alike (byte-compiled files, git)
         start_once("phasegate", repo, env)
         ours: list[float] = []
