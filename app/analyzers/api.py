@@ -140,10 +140,11 @@ class _Snapshot:
     read: _Read
     parts: dict[str, tuple[list[ApiEndpoint], list[SourceWarning]]]  # reader name -> finished part
     result: ApiInventory
+    blobs: dict[str, str] | None = None  # path -> blob id of ``commit``'s files, to compare the next one with
 
 
 _SNAPSHOTS: dict[str, _Snapshot] = {}  # repository root -> its last revision's inventory
-_MAX_INCREMENTAL = 200  # more changed files than this: read the tree as a whole
+_MAX_INCREMENTAL = 200  # more changed files than this (and a fifth of the tree): read the tree as a whole
 
 
 _PLANS: dict[int, tuple[Sequence[Reader[Any, ApiPart]], list[tuple[Any, list[Reader[Any, ApiPart]]]]]] = {}
@@ -327,8 +328,15 @@ def _incremental(tree: Tree, snap: _Snapshot, cache: ParseCache) -> ApiInventory
     commit = getattr(tree, "commit", None)
     if commit == snap.commit:
         return _copy(snap.result)
-    changes = changed_paths(snap.commit) if callable(changed_paths) else None
-    if changes is None or len(changes) > _MAX_INCREMENTAL:
+    blobs = _known_blob_ids(tree)
+    changes: dict[str, str | None] | None
+    if snap.blobs is not None and blobs is not None:
+        changes = _changed_blobs(snap.blobs, blobs)
+        limit = max(_MAX_INCREMENTAL, len(blobs) // 5)
+    else:
+        changes = changed_paths(snap.commit) if callable(changed_paths) else None
+        limit = _MAX_INCREMENTAL
+    if changes is None or len(changes) > limit:
         return None
     read = snap.read
     dirty: set[str] = set()
@@ -345,7 +353,17 @@ def _incremental(tree: Tree, snap: _Snapshot, cache: ParseCache) -> ApiInventory
             snap.parts[reader.name] = _build(reader, read.parsed[reader.name])
     snap.result = _assemble(snap.readers, read, snap.parts)
     snap.commit = str(commit)
+    snap.blobs = dict(blobs) if blobs is not None else None
     return _copy(snap.result)
+
+
+def _changed_blobs(old: dict[str, str], new: dict[str, str]) -> dict[str, str | None]:
+    """Path -> new blob id (None: deleted) of every file that differs between two listings: both
+    revisions' listings are at hand (``RevTree.blob_ids``), and comparing 50,000 entries takes ~10 ms where
+    walking the trees of a 2,000-file change through ``cat-file`` took 0.6 s."""
+    changes: dict[str, str | None] = {p: b for p, b in new.items() if old.get(p) != b}
+    changes.update((p, None) for p in old.keys() - new.keys())
+    return changes
 
 
 def inventory_from_tree(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | None = None,
@@ -398,7 +416,9 @@ def _inventory(tree: Tree, readers: Iterable[Reader[Any, ApiPart]] | None,
     parts = {r.name: _build(r, read.parsed[r.name]) for r in chosen}
     inv = _assemble(chosen, read, parts)
     if commit is not None and cache is API_CACHE:
+        known = _known_blob_ids(tree)
         _SNAPSHOTS[root] = _Snapshot(commit=str(commit), readers=chosen, read=read, parts=parts,
+                                     blobs=dict(known) if known is not None else None,
                                      result=_copy(inv))
     return inv, read
 

@@ -160,3 +160,32 @@ def test_revision_changed_paths_and_incremental_inventory(make_repo: Callable[..
         assert inventory_from_tree(fresh, cache=ParseCache()).to_json() == after.to_json()
     finally:
         fresh.close()
+
+
+def test_a_large_change_is_read_incrementally_from_the_listings(make_repo: Callable[..., Path],
+                                                               monkeypatch) -> None:
+    """A review's two revisions: 300 changed files of 2,300 are read alone, as a fresh read would give."""
+    from phasegate.app.analyzers import api
+    from phasegate.app.analyzers._files import RevTree
+    from phasegate.app.analyzers.readers import ParseCache
+
+    route = "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n@router.get('/r{n}/{ver}')\ndef r{n}():\n    pass\n"
+    files = {f"routes/r{n}.py": route.format(n=n, ver="v1") for n in range(300)}
+    files |= {f"lib/m{n}.py": f"import os\nVALUE = {n}\n" for n in range(2000)}
+    root = make_repo(files)
+    base = inventory_at(root, "HEAD")
+    write_files(root, {f"routes/r{n}.py": route.format(n=n, ver="v2") for n in range(300)})
+    commit_all(root, "every route changes")
+    full_reads: list[int] = []
+    real = api._read_all
+    monkeypatch.setattr(api, "_read_all", lambda *a: full_reads.append(1) or real(*a))
+    head = inventory_at(root, "HEAD")
+    again = inventory_at(root, "HEAD~1")
+    assert full_reads == [], "the revisions were read as a whole"
+    assert again.to_json() == base.to_json()
+    assert {e.path for e in head.endpoints if e.path.startswith("/r7/")} == {"/r7/v2"}
+    fresh = RevTree(root, "HEAD")
+    try:
+        assert api.inventory_from_tree(fresh, cache=ParseCache()).to_json() == head.to_json()
+    finally:
+        fresh.close()
