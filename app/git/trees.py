@@ -235,6 +235,10 @@ class RevTree(Tree):
         self.paths()
         return self._blobs
 
+    def listed(self) -> bool:
+        """Whether the listing is at hand without a git process (read before, by this tree or another)."""
+        return self._paths is not None or (self._root_str, self.commit) in _LISTINGS
+
     def grep_files(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> set[str] | None:
         prefix = self._runner.run("rev-parse", "--show-prefix")
         if not prefix.ok or prefix.stdout.strip():
