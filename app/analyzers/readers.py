@@ -16,7 +16,6 @@ user's code. Anything they cannot read becomes a ``SourceWarning`` with its file
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from phasegate.app.analyzers._files import Tree
+from phasegate.app.git.trees import blob_id
 
 F = TypeVar("F")
 R = TypeVar("R")
@@ -110,11 +110,6 @@ def keyword_search(readers: Iterable[Reader[Any, Any]]) -> tuple[list[str], bool
         words.update(dict.fromkeys(reader.keywords_nocase))
         nocase = nocase or bool(reader.keywords_nocase)
     return list(words), nocase
-
-
-def blob_id(data: bytes) -> str:
-    """git's blob id of ``data`` (``git hash-object``), the cache key of a file's parse."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class ParseCache:

@@ -66,6 +66,7 @@ from phasegate.app.analyzers.schema_model import (
     SchemaPart,
     Table,
 )
+from phasegate.app.git.trees import read_fd
 
 __all__ = [
     "Column", "Drift", "EnumType", "ForeignKey", "Index", "Schema", "SchemaChange", "Table",
@@ -173,15 +174,7 @@ def _read_work(full: str, limit: int) -> tuple[bytes | None, Any]:
         return None, None
     try:
         st = os.fstat(fd)
-        chunks: list[bytes] = []
-        size = 0
-        while size < limit:
-            chunk = os.read(fd, min(limit - size, max(st.st_size - size, 0) + 1))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks), st
+        return read_fd(fd, limit, st.st_size), st
     except OSError:
         return None, None
     finally:

@@ -64,10 +64,7 @@ def operation(service: GitService, op: str) -> Iterator[None]:
     path = marker_path(service.git_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     head = service.head_or_none()
-    data = {"op": op, "pid": os.getpid(), "head": head, "started": time.time()}
-    tmp = path.with_name(path.name + ".new")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)  # no fsync: this guards against a killed process, not a lost disk
+    _write_marker(path, {"op": op, "pid": os.getpid(), "head": head, "started": time.time()})
     try:
         yield
     finally:
@@ -83,9 +80,13 @@ def annotate(service: GitService, **fields: str) -> None:
     except (FileNotFoundError, ValueError):
         return
     data.update(fields)
+    _write_marker(path, data)
+
+
+def _write_marker(path: Path, data: dict[str, object]) -> None:
     tmp = path.with_name(path.name + ".new")
     tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    os.replace(tmp, path)  # no fsync: this guards against a killed process, not a lost disk
 
 
 def recorded(op: str) -> Callable[[F], F]:

@@ -152,24 +152,32 @@ class WorkTree(Tree):
         except OSError:
             return None
         try:
-            return _read_fd(fd, limit)
+            return read_fd(fd, limit)
         except OSError:  # a directory, a file that vanished under us
             return None
         finally:
             os.close(fd)
 
 
-def _read_fd(fd: int, limit: int | None) -> bytes:
-    """Up to ``limit`` bytes (None: all) of an open file; a short read is retried until end of file."""
-    want = 1 << 20 if limit is None else limit
+def blob_id(data: bytes) -> str:
+    """git's blob id of ``data`` (``git hash-object``), the cache key of a file's parse."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def read_fd(fd: int, limit: int | None, size: int | None = None) -> bytes:
+    """Up to ``limit`` bytes (None: all) of an open file; a short read is retried until end of file.
+    ``size`` (the file's, from a stat) keeps each read's buffer to what the file holds."""
     chunks: list[bytes] = []
-    size = 0
-    while limit is None or size < limit:
-        chunk = os.read(fd, want if limit is None else limit - size)
+    got = 0
+    while limit is None or got < limit:
+        want = 1 << 20 if limit is None else limit - got
+        if size is not None:
+            want = min(want, max(size - got, 0) + 1)
+        chunk = os.read(fd, want)
         if not chunk:
             break
         chunks.append(chunk)
-        size += len(chunk)
+        got += len(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
@@ -341,14 +349,14 @@ class RevTree(Tree):
         except OSError:
             return None
         try:
-            data = _read_fd(fd, None if limit is None else limit + 1)
+            data = read_fd(fd, None if limit is None else limit + 1)
         except OSError:
             return None
         finally:
             os.close(fd)
         if limit is not None and len(data) > limit:
             return None  # the whole file is needed to check it; git reads the part asked for
-        if hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() != blob:
+        if blob_id(data) != blob:
             return None
         return data
 
@@ -361,9 +369,8 @@ class RevTree(Tree):
         return False, None
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
-        key = (str(self.root), self.commit, path)
-        if key in _PREFETCHED:
-            prefetched = _PREFETCHED[key]
+        ahead, prefetched = self.prefetched(path)
+        if ahead:
             return None if prefetched is None else (prefetched if limit is None else prefetched[:limit])
         from_disk = self._read_checked_out(path, limit)
         if from_disk is not None:

@@ -254,8 +254,7 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
     # hashes to the revision's blob (``RevTree.read``: a CI checkout is read with open(), and its blob ids
     # key the cache and the keyword pre-filter's answers for the base too); and the base's changed files
     # are read ahead in one pipelined git process (bench/bench_review.py).
-    read_head = head
-    _csrf(facts, root, read_head)
+    _csrf(facts, root, head)
     # Both sides' parses must fit the parse cache, or the base's unchanged files are parsed again: the
     # schema readers' default (50,000 entries) is one revision of a 10,000-file repository.
     from phasegate.app.analyzers import readers as parse_cache
@@ -267,9 +266,9 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
     try:
         specs_changed = any(p.lower().endswith((".yaml", ".yml", ".json"))
                             for c in changes for p in (c.path, c.old_path) if p)
-        _contract(facts, root, base, read_head, specs_changed)
+        _contract(facts, root, base, head, specs_changed)
         try:
-            facts.schema_after, facts.schema_changes = schema_change(root, base, read_head)
+            facts.schema_after, facts.schema_changes = schema_change(root, base, head)
         except Exception as exc:  # an unparsable schema file must not block the review; say it instead
             facts.warnings.append(_warning("", None, f"schema not compared: {exc}"))
     finally:
@@ -279,7 +278,7 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
         from phasegate.app.analyzers.migration_reversal import review_migrations
 
         added = [c.path for c in changes if c.status in ("added", "copied", "renamed")]
-        tree = open_tree(root, read_head)
+        tree = open_tree(root, head)
         try:
             migrations = review_migrations(tree, added)
             _migration_safety(facts, tree, [(c.path, c.status) for c in changes])
