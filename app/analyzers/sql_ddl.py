@@ -237,7 +237,9 @@ class Replay:
             self._set_pk(table, op.primary_key)
 
     def _add_fk(self, table: Table, fk: ForeignKey, name: str | None) -> None:
-        fk = fk.model_copy(deep=True)
+        # a copy (the op may be a cached reader's), made field by field: a deep model_copy was 3x slower
+        fk = ForeignKey.model_construct(columns=list(fk.columns), ref_table=fk.ref_table,
+                                        ref_columns=list(fk.ref_columns))
         table.foreign_keys.append(fk)
         if name:
             self.fk_names[(table.name.lower(), name.lower())] = fk
@@ -384,10 +386,11 @@ def sql_facts(sql: str, dialect: str | None = None, first_line: int = 1) -> SqlF
     if chunk:
         chunks.append(chunk)
     to_ops = _StatementOps(dialect)
+    parser = reader.parser()  # ``parse`` resets it: one parser for every statement, as sqlglot.parse does
     for chunk in chunks:
         line = chunk[0].line + first_line - 1
         try:
-            statements = reader.parser().parse(chunk, sql)
+            statements = parser.parse(chunk, sql)
         except ParseError as exc:
             if _touches_schema(chunk):
                 facts.problems.append((line, f"SQL statement not read: {_short(exc)}"))
@@ -445,6 +448,19 @@ class _StatementOps:
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
+        self._generators: dict[str | None, Any] = {}
+
+    def _sql(self, node: Any, dialect: str | None) -> str:
+        """``node.sql(dialect)`` with one generator per dialect and no copy of the node: ``Expression.sql``
+        builds a dialect and a generator and deep-copies the node on every call, which was most of the
+        time a 20,000-table dump took beyond sqlglot's own parse (docs/performance.md). The statement is
+        ours and read once, so the generator may rewrite it in place."""
+        generator = self._generators.get(dialect)
+        if generator is None:
+            from sqlglot.dialects.dialect import Dialect
+
+            generator = self._generators[dialect] = Dialect.get_or_raise(dialect).generator()
+        return str(generator.generate(node, copy=False))
 
     def ops(self, stmt: Any, line: int) -> list[Op] | None:
         from sqlglot import exp
@@ -462,7 +478,7 @@ class _StatementOps:
         return []  # SELECT, INSERT, GRANT, COMMENT…: data or permissions, not the schema
 
     def _type(self, dtype: Any) -> str:
-        return dtype.sql() if dtype is not None else "UNKNOWN"
+        return self._sql(dtype, None) if dtype is not None else "UNKNOWN"
 
     def column(self, cdef: Any, fks: list[ForeignKey]) -> Column:
         from sqlglot import exp
@@ -477,7 +493,7 @@ class _StatementOps:
             elif isinstance(kind, exp.UniqueColumnConstraint):
                 col.unique = True
             elif isinstance(kind, exp.DefaultColumnConstraint):
-                col.default = kind.this.sql(self.dialect) if kind.this is not None else None
+                col.default = self._sql(kind.this, self.dialect) if kind.this is not None else None
             elif isinstance(kind, exp.Reference):
                 fks.append(self.reference([col.name], kind))
         if col.type.upper().startswith(("SERIAL", "BIGSERIAL", "SMALLSERIAL")):
@@ -585,7 +601,7 @@ class _StatementOps:
                     table=table, column=action.name, line=line,
                     type=self._type(action.args["dtype"]) if action.args.get("dtype") is not None else None,
                     nullable=bool(allow_null) if allow_null is not None else None,
-                    default=default.sql(self.dialect) if default is not None else None,
+                    default=self._sql(default, self.dialect) if default is not None else None,
                     drop_default=bool(action.args.get("drop")) and allow_null is None))
             elif isinstance(action, exp.RenameColumn):
                 out.append(AlterColumn(table=table, column=_name(action.this), new_name=_name(action.args.get("to")),
@@ -632,7 +648,7 @@ class _StatementOps:
         from sqlglot.dialects.dialect import Dialect
         from sqlglot.errors import TokenError
 
-        text = stmt.sql(self.dialect)
+        text = self._sql(stmt, self.dialect)
         try:
             tokens = Dialect.get_or_raise(self.dialect).tokenize(text)
         except TokenError:
