@@ -201,9 +201,16 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
     if not any(r.has_keywords for r in readers):
         return set()
     eligible: list[tuple[str, tuple[int, ...]]] = []
+    # per distinct ``wanting`` (a handful for 50,000 paths): None when a reader has no keywords, else the
+    # readers whose ``keywordless`` test must still be asked about each path
+    plans: dict[tuple[int, ...], tuple[Any, ...] | None] = {}
     for path, wanting in todo:
-        if all(readers[i].has_keywords and not (readers[i].keywordless and readers[i].keywordless(path))
-               for i in wanting):
+        if wanting in plans:
+            tests = plans[wanting]
+        else:
+            tests = plans[wanting] = (tuple(readers[i].keywordless for i in wanting if readers[i].keywordless)
+                                      if all(readers[i].has_keywords for i in wanting) else None)
+        if tests is not None and not any(test(path) for test in tests):
             eligible.append((path, wanting))
     work = isinstance(tree, WorkTree)
     words, nocase = keyword_search(readers)
