@@ -17,6 +17,7 @@ revision the blob ids come with the listing, so unchanged files are not even rea
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from urllib.parse import urlparse
 from phasegate.app.analyzers._files import (
     RevTree,
     Tree,
+    WorkTree,
     is_generated_or_fixture,
     is_git_worktree,
     is_test_path,
@@ -34,7 +36,17 @@ from phasegate.app.analyzers._files import (
     resolve_root,
 )
 from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory, ApiPart
-from phasegate.app.analyzers.readers import MAX_SOURCE, ParseCache, Reader, SourceWarning, blob_id, extension
+from phasegate.app.analyzers.readers import (
+    MAX_SOURCE,
+    ParseCache,
+    Reader,
+    SourceWarning,
+    blob_id,
+    extension,
+    grep_pathspecs,
+    keyword_misses,
+    keyword_search,
+)
 from phasegate.app.errors import PhasegateError
 
 __all__ = ["ApiChange", "ApiDrift", "ApiEndpoint", "ApiInventory", "diff_inventories", "inventory_at",
@@ -46,6 +58,14 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 API_CACHE = ParseCache(size=500_000)
 _SPEC_READER = "openapi-spec"
 _SPEC_VERSION = 1
+# an OpenAPI document's head (``openapi.parse_spec_text``'s ``_OPENAPI_HEAD_RE``) names one of these
+_SPEC_KEYWORDS = ("openapi", "swagger")
+# fewer files to decide than this: reading them costs less than starting ``git grep`` (schema's figure)
+_PREFILTER_MIN = 400
+# Paths that often declare routes, read first while the keyword search runs (an order only: every file
+# is read or skipped on the search's answer as any other)
+_LIKELY = re.compile(r"(?i)(?<![a-z])(?:rout|controller|handler|endpoint|api|urls|views|server|app|main|index|"
+                     r"module|plugin)")
 
 
 def _own(path: str) -> bool:
@@ -187,32 +207,45 @@ _Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
 
 # Which readers want a path, by (id(plan), path): a review reads two revisions of the same 50,000 paths,
 # and asking every reader's ``wants`` again was most of the second read.
-_WANTING: dict[tuple[int, str], tuple[list[Reader[Any, ApiPart]], bool] | None] = {}
+_WANTING: dict[tuple[int, str], tuple[list[Reader[Any, ApiPart]], bool, bool] | None] = {}
 # Each plan's groups by path extension (``_groups_by_ext``), by id(plan): only the groups declaring a
 # path's extension are asked whether they want it.
 _GROUPS_BY_EXT: dict[int, tuple[dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
 
 
-def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
-               read: _Read) -> set[str]:
-    """Read ``path`` into ``read`` (it must hold nothing of that path); the reader names it touched."""
+def _wanted(path: str, plan: _Plan) -> tuple[list[Reader[Any, ApiPart]], bool, bool] | None:
+    """The readers that want ``path``, whether it may be a spec, and whether each of them needs a keyword
+    in it (``Reader.keywords``, not ``keywordless`` here); None when nothing reads it."""
     memo_key = (id(plan), path)
     if memo_key in _WANTING:
-        wanted = _WANTING[memo_key]
-    else:
-        by_ext, always = _GROUPS_BY_EXT[id(plan)]
-        wanting = [r for i in by_ext.get(extension(path), always) if plan[i][0](path) for r in plan[i][1]]
-        is_spec = _spec_wants(path)
-        wanted = (wanting, is_spec) if (wanting or is_spec) and _own(path) else None
-        if len(_WANTING) > 500_000:
-            _WANTING.clear()
-        _WANTING[memo_key] = wanted
-    if wanted is None:
-        return set()
-    wanting, is_spec = wanted
+        return _WANTING[memo_key]
+    by_ext, always = _GROUPS_BY_EXT[id(plan)]
+    wanting = [r for i in by_ext.get(extension(path), always) if plan[i][0](path) for r in plan[i][1]]
+    is_spec = _spec_wants(path)
+    keyed = all(r.has_keywords and (r.keywordless is None or not r.keywordless(path)) for r in wanting)
+    wanted = (wanting, is_spec, keyed) if (wanting or is_spec) and _own(path) else None
+    if len(_WANTING) > 500_000:
+        _WANTING.clear()
+    _WANTING[memo_key] = wanted
+    return wanted
+
+
+def _jobs(wanted: tuple[list[Reader[Any, ApiPart]], bool, bool]) -> list[tuple[str, int, Any]]:
+    """(name, version, reader) of each parse a wanted path gets; the spec's reader is None."""
+    wanting, is_spec, _ = wanted
     jobs: list[tuple[str, int, Any]] = [(r.name, r.version, r) for r in wanting]
     if is_spec:
         jobs.append((_SPEC_READER, _SPEC_VERSION, None))
+    return jobs
+
+
+def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
+               read: _Read) -> set[str]:
+    """Read ``path`` into ``read`` (it must hold nothing of that path); the reader names it touched."""
+    wanted = _wanted(path, plan)
+    if wanted is None:
+        return set()
+    jobs = _jobs(wanted)
     touched: set[str] = set()
     blob = known.get(path) if known is not None else None
     pending = []
@@ -257,13 +290,106 @@ def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dic
     return touched
 
 
+def _plan_readers(plan: _Plan) -> list[Reader[Any, ApiPart]]:
+    return [r for _, group in plan for r in group]
+
+
+def _keywords(plan: _Plan) -> tuple[list[str], bool]:
+    words, nocase = keyword_search(_plan_readers(plan))
+    return words + [w for w in _SPEC_KEYWORDS if w not in words], nocase
+
+
+def _candidates(paths: list[str], plan: _Plan, cache: ParseCache, known: dict[str, str] | None) -> list[str]:
+    """The paths a keyword search may spare a read: every reader that wants one declares keywords
+    (``Reader.keywords``; a spec's are ``_SPEC_KEYWORDS``) and the cache does not know its parses."""
+    todo: list[str] = []
+    for path in paths:
+        wanted = _wanted(path, plan)
+        if wanted is None or not wanted[2]:
+            continue
+        blob = known.get(path) if known is not None else None
+        if blob is not None and all(cache.get((name, version, path, blob))[0] for name, version, _ in _jobs(wanted)):
+            continue  # the read answers from the cache
+        todo.append(path)
+    return todo
+
+
+def _without_keywords(tree: Tree, todo: list[str], plan: _Plan, cache: ParseCache, known: dict[str, str] | None,
+                      started: list[str] | None = None, stats: dict[str, os.stat_result] | None = None) -> set[str]:
+    """The paths of ``todo`` not to read: the file holds none of the keywords of the readers that want it,
+    so each parse would give None. One ``git grep -l`` of every keyword answers (the schema read's
+    ``_prefilter`` does the same); at a revision the answer also becomes the cache entries those parses
+    would have left, so the next revision's read finds them there. ``started``, ``stats``: as for
+    ``readers.keyword_misses``."""
+    words, nocase = _keywords(plan)
+    misses = keyword_misses(tree, todo, words, nocase, known or {}, started, stats)
+    if known is not None:
+        for path, _ in misses:
+            blob = known.get(path)
+            wanted = _wanted(path, plan)
+            if blob is not None and wanted is not None:
+                for name, version, _ in _jobs(wanted):
+                    cache.put((name, version, path, blob), None)  # what each parse gives
+    return {path for path, _ in misses}
+
+
 def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache) -> _Read:
-    """Parsed facts per reader name, and per spec path; each file read once, each parse cached."""
+    """Parsed facts per reader name, and per spec path; each file read once, each parse cached.
+
+    A file whose readers all need a keyword it lacks is not read (``_without_keywords``). In the working
+    tree the search starts before the listing, and what it will need is done while it runs: the other
+    candidates' ``lstat`` taken, the files it cannot spare and those whose path looks like routes
+    (``_LIKELY``) read, then files read in order; once it has answered, the files without keywords are
+    skipped (docs/performance.md).
+    """
     read = _Read(parsed={r.name: {} for r in readers})
     known = _known_blob_ids(tree)
     plan = _plan(readers)
-    for path in tree.paths():
-        _read_path(tree, path, plan, cache, known, read)
+    started = grep_pathspecs(_plan_readers(plan), SPEC_SUFFIXES) if isinstance(tree, WorkTree) else None
+    if started is not None:
+        words, nocase = _keywords(plan)
+        tree.start_grep(words, started, nocase)
+    paths = tree.paths()
+    todo = _candidates(paths, plan, cache, known)
+    if len(todo) < _PREFILTER_MIN:
+        for path in paths:
+            _read_path(tree, path, plan, cache, known, read)
+        return read
+    if started is None:
+        skip = _without_keywords(tree, todo, plan, cache, known)
+        for path in paths:
+            if path not in skip:
+                _read_path(tree, path, plan, cache, known, read)
+        return read
+    candidates = set(todo)
+    likely = [p for p in todo if _LIKELY.search(p)]
+    first = set(likely)
+    head = [p for p in paths if p not in candidates] + likely
+    rest = [p for p in todo if p not in first]
+    stats: dict[str, os.stat_result] = {}
+    answer: set[str] | None = None
+    for part in (None, head, rest):
+        if part is None:  # still searching: take the stats the answer's files will need
+            root = f"{tree.root}/"
+            for n, path in enumerate(rest):
+                if answer is not None or (not (n & 255) and not tree.grep_pending()):
+                    break
+                try:
+                    stats[path] = os.lstat(root + path)
+                except OSError:
+                    pass
+            continue
+        for n, path in enumerate(part):
+            if answer is None and not (n & 31) and not tree.grep_pending():
+                remaining = part[n:] if part is rest else part[n:] + rest
+                answer = _without_keywords(tree, [p for p in remaining if p in candidates], plan, cache, known,
+                                           started, stats)
+            if answer is None or path not in answer:
+                _read_path(tree, path, plan, cache, known, read)
+    # facts in the listing's order, as a read in order leaves them (a reader's ``build`` may depend on it)
+    position = {p: i for i, p in enumerate(paths)}
+    for name, by_path in read.parsed.items():
+        read.parsed[name] = dict(sorted(by_path.items(), key=lambda item: position[item[0]]))
     return read
 
 

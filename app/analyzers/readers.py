@@ -16,6 +16,8 @@ user's code. Anything they cannot read becomes a ``SourceWarning`` with its file
 
 from __future__ import annotations
 
+import os
+import stat
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from phasegate.app.analyzers._files import Tree
+from phasegate.app.analyzers._files import RevTree, Tree, WorkTree
 from phasegate.app.git.trees import blob_id
 
 F = TypeVar("F")
@@ -110,6 +112,63 @@ def keyword_search(readers: Iterable[Reader[Any, Any]]) -> tuple[list[str], bool
         words.update(dict.fromkeys(reader.keywords_nocase))
         nocase = nocase or bool(reader.keywords_nocase)
     return list(words), nocase
+
+
+def grep_pathspecs(readers: Iterable[Reader[Any, Any]], extra: Iterable[str] = ()) -> list[str]:
+    """``*.py``-style pathspecs of every suffix the keyword-declaring ``readers`` declare (and ``extra``),
+    for a search begun before the files are listed; none (the whole tree) when one of them declares none."""
+    suffixes = set(extra)
+    for reader in readers:
+        if reader.has_keywords:
+            if not reader.suffixes:
+                return []
+            suffixes |= reader.suffixes
+    return sorted("*" + x for x in suffixes)
+
+
+def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool, known: dict[str, str],
+                   started: list[str] | None = None, stats: dict[str, os.stat_result] | None = None,
+                   ) -> list[tuple[str, os.stat_result | None]]:
+    """Of ``paths``, the files holding none of ``words``, found with one ``git grep -l -F`` (``Tree.grep_files``)
+    and each with its ``lstat`` in the working tree (None at a revision); empty when git cannot tell.
+
+    Left out, so that they are read as before: files git does not grep as they are read (symlinks,
+    assume-unchanged, skip-worktree, conflicted: ``Tree.ungreppable``), files over ``MAX_SOURCE`` (a read
+    warns about them), and at a revision files whose blob id or size is unknown. ``started``: the pathspecs
+    of a search begun earlier (``grep_pathspecs``, ``Tree.start_grep``), used when they cover ``paths``;
+    ``stats``: working-tree ``lstat`` results taken while it ran.
+    """
+    names = {path[path.rfind("/") + 1 :] for path in paths}
+    suffixes = {name[name.rfind(".") :] if "." in name else "" for name in names}
+    # ``*.py`` matches at any depth; anything odd in a suffix and the whole tree is searched instead
+    pathspecs = [] if any(not x or set(x) & set("*?[]\\:") for x in suffixes) else sorted("*" + x for x in suffixes)
+    if started is not None and (not started or (pathspecs and set(pathspecs) <= set(started))):
+        pathspecs = started
+    matched = tree.grep_files(words, pathspecs, nocase)
+    if matched is None:
+        return []
+    odd = tree.ungreppable()
+    missing = [p for p in paths if p not in matched and p not in odd]
+    out: list[tuple[str, os.stat_result | None]] = []
+    if isinstance(tree, WorkTree):
+        root = f"{tree.root}/"
+        taken = stats or {}
+        for path in missing:
+            st = taken.get(path)
+            try:
+                st = st or os.lstat(root + path)
+            except OSError:
+                continue  # gone: the read finds nothing either
+            if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_SOURCE:
+                out.append((path, st))
+    elif isinstance(tree, RevTree):
+        sizes = tree.blob_sizes(known[p] for p in missing if p in known)
+        for path in missing:
+            blob = known.get(path)
+            size = sizes.get(blob) if blob is not None else None
+            if size is not None and size <= MAX_SOURCE:
+                out.append((path, None))
+    return out
 
 
 class ParseCache:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 import time
 from collections import OrderedDict
 from typing import Any
@@ -53,6 +52,7 @@ from phasegate.app.analyzers.readers import (
     SourceWarning,
     blob_id,
     candidates,
+    keyword_misses,
     keyword_search,
 )
 from phasegate.app.analyzers.schema_model import (
@@ -240,41 +240,20 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
         unknown = _decide_read_ahead(tree, readers, unknown, known, cache, words, nocase)
     if len(unknown) < _PREFILTER_MIN:
         return skip
-    suffixes = set()
-    for path, _ in unknown:
-        name = path[path.rfind("/") + 1 :]
-        suffixes.add(name[name.rfind(".") :] if "." in name else "")
-    # ``*.py`` matches at any depth; anything odd in a suffix and the whole tree is searched instead
-    pathspecs = [] if any(not x or set(x) & set("*?[]\\:") for x in suffixes) else sorted("*" + x for x in suffixes)
     started = time.time_ns()
-    matched = tree.grep_files(words, pathspecs, nocase)
-    if matched is None:
-        return skip
-    odd = tree.ungreppable()
-    missing = [(p, w) for p, w in unknown if p not in matched and p not in odd]
+    misses = keyword_misses(tree, [p for p, _ in unknown], words, nocase, known)
     if work:
-        for path, _ in missing:
-            full = f"{tree.root}/{path}"
-            try:
-                st = os.lstat(full)
-            except OSError:
-                continue  # gone: the read finds nothing either
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE:
-                continue
+        for path, st in misses:
             skip.add(path)
-            if started - st.st_mtime_ns > _RACY_NS:
-                _NO_KEYWORDS[full] = (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key)
+            if st is not None and started - st.st_mtime_ns > _RACY_NS:
+                _NO_KEYWORDS[f"{tree.root}/{path}"] = (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key)
         if len(_NO_KEYWORDS) > 500_000:
             _NO_KEYWORDS.clear()
-    elif isinstance(tree, RevTree):
-        sizes = tree.blob_sizes(known[p] for p, _ in missing if p in known)
-        for path, wanting in missing:
-            blob = known.get(path)
-            size = sizes.get(blob) if blob is not None else None
-            if size is None or size > MAX_SOURCE:
-                continue
-            for i in wanting:
-                cache.put((readers[i].name, readers[i].version, path, blob), None)  # what ``parse`` gives
+    else:
+        wanted = dict(unknown)
+        for path, _ in misses:
+            for i in wanted[path]:
+                cache.put((readers[i].name, readers[i].version, path, known[path]), None)  # what ``parse`` gives
     return skip
 
 

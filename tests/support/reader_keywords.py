@@ -1,8 +1,10 @@
-"""A guard on the schema readers' declared keywords (``Reader.keywords``), installed for the analyzer tests.
+"""A guard on the schema and endpoint readers' declared keywords (``Reader.keywords``), installed for the
+analyzer tests.
 
-A file holding none of a reader's keywords is never read (``schema._prefilter``), so a ``parse`` that finds
-facts in such a text, or raises on it, would silently lose a table or a warning. Wrapped, every parse the
-analyzer tests make — every fixture file of every reader — checks that it had a keyword.
+A file holding none of a reader's keywords is never read (``schema._prefilter``, ``api._prefilter``), so a
+``parse`` that finds facts in such a text, or raises on it, would silently lose a table, an endpoint or a
+warning. Wrapped, every parse the analyzer tests make — every fixture file of every reader — checks that
+it had a keyword.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ def _words(reader: Reader[Any, Any]) -> tuple[str, ...]:
 
 
 def install() -> None:
-    """Wrap the parse of every schema reader that declares keywords (once per process)."""
+    """Wrap the parse of every schema and endpoint reader that declares keywords (once per process)."""
+    from phasegate.app.analyzers.api_readers import all_readers as api_readers
     from phasegate.app.analyzers.schema_readers import all_readers
 
-    for reader in all_readers():
+    for reader in [*all_readers(), *api_readers()]:
         if reader.has_keywords and not getattr(reader.parse, "guarded", False):
             object.__setattr__(reader, "parse", guarded(reader, reader.parse))  # a frozen dataclass

@@ -141,6 +141,10 @@ def is_env_example(path: str) -> bool:
     return path.rsplit("/", 1)[-1] in ENV_EXAMPLES
 
 
+# ``reads_env`` holds for a text only when it holds one of these (readers' keywords)
+ENV_WORDS = ("process.env", "Env(", "env(", "envSchema")
+
+
 def reads_env(text: str) -> bool:
     """A module that reads environment variables (a configuration module whose values paths may use)."""
     return "process.env" in text or "env" in text and ("Env(" in text or "env(" in text or "envSchema" in text)

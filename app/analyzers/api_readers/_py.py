@@ -31,10 +31,18 @@ def wants_py(path: str) -> bool:
     return path.endswith(".py")
 
 
+# ``.get(``, ``.route(``…: a decorator ``@x.get(…)`` holds one (``has_route_decorator``); readers' keywords too
+ROUTE_DECORATOR_WORDS = tuple(f".{verb}(" for verb in ("get", "post", "put", "delete", "patch", "route", "api_route"))
+
+
 def has_route_decorator(text: str) -> bool:
     """A cheap test on the text: a decorator that may be ``@x.get(…)``/``@x.route(…)`` is there."""
-    return "@" in text and any(f".{verb}(" in text for verb in ("get", "post", "put", "delete", "patch", "route",
-                                                                  "api_route"))
+    return "@" in text and any(word in text for word in ROUTE_DECORATOR_WORDS)
+
+
+def is_init(path: str) -> bool:
+    """A package's ``__init__.py``, which ``package_stub`` keeps whatever it holds (a keyword-less path)."""
+    return path.endswith("__init__.py")
 
 
 def module_of(path: str) -> str:
@@ -93,7 +101,7 @@ def assigned_from_other_calls(nodes: list[tuple[ast.AST, bool]], kinds: tuple[st
 def package_stub(path: str, text: str) -> dict[str, Any] | None:
     """A package's ``__init__.py`` that a reader has no other use for is still a module: dotted
     references (``user.views.blueprint``) go through it."""
-    return {"imports": {}, "consts": {}, "settings": {}} if path.endswith("__init__.py") else None
+    return {"imports": {}, "consts": {}, "settings": {}} if is_init(path) else None
 
 
 def worth_parsing(text: str) -> bool:

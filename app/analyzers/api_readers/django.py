@@ -209,8 +209,13 @@ def _perm_text(node: ast.AST) -> str:
     return ", ".join(names)
 
 
+# URL configurations, views and settings hold one of these
+_WORDS = ("urlpatterns", "django", "rest_framework", "ROOT_URLCONF", "REST_FRAMEWORK")
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not (worth_parsing(text) or "ROOT_URLCONF" in text or "REST_FRAMEWORK" in text) or not any(w in text for w in ("urlpatterns", "django", "rest_framework", "ROOT_URLCONF", "REST_FRAMEWORK")):
+    if (not (worth_parsing(text) or "ROOT_URLCONF" in text or "REST_FRAMEWORK" in text)
+            or not any(w in text for w in _WORDS)):
         return None
     tree, nodes = parsed(path, text)
     facts: dict[str, Any] = {"imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": {},
@@ -490,4 +495,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return b.part
 
 
-READERS = [Reader(name="django", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT)]
+READERS = [Reader(name="django", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT, keywords=_WORDS)]

@@ -40,4 +40,6 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return JsGraph(facts, "express", ("express-app", "express-router")).build()
 
 
-READERS = [Reader(name="express", wants=wants_js, parse=parse, build=build, suffixes=JS_EXT)]
+# what each branch of ``parse`` needs: the package or a router, a route call, or a handler's parameters
+READERS = [Reader(name="express", wants=wants_js, parse=parse, build=build, suffixes=JS_EXT,
+                  keywords=("express", "Router(", *_CALLS, *_HANDLER_WORDS))]

@@ -19,6 +19,7 @@ from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._py import (
     HTTP_METHODS,
     PY_EXT,
+    ROUTE_DECORATOR_WORDS,
     Evaluator,
     Modules,
     arg,
@@ -28,6 +29,7 @@ from phasegate.app.analyzers.api_readers._py import (
     encode,
     has_route_decorator,
     imports_of,
+    is_init,
     join,
     keyword,
     last_name,
@@ -120,9 +122,12 @@ def _stub(path: str, text: str) -> dict[str, Any] | None:
     return stub
 
 
+# a file of routes, routers, request models or settings holds one of these (or a route decorator)
+_WORDS = ("fastapi", "APIRouter", "BaseModel", "Settings", "SQLModel")
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not worth_parsing(text) or not (any(word in text for word in ("fastapi", "APIRouter", "BaseModel", "Settings", "SQLModel"))
-            or has_route_decorator(text)):
+    if not worth_parsing(text) or not (any(word in text for word in _WORDS) or has_route_decorator(text)):
         return _stub(path, text)
     tree, nodes = parsed(path, text)
     facts: dict[str, Any] = {
@@ -309,4 +314,5 @@ def _included_by_live(key: tuple[str, str], children: dict[Any, Any], mounted: s
     return any(key == c[0] for edges in children.values() for c in edges)
 
 
-READERS = [Reader(name="fastapi", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT)]
+READERS = [Reader(name="fastapi", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT,
+                  keywords=_WORDS + ROUTE_DECORATOR_WORDS, keywordless=is_init)]

@@ -17,6 +17,7 @@ from typing import Any
 
 from phasegate.app.analyzers.api_model import ApiPart
 from phasegate.app.analyzers.api_readers._js import (
+    ENV_WORDS,
     JS_OR_ENV_EXT,
     JsGraph,
     is_env_example,
@@ -28,13 +29,15 @@ from phasegate.app.analyzers.api_readers._js import (
 )
 from phasegate.app.analyzers.readers import Reader
 
+_WORDS = ("fastify", "Fastify", ".register(")
+
 
 def parse(path: str, text: str) -> dict[str, Any] | None:
     if is_env_example(path):
         return parse_env_example(text)
     if not worth_parsing(text):
         return None
-    if "fastify" not in text and "Fastify" not in text and ".register(" not in text and not reads_env(text):
+    if not any(w in text for w in _WORDS) and not reads_env(text):
         return None  # a configuration module (``env.API_PREFIX``) may hold a plugin option's value
     return parse_js(path, text)
 
@@ -44,4 +47,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
 
 
 READERS = [Reader(name="fastify", wants=wants_js_or_env, parse=parse, build=build, version=2,
-                  suffixes=JS_OR_ENV_EXT)]
+                  suffixes=JS_OR_ENV_EXT, keywords=_WORDS + ENV_WORDS, keywordless=is_env_example)]

@@ -17,6 +17,7 @@ from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._py import (
     HTTP_METHODS,
     PY_EXT,
+    ROUTE_DECORATOR_WORDS,
     Evaluator,
     Modules,
     arg,
@@ -26,6 +27,7 @@ from phasegate.app.analyzers.api_readers._py import (
     encode,
     has_route_decorator,
     imports_of,
+    is_init,
     join,
     keyword,
     last_name,
@@ -59,9 +61,12 @@ def _stub(path: str, text: str) -> dict[str, Any] | None:
     return stub
 
 
+# a file of an app, blueprints, resources or their registrations holds one of these (or a route decorator)
+_WORDS = ("flask", "Blueprint", "add_url_rule", "add_resource", "register_blueprint")
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
-    if not worth_parsing(text) or not (any(w in text for w in (
-            "flask", "Blueprint", "add_url_rule", "add_resource", "register_blueprint")) or has_route_decorator(text)):
+    if not worth_parsing(text) or not (any(w in text for w in _WORDS) or has_route_decorator(text)):
         return _stub(path, text)
     tree, nodes = parsed(path, text)
     facts: dict[str, Any] = {"imports": imports_of(nodes, path), "consts": module_constants(tree), "settings": {},
@@ -218,4 +223,5 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return part
 
 
-READERS = [Reader(name="flask", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT)]
+READERS = [Reader(name="flask", wants=wants_py, parse=parse, build=build, suffixes=PY_EXT,
+                  keywords=_WORDS + ROUTE_DECORATOR_WORDS, keywordless=is_init)]

@@ -740,8 +740,16 @@ def _wants(path: str) -> bool:
             and not is_generated_or_fixture(path) and not is_test_path(path))
 
 
+# An import of a router package (its path opens a string) or a main package: what a parsed file holds
+_KEYWORDS = (*(f'"{prefix}' for prefix, _ in FRAMEWORK_IMPORTS), "package main")
+
+
+def _is_go_mod(path: str) -> bool:
+    return path.endswith("go.mod")
+
+
 def _parse(path: str, source: str) -> Any:
-    if path.endswith("go.mod"):
+    if _is_go_mod(path):
         module = parse_go_mod(source)
         return ("mod", module) if module else None
     if "func " not in source:
@@ -749,7 +757,7 @@ def _parse(path: str, source: str) -> Any:
     # Only files that import a router package (route registrations, handlers, functions typed with a
     # router) or are a main package (where servers start) are parsed: most Go files of a large
     # repository are neither, and the tree-sitter parse is the cost of this reader.
-    if not any(f'"{prefix}' in source for prefix, _ in FRAMEWORK_IMPORTS) and "package main" not in source:
+    if not any(word in source for word in _KEYWORDS):
         return None
     return ("go", parse_go_file(path, source))
 
@@ -779,5 +787,6 @@ def _build(parsed: dict[str, Any]) -> ApiPart:
 
 
 GO_READER: Reader[Any, ApiPart] = Reader(name="go", wants=_wants, parse=_parse, build=_build, version=2,
-                                   suffixes=frozenset({".go", ".mod"}))
+                                   suffixes=frozenset({".go", ".mod"}), keywords=_KEYWORDS,
+                                   keywordless=_is_go_mod)
 READERS = [GO_READER]

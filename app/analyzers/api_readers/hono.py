@@ -25,4 +25,4 @@ def build(facts: dict[str, dict[str, Any]]) -> ApiPart:
     return JsGraph(facts, "hono", ("hono",)).build()
 
 
-READERS = [Reader(name="hono", wants=wants_js, parse=parse, build=build, suffixes=JS_EXT)]
+READERS = [Reader(name="hono", wants=wants_js, parse=parse, build=build, suffixes=JS_EXT, keywords=("hono", "Hono"))]

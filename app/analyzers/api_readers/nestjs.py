@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._js import (
+    ENV_WORDS,
     JS_OR_ENV_EXT,
     Values,
     _args,
@@ -158,12 +159,15 @@ def _values_of(path: str, text: str) -> dict[str, Any] | None:
     return {k: facts[k] for k in _VALUE_KEYS} if facts else None
 
 
+_WORDS = ("@nestjs", "routing-controllers", "setGlobalPrefix", "@Module", "Controller(")
+
+
 def parse(path: str, text: str) -> dict[str, Any] | None:
     if is_env_example(path):
         return parse_env_example(text)
     if not worth_parsing(text):
         return None
-    if not any(w in text for w in ("@nestjs", "routing-controllers", "setGlobalPrefix", "@Module", "Controller(")):
+    if not any(w in text for w in _WORDS):
         if reads_env(text):  # a configuration module (``env.app.routePrefix``) a prefix may come from
             values = _values_of(path, text)
             return {"values": values} if values else None
@@ -300,4 +304,4 @@ def build(all_facts: dict[str, dict[str, Any]]) -> ApiPart:
 
 
 READERS = [Reader(name="nestjs", wants=wants_js_or_env, parse=parse, build=build, version=2,
-                  suffixes=JS_OR_ENV_EXT)]
+                  suffixes=JS_OR_ENV_EXT, keywords=_WORDS + ENV_WORDS, keywordless=is_env_example)]

@@ -1,4 +1,4 @@
-"""Every schema-reader parse these tests make checks the reader's declared keywords (tests/support/reader_keywords.py)."""
+"""Every schema- and endpoint-reader parse these tests make checks the reader's declared keywords (tests/support/reader_keywords.py)."""
 
 from tests.support.reader_keywords import install
 
