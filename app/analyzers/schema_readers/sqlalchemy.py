@@ -361,19 +361,25 @@ class _Resolver:
     def __init__(self, parsed: dict[str, FileFacts]) -> None:
         self.parsed = parsed
         self.by_name: dict[str, list[ClassFacts]] = {}
+        # the same by (path, name): a base of the same name in the class's own file wins, and a name many
+        # files declare (a ``Base`` per module) made a scan of all of them per lookup quadratic
+        self.by_path_name: dict[tuple[str, str], list[ClassFacts]] = {}
         self.roots: set[str] = set()
         for facts in parsed.values():
             self.roots |= facts.roots
             for cls in facts.classes:
                 self.by_name.setdefault(cls.name, []).append(cls)
+                self.by_path_name.setdefault((cls.path, cls.name), []).append(cls)
         self._kind: dict[int, str] = {}
 
     def base(self, cls: ClassFacts, name: str) -> ClassFacts | None:
+        """The class ``name`` names as a base of ``cls``: one of its own file first, else the first declared."""
         short = name.rsplit(".", 1)[-1]
-        found = self.by_name.get(short) or []
-        same = [c for c in found if c.path == cls.path and c is not cls]
-        others = [c for c in found if c is not cls]
-        return (same or others)[0] if same or others else None
+        for found in (self.by_path_name.get((cls.path, short), ()), self.by_name.get(short, ())):
+            for c in found:
+                if c is not cls:
+                    return c
+        return None
 
     def kind(self, cls: ClassFacts, depth: int = 0) -> str:
         """"root", "model" (maps to a table or inherits one), "sqlmodel-base", "mixin" or "plain"."""
