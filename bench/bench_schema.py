@@ -192,7 +192,7 @@ def _repo_results() -> list[Result]:
             # entries, and the warm re-read lines then measured a full re-parse)
             readers.CACHE = readers.ParseCache(size=readers.CACHE.size)
             for memo in (schema._BUILT, schema._WANTS, schema._WANTED_LISTS, schema._STATS, schema._STATE,
-                         schema._COMBINED, schema._INTERN, schema._LISTINGS):
+                         schema._COMBINED, schema._INTERN, schema._LISTINGS, schema._NO_KEYWORDS):
                 memo.clear()
             found = schema.refresh_schema(tmp)
             assert len(found.tables) == MODEL_FILES and not found.drift, "the schema read is broken"

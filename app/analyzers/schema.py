@@ -52,6 +52,7 @@ from phasegate.app.analyzers.readers import (
     SourceWarning,
     blob_id,
     candidates,
+    grep_pathspecs,
     keyword_misses,
     keyword_search,
 )
@@ -188,7 +189,8 @@ _PREFILTER_MIN = 400  # fewer files to decide: reading them costs less than star
 
 
 def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: list[tuple[str, tuple[int, ...]]],
-               known: dict[str, str], cache: ParseCache) -> set[str]:
+               known: dict[str, str], cache: ParseCache, started: list[str] | None = None,
+               begun_ns: int | None = None) -> set[str]:
     """The paths of ``todo`` not to read: every reader that wants one declares keywords (``Reader.keywords``)
     and the file holds none of them, so each would parse it to None without a warning.
 
@@ -196,7 +198,8 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
     answer becomes the cache entries a parse would have left (None by blob id), so the read loop finds
     them; in the working tree the skipped paths are returned (and their stat kept in ``_NO_KEYWORDS``).
     Files git does not grep as they are read (symlinks, assume-unchanged, skip-worktree, conflicted) and
-    files over ``MAX_SOURCE`` (a warning today) are read as before.
+    files over ``MAX_SOURCE`` (a warning today) are read as before. ``started``: the pathspecs of the
+    search ``Tree.start_grep`` began (``read_parts``) and when (``time.time_ns()``), for the stat memo.
     """
     if not any(r.has_keywords for r in readers):
         return set()
@@ -238,14 +241,14 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
         unknown.append((path, wanting))
     if isinstance(tree, RevTree):
         unknown = _decide_read_ahead(tree, readers, unknown, known, cache, words, nocase)
-    if len(unknown) < _PREFILTER_MIN:
+    if len(unknown) < _PREFILTER_MIN and started is None:  # (a search begun already costs nothing more)
         return skip
-    started = time.time_ns()
-    misses = keyword_misses(tree, [p for p, _ in unknown], words, nocase, known)
+    searched_ns = begun_ns if begun_ns is not None else time.time_ns()
+    misses = keyword_misses(tree, [p for p, _ in unknown], words, nocase, known, started)
     if work:
         for path, st in misses:
             skip.add(path)
-            if st is not None and started - st.st_mtime_ns > _RACY_NS:
+            if st is not None and searched_ns - st.st_mtime_ns > _RACY_NS:
                 _NO_KEYWORDS[f"{tree.root}/{path}"] = (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key)
         if len(_NO_KEYWORDS) > 500_000:
             _NO_KEYWORDS.clear()
@@ -302,6 +305,8 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
     known = tree.blob_ids()
     state_key = (str(tree.root), id(readers))
     previous = _STATE.get(state_key) if changed is not None else None
+    started: list[str] | None = None  # the pathspecs of a keyword search begun before the listing
+    begun_ns = time.time_ns()
     if previous is not None:
         # only the changed paths are looked at; everything else is as the last read left it
         parsed = [dict(d) for d in previous[0]]
@@ -314,10 +319,20 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
         # a changed path that no longer exists is not read (``_read_work`` finds nothing)
         todo = [(p, w) for p in sorted(changed) if (w := _wanting(readers, p))]  # type: ignore[arg-type]
     else:
+        # A first read of the working tree: its keyword search starts now, beside the listing and the
+        # readers' choice of files, and files are read in order while it runs (docs/performance.md)
+        if isinstance(tree, WorkTree) and state_key not in _STATE and any(r.has_keywords for r in readers):
+            started = grep_pathspecs(readers)
+            words, nocase = keyword_search(readers)
+            tree.start_grep(words, started, nocase)
         todo = _wanted(readers, tree.paths())
-    skip = _prefilter(tree, readers, todo, known, cache) if previous is None else set()
-    for path, wanting in todo:
-        if path in skip:
+    skip: set[str] | None = set()
+    if previous is None:
+        skip = None if started is not None else _prefilter(tree, readers, todo, known, cache)
+    for n, (path, wanting) in enumerate(todo):
+        if skip is None and not (n & 31) and not tree.grep_pending():
+            skip = _prefilter(tree, readers, todo[n:], known, cache, started, begun_ns)
+        if skip is not None and path in skip:
             continue
         blob, st = _known_blob(tree, known, path, changed)
         if blob is not None:

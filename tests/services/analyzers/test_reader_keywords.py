@@ -88,7 +88,8 @@ def test_prefilter_gives_the_schema_of_a_full_read(big_repo: Path, monkeypatch: 
     _cold()
     work, head = _json(big_repo), _json(big_repo, "HEAD")
     warm_work, warm_head = _json(big_repo), _json(big_repo, "HEAD")
-    assert skipped[0] >= schema._PREFILTER_MIN, "the working-tree read read every file"
+    # the first working-tree read reads files while its search runs: some are read before it answers
+    assert skipped[0] > 0, "the working-tree read read every file"
     assert skipped[2] >= schema._PREFILTER_MIN, "the warm re-read searched the skipped files again"
     monkeypatch.setattr(schema, "_prefilter", lambda *args: set())
     _cold()
