@@ -58,10 +58,12 @@ class Reader(Generic[F, R]):
     # (tests/services/analyzers/test_reader_index.py checks every reader on a list of paths).
     suffixes: frozenset[str] = frozenset()
     # Words of which a file's text holds at least one whenever ``parse`` may return facts or raise: a file
-    # with none of them is not read at all (one ``git grep -l`` finds the others, ``schema.read_parts``).
+    # with none of them is not read at all (one ``git grep -l`` finds the others: ``schema.read_parts``,
+    # ``api._read_all``).
     # ``keywords`` match exactly, ``keywords_nocase`` in any ASCII case (``parse`` tests ``text.lower()``);
     # ``keywordless(path)`` names the paths ``parse`` may read without any (a path-based test).
-    # Both empty: every wanted file is read. tests/services/analyzers/test_reader_keywords.py checks them.
+    # Both empty: every wanted file is read. Every parse of the analyzer tests checks them
+    # (tests/support/reader_keywords.py; test_reader_keywords.py, test_api_keywords.py).
     keywords: tuple[str, ...] = ()
     keywords_nocase: tuple[str, ...] = ()
     keywordless: Callable[[str], bool] | None = None

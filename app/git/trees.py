@@ -109,6 +109,7 @@ class WorkTree(Tree):
         # searches begun by ``start_grep``, by their arguments: the thread and the box of its answer
         self._pending: dict[tuple[tuple[str, ...], tuple[str, ...], bool], tuple[threading.Thread, list[set[str] | None]]] = {}
         self._by_git = False  # listed by ``git ls-files`` here (so ``_unsure`` is known)
+        self._prefix: str | None = None  # the root's path inside its repository (``rev-parse --show-prefix``)
         self._paths: list[str] | None = None
 
     def paths(self) -> list[str]:
@@ -117,8 +118,11 @@ class WorkTree(Tree):
         return self._paths
 
     def _list(self) -> list[str]:
-        if is_git_worktree(self.root):
-            runner = Runner(self.root)
+        runner = Runner(self.root)
+        where = runner.run("rev-parse", "--is-inside-work-tree", "--show-prefix")  # one process for both
+        lines = where.stdout.split("\n") if where.ok else []
+        if lines[:1] == ["true"]:
+            self._prefix = lines[1] if len(lines) > 1 else ""
             # One git process lists tracked files (``H``…, in git's order) and untracked non-ignored ones
             # (``?``). ``--full-name`` is not needed: paths are relative to the runner's directory, our root.
             # ``-v`` tags assume-unchanged files in lower case: ``git grep`` reads those (and skip-worktree
@@ -152,8 +156,10 @@ class WorkTree(Tree):
         pending = self._pending.pop((tuple(words), tuple(pathspecs), ignore_case), None)
         if pending is not None:
             pending[0].join()
-        if not self._by_git:
-            return None  # a directory walk, or a listing handed over: git's view of the files is unknown
+        if not self._by_git or self._prefix != "":
+            # a directory walk or a listing handed over (git's view of the files is unknown), or a subfolder
+            # of a repository: keep it simple, read every candidate
+            return None
         if pending is not None:
             self._grep_untracked = False
             return pending[1][0]
@@ -170,8 +176,8 @@ class WorkTree(Tree):
             return
         box: list[set[str] | None] = [None]
 
-        def search() -> None:
-            box[0] = self._search(list(words), list(pathspecs), ignore_case, [])
+        def search() -> None:  # whether the root is a repository's top is checked with the listing's answer
+            box[0] = _grep(Runner(self.root), [], list(words), list(pathspecs), ignore_case, "")
 
         thread = threading.Thread(target=search, name="phasegate-grep", daemon=True)
         thread.start()
@@ -181,11 +187,7 @@ class WorkTree(Tree):
         return any(thread.is_alive() for thread, _ in self._pending.values())
 
     def _search(self, words: list[str], pathspecs: list[str], ignore_case: bool, where: list[str]) -> set[str] | None:
-        runner = Runner(self.root)
-        prefix = runner.run("rev-parse", "--show-prefix")
-        if not prefix.ok or prefix.stdout.strip():
-            return None  # not a repository, or a subfolder of one: keep it simple, read every candidate
-        return _grep(runner, where, words, pathspecs, ignore_case, "")
+        return _grep(Runner(self.root), where, words, pathspecs, ignore_case, "")
 
     def ungreppable(self) -> set[str]:
         self.paths()
