@@ -352,45 +352,56 @@ def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseC
     paths = tree.paths()
     todo = _candidates(paths, plan, cache, known)
     if len(todo) < _PREFILTER_MIN:
-        for path in paths:
-            _read_path(tree, path, plan, cache, known, read)
-        return read
-    if started is None:
+        skip: set[str] = set()
+    elif started is None:
         skip = _without_keywords(tree, todo, plan, cache, known)
-        for path in paths:
-            if path not in skip:
-                _read_path(tree, path, plan, cache, known, read)
+    else:
+        _read_while_searching(tree, paths, todo, plan, cache, read, started)
         return read
+    for path in paths:
+        if path not in skip:
+            _read_path(tree, path, plan, cache, known, read)
+    return read
+
+
+def _read_while_searching(tree: Tree, paths: list[str], todo: list[str], plan: _Plan, cache: ParseCache,
+                          read: _Read, started: list[str]) -> None:
+    """``_read_all`` of a working tree (no blob ids) whose keyword search (``started``) is running: the stats
+    of candidates are taken, the files the search cannot spare and route-looking ones read, then the rest;
+    once the search has answered, the candidates without keywords are skipped."""
     candidates = set(todo)
     likely = [p for p in todo if _LIKELY.search(p)]
     first = set(likely)
     head = [p for p in paths if p not in candidates] + likely
     rest = [p for p in todo if p not in first]
-    stats: dict[str, os.stat_result] = {}
+    stats = _stats_while_searching(tree, rest)
     answer: set[str] | None = None
-    for part in (None, head, rest):
-        if part is None:  # still searching: take the stats the answer's files will need
-            root = f"{tree.root}/"
-            for n, path in enumerate(rest):
-                if answer is not None or (not (n & 255) and not tree.grep_pending()):
-                    break
-                try:
-                    stats[path] = os.lstat(root + path)
-                except OSError:
-                    pass
-            continue
+    for part in (head, rest):
         for n, path in enumerate(part):
             if answer is None and not (n & 31) and not tree.grep_pending():
                 remaining = part[n:] if part is rest else part[n:] + rest
-                answer = _without_keywords(tree, [p for p in remaining if p in candidates], plan, cache, known,
+                answer = _without_keywords(tree, [p for p in remaining if p in candidates], plan, cache, None,
                                            started, stats)
             if answer is None or path not in answer:
-                _read_path(tree, path, plan, cache, known, read)
+                _read_path(tree, path, plan, cache, None, read)
     # facts in the listing's order, as a read in order leaves them (a reader's ``build`` may depend on it)
     position = {p: i for i, p in enumerate(paths)}
     for name, by_path in read.parsed.items():
         read.parsed[name] = dict(sorted(by_path.items(), key=lambda item: position[item[0]]))
-    return read
+
+
+def _stats_while_searching(tree: Tree, paths: list[str]) -> dict[str, os.stat_result]:
+    """The ``lstat`` of ``paths`` the answer of the running search will need, until it answers."""
+    stats: dict[str, os.stat_result] = {}
+    root = f"{tree.root}/"
+    for n, path in enumerate(paths):
+        if not (n & 255) and not tree.grep_pending():
+            break
+        try:
+            stats[path] = os.lstat(root + path)
+        except OSError:
+            pass
+    return stats
 
 
 def _build(reader: Reader[Any, ApiPart], facts: dict[str, Any]) -> tuple[list[ApiEndpoint], list[SourceWarning]]:

@@ -167,7 +167,8 @@ class WorkTree(Tree):
         # ``--untracked`` walks the directories for those (0.39 s instead of 0.28 s over the 50,000 files of
         # the bench repository), so a few untracked files are read instead (``ungreppable``)
         self._grep_untracked = len(self._untracked) > _GREP_UNTRACKED_MAX
-        return self._search(words, pathspecs, ignore_case, ["--untracked"] if self._grep_untracked else [])
+        return _grep(Runner(self.root), ["--untracked"] if self._grep_untracked else [], words, pathspecs,
+                     ignore_case, "")
 
     def start_grep(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> None:
         # tracked files only: whether there are many untracked ones is not known before the listing
@@ -185,9 +186,6 @@ class WorkTree(Tree):
 
     def grep_pending(self) -> bool:
         return any(thread.is_alive() for thread, _ in self._pending.values())
-
-    def _search(self, words: list[str], pathspecs: list[str], ignore_case: bool, where: list[str]) -> set[str] | None:
-        return _grep(Runner(self.root), where, words, pathspecs, ignore_case, "")
 
     def ungreppable(self) -> set[str]:
         self.paths()

@@ -31,6 +31,21 @@ def guarded(reader: Reader[Any, Any], parse: Callable[[str, str], Any]) -> Calla
     return check
 
 
+def record_skips(monkeypatch: Any, module: Any, name: str) -> list[int]:
+    """Wrap the pre-filter ``module.name`` (it returns the paths not to read): the list fills with how many
+    paths each call skipped."""
+    skipped: list[int] = []
+    real = getattr(module, name)
+
+    def spy(*args: Any) -> set[str]:
+        found = real(*args)
+        skipped.append(len(found))
+        return found
+
+    monkeypatch.setattr(module, name, spy)
+    return skipped
+
+
 def _words(reader: Reader[Any, Any]) -> tuple[str, ...]:
     return reader.keywords + reader.keywords_nocase
 

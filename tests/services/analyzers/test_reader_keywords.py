@@ -17,7 +17,7 @@ import pytest
 from phasegate.app.analyzers import readers, schema
 from phasegate.app.analyzers.readers import Reader, keyword_search
 from phasegate.app.analyzers.schema_readers import all_readers
-from tests.support.reader_keywords import guarded
+from tests.support.reader_keywords import guarded, record_skips
 from tests.support.repos import commit_all, git, init_repo, write_files
 
 MODEL = ("from sqlalchemy import Column, Integer, String\nfrom app.db import Base\n\n\n"
@@ -76,15 +76,7 @@ def big_repo(tmp_path: Path) -> Path:
 
 
 def test_prefilter_gives_the_schema_of_a_full_read(big_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    skipped: list[int] = []
-    real = schema._prefilter
-
-    def spy(*args: Any) -> set[str]:
-        found = real(*args)
-        skipped.append(len(found))
-        return found
-
-    monkeypatch.setattr(schema, "_prefilter", spy)
+    skipped = record_skips(monkeypatch, schema, "_prefilter")
     _cold()
     work, head = _json(big_repo), _json(big_repo, "HEAD")
     warm_work, warm_head = _json(big_repo), _json(big_repo, "HEAD")
