@@ -777,10 +777,14 @@ def _discover(where: Path) -> git.Repo:
 
 
 def _last_line(text: str) -> str:
-    """git's own explanation: its last fatal/error line if any, else its last line that is not a hint."""
+    """git's own explanation: its first ``error:`` line (the cause; a following ``fatal: revert failed``
+    only says that the command gave up), else its last ``fatal:`` line, else its last line not a hint."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("hint:")]
-    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    return (errors or lines or ["no output"])[-1]
+    errors = [ln for ln in lines if ln.startswith("error:")]
+    if errors:
+        return errors[0]
+    fatal = [ln for ln in lines if ln.startswith("fatal:")]
+    return (fatal or lines or ["no output"])[-1]
 
 
 def _commit_failure(output: str, code: int, kept: str) -> str:
