@@ -46,6 +46,22 @@ def record_skips(monkeypatch: Any, module: Any, name: str) -> list[int]:
     return skipped
 
 
+def search_answers_at_once(monkeypatch: Any) -> None:
+    """Make a search begun before the listing (``WorkTree.start_grep``) answer before the reads start, so
+    how many files a pre-filter skips no longer depends on the machine's load; the reads made while it
+    runs are covered by the reads the tests make without this."""
+    from phasegate.app.git import trees
+
+    real = trees.WorkTree.start_grep
+
+    def start_and_wait(self: trees.WorkTree, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        for thread, _ in self._pending.values():
+            thread.join()
+
+    monkeypatch.setattr(trees.WorkTree, "start_grep", start_and_wait)
+
+
 def _words(reader: Reader[Any, Any]) -> tuple[str, ...]:
     return reader.keywords + reader.keywords_nocase
 
