@@ -28,6 +28,7 @@ Errors a user can act on are ``PhasegateError`` subclasses with one-sentence mes
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -779,10 +780,13 @@ def _discover(where: Path) -> git.Repo:
 def _last_line(text: str) -> str:
     """git's own explanation: its first ``error:`` line (the cause; a following ``fatal: revert failed``
     only says that the command gave up), else its last ``fatal:`` line, else its last line not a hint."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("hint:")]
-    errors = [ln for ln in lines if ln.startswith("error:")]
-    if errors:
-        return errors[0]
+    raw = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("hint:")]
+    lines = [ln.strip() for ln in raw]
+    first = next((i for i, ln in enumerate(lines) if ln.startswith("error:")), None)
+    if first is not None:
+        # "...would be overwritten by merge:" is followed by the files, one per tab-indented line
+        named = [ln.strip() for ln in itertools.takewhile(lambda ln: ln.startswith("\t"), raw[first + 1 :])]
+        return f"{lines[first]} {', '.join(named)}" if named and lines[first].endswith(":") else lines[first]
     fatal = [ln for ln in lines if ln.startswith("fatal:")]
     return (fatal or lines or ["no output"])[-1]
 
