@@ -3,6 +3,11 @@ Django migrations; models and migrations combined with drift; the diff between t
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from phasegate.app.analyzers.schema import Schema, diff_schemas, schema_at
 from tests.support.repos import commit_all, write_files
 
@@ -400,6 +405,38 @@ def test_django_migrations_in_dependency_order(make_repo) -> None:
                                                                   ("post_headline_idx", ["headline"])]
     assert articles.source == "blog/migrations/0001_initial.py" and articles.origin == "migrations"
 
+
+
+DJANGO_UNIQUE_SET = '''
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Student",
+            fields=[("id", models.AutoField(primary_key=True)), ("email", models.EmailField()),
+                    ("identifier", models.CharField(max_length=20)), ("code", models.CharField(max_length=9))],
+            options={"unique_together": {("identifier", "code"), ("email", "code")}},
+        ),
+        migrations.AlterUniqueTogether(name="student", unique_together={("email", "identifier"), ("code", "id")}),
+    ]
+'''
+
+
+def test_django_unique_together_sets_give_one_schema_whatever_the_hash_seed(make_repo) -> None:
+    """Django writes ``unique_together`` as a set; ``phasegate schema --json`` must not change per run."""
+    repo = make_repo({"school/migrations/__init__.py": "", "school/migrations/0001_initial.py": DJANGO_UNIQUE_SET})
+    outputs = set()
+    for seed in ("1", "4", "10", "23"):
+        done = subprocess.run([sys.executable, "-m", "phasegate.app", "schema", str(repo), "--json"],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    student = next(t for t in json.loads(outputs.pop())["tables"] if t["name"] == "school_student")
+    assert [ix["columns"] for ix in student["indexes"] if ix["unique"]][:2] == [["email", "code"], ["identifier", "code"]]
 
 MODELS_V1 = '''
 from sqlalchemy import Column, Integer, String
