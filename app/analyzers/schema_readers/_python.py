@@ -37,6 +37,8 @@ def literal(node: ast.AST | None, default: Any = None) -> Any:
     """A constant's value (strings, numbers, booleans, None, tuples/lists of those), else ``default``."""
     if node is None:
         return default
+    if type(node) is ast.Constant:  # what ``literal_eval`` returns for it, without its per-call set-up
+        return node.value
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
