@@ -88,14 +88,21 @@ def extension(path: str) -> str:
     return name[dot:].lower() if dot >= 0 else ""
 
 
-def candidates(readers: tuple[Reader[Any, Any], ...]) -> Callable[[str], tuple[int, ...]]:
-    """For ``readers``, a function giving the indices of the readers that may want a path (in order):
-    the readers declaring its extension and those declaring nothing. Most paths of a big repository
+def extension_index(readers: tuple[Reader[Any, Any], ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """For ``readers``: by extension, the indices of the readers that may want a path of it (in order),
+    and those of the readers declaring nothing (every other extension's). Most paths of a big repository
     (docs, assets, languages no reader reads) then ask no reader at all."""
     always = tuple(i for i, r in enumerate(readers) if not r.suffixes)
     by_ext: dict[str, tuple[int, ...]] = {}
     for ext in {e for r in readers for e in r.suffixes}:
         by_ext[ext] = tuple(i for i, r in enumerate(readers) if not r.suffixes or ext in r.suffixes)
+    return by_ext, always
+
+
+def candidates(readers: tuple[Reader[Any, Any], ...]) -> Callable[[str], tuple[int, ...]]:
+    """For ``readers``, a function giving the indices of the readers that may want a path (in order):
+    :func:`extension_index` looked up by the path's extension."""
+    by_ext, always = extension_index(readers)
 
     def lookup(path: str) -> tuple[int, ...]:
         return by_ext.get(extension(path), always)

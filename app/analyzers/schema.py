@@ -45,13 +45,15 @@ from phasegate.app.analyzers._files import (
     is_vendored,
     open_tree,
 )
+from phasegate.app.analyzers.bulk import bulk_read
 from phasegate.app.analyzers.readers import (
     MAX_SOURCE,
     ParseCache,
     Reader,
     SourceWarning,
     blob_id,
-    candidates,
+    extension,
+    extension_index,
     grep_pathspecs,
     keyword_misses,
     keyword_search,
@@ -79,9 +81,10 @@ def _own(path: str) -> bool:
     return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
-# Which readers want a path, by path: the answer depends on the path alone, so a re-read of a
-# 50,000-file tree asks each reader once per new path, not once per read.
-_WANTS: dict[tuple[int, str], tuple[int, ...]] = {}
+# Which readers want a path, by readers (``id``) and path: the answer depends on the path alone, so a
+# re-read of a 50,000-file tree asks each reader once per new path, not once per read.
+_WANTS: dict[int, dict[str, tuple[int, ...]]] = {}
+_WANTS_SIZE = 500_000
 # A reader's built part by (reader, version, the (path, blob) of every file it parsed).
 _BUILT: OrderedDict[tuple[Any, ...], SchemaPart] = OrderedDict()
 _BUILT_SIZE = 256
@@ -89,30 +92,52 @@ _BUILT_SIZE = 256
 
 # The readers' ``wants`` and their index by extension, by ``id(readers)`` (the tuple is kept alive by
 # ``all_readers``' cache or the caller): hashing the tuple itself hashes every Reader's fields.
-_INDEX: dict[int, tuple[tuple[Reader[Any, SchemaPart], ...], tuple[Any, ...], Any]] = {}
+_INDEX: dict[int, tuple[tuple[Reader[Any, SchemaPart], ...], tuple[Any, ...], dict[str, tuple[int, ...]],
+                       tuple[int, ...]]] = {}
 
 
-def _index(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[tuple[Any, ...], Any]:
+def _index(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[tuple[Any, ...], dict[str, tuple[int, ...]],
+                                                                   tuple[int, ...]]:
     entry = _INDEX.get(id(readers))
     if entry is None or entry[0] is not readers:
-        entry = (readers, tuple(r.wants for r in readers), candidates(readers))
+        entry = (readers, tuple(r.wants for r in readers), *extension_index(readers))
         _INDEX[id(readers)] = entry
-    return entry[1], entry[2]
+    return entry[1], entry[2], entry[3]
+
+
+def _wants_memo(readers: tuple[Reader[Any, SchemaPart], ...]) -> dict[str, tuple[int, ...]]:
+    memo = _WANTS.get(id(readers))
+    if memo is None or len(memo) > _WANTS_SIZE:
+        memo = _WANTS[id(readers)] = {}
+    return memo
+
+
+def _ask(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str], memo: dict[str, tuple[int, ...]]) -> None:
+    """Record in ``memo`` which readers want each of ``paths``: grouped by extension, each reader that
+    declares it is asked about the group at once (per path and reader, the bookkeeping cost more than the
+    readers' own tests on a 50,000-file listing)."""
+    wants, by_ext, always = _index(readers)
+    groups: dict[str, list[str]] = {}
+    for path in paths:
+        groups.setdefault(extension(path), []).append(path)
+    for ext, group in groups.items():
+        found: dict[str, tuple[int, ...]] = dict.fromkeys(group, ())
+        for i in by_ext.get(ext, always):  # in reader order, as the tuples list them
+            want = wants[i]
+            for path in group:
+                if want(path):
+                    found[path] += (i,)
+        for path, wanting in found.items():
+            if wanting and not _own(path):  # the path tests last: most paths no reader wants
+                found[path] = ()
+        memo.update(found)
 
 
 def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[int, ...]:
-    key = (id(readers), path)
-    found = _WANTS.get(key)
-    if found is None:
-        wants, candidates_of = _index(readers)
-        # only the readers declaring the path's extension are asked (``Reader.suffixes``)
-        found = tuple(i for i in candidates_of(path) if wants[i](path))
-        if found and not _own(path):  # the path tests first: most paths no reader wants
-            found = ()
-        if len(_WANTS) > 500_000:
-            _WANTS.clear()
-        _WANTS[key] = found
-    return found
+    memo = _wants_memo(readers)
+    if path not in memo:
+        _ask(readers, [path], memo)
+    return memo[path]
 
 
 # The wanted paths of a whole listing, by a digest of the listing: a re-read of an unchanged file list
@@ -125,7 +150,11 @@ def _wanted(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str]) -> l
     key = (id(readers), digest)
     found = _WANTED_LISTS.get(key)
     if found is None:
-        found = [(p, w) for p in paths if (w := _wanting(readers, p))]
+        memo = _wants_memo(readers)
+        new = [p for p in paths if p not in memo]
+        if new:
+            _ask(readers, new, memo)
+        found = [(p, w) for p in paths if (w := memo[p])]
         _WANTED_LISTS[key] = found
         while len(_WANTED_LISTS) > 16:
             _WANTED_LISTS.popitem(last=False)
@@ -287,6 +316,7 @@ def _decide_read_ahead(tree: RevTree, readers: tuple[Reader[Any, SchemaPart], ..
     return rest
 
 
+@bulk_read()
 def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
                cache: ParseCache | None = None, changed: set[str] | None = None,
                ) -> tuple[list[SchemaPart], list[SourceWarning]]:
@@ -506,6 +536,7 @@ def _combine(model: tuple[Table, str, str | None] | None, migrated: tuple[Table,
     return table, drift
 
 
+@bulk_read()
 def schema_from_parts(parts: list[SchemaPart]) -> Schema:
     """Models and migrations combined (see the module docstring), with their drift and warnings."""
     schema = Schema()
