@@ -36,6 +36,7 @@ from phasegate.app.analyzers._files import (
     resolve_root,
 )
 from phasegate.app.analyzers.api_model import ApiChange, ApiDrift, ApiEndpoint, ApiInventory, ApiPart
+from phasegate.app.analyzers.bulk import bulk_read
 from phasegate.app.analyzers.readers import (
     MAX_SOURCE,
     ParseCache,
@@ -334,6 +335,7 @@ def _without_keywords(tree: Tree, todo: list[str], plan: _Plan, cache: ParseCach
     return {path for path, _ in misses}
 
 
+@bulk_read()
 def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache) -> _Read:
     """Parsed facts per reader name, and per spec path; each file read once, each parse cached.
 
@@ -427,6 +429,7 @@ def _sort_key(ep: ApiEndpoint) -> tuple[Any, ...]:
     return (ep.source != "code", ep.path, ep.method, ep.dead, ep.file, ep.line)
 
 
+@bulk_read()
 def _assemble(readers: Sequence[Reader[Any, ApiPart]], read: _Read,
               parts: dict[str, tuple[list[ApiEndpoint], list[SourceWarning]]]) -> ApiInventory:
     warnings = [w for ws in read.warnings.values() for w in ws]

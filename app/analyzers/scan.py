@@ -28,6 +28,7 @@ from phasegate.app.analyzers._files import (
     WorkTree,
     resolve_root,
 )
+from phasegate.app.analyzers.bulk import bulk_read
 from phasegate.app.analyzers.patterns import SQL_CONCAT_RE, WEAK_PASSWORD_HASH_RE
 from phasegate.app.analyzers.security import redact_line
 
@@ -564,6 +565,7 @@ class _Scanner:
             self._dir_cache[directory] = flags
         return flags
 
+    @bulk_read()
     def run(self) -> ScanResult:
         from phasegate.app.analyzers.scan_env import EnvConfig
         from phasegate.app.analyzers.scan_specs import SpecFinder

@@ -18,6 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from phasegate.app.analyzers.bulk import bulk_read
 from phasegate.app.errors import PhasegateError
 from phasegate.phases.findings import Finding
 
@@ -236,6 +237,7 @@ def schema_change(root: Path, base: str | None, head: str | None = None) -> tupl
     return schema.to_json(), changes
 
 
+@bulk_read()
 def review_range(git: GitService, base: str, head: str | None = None) -> ReviewFacts:
     """The review of the change from ``base`` to ``head`` (None: the working tree): the files, the
     security scan of the added lines, the API contract (committed specs and the code's endpoints, with
