@@ -653,9 +653,9 @@ def refresh_schema(root_or_repo: object, changed: list[str] | None = None) -> Sc
     if changed is None or listing is None:
         tree = open_tree(root)
         try:
+            parts, warnings = read_parts(tree)  # first: its keyword search starts before the listing
             listing = list(tree.paths())
             _LISTINGS[str(root)] = listing
-            parts, warnings = read_parts(tree)
         finally:
             tree.close()
     else:
