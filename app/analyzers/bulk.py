@@ -10,11 +10,16 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-# ``bulk_read``: how many reads are in progress, and the collector's thresholds before the first began.
-_BULK_LOCK = threading.Lock()
-_BULK: list[Any] = [0, None]
+
+class _Reads:
+    """The bulk reads in progress, and the collector's thresholds before the first of them began."""
+
+    lock = threading.Lock()
+    depth = 0
+    saved: tuple[int, int, int] = (0, 0, 0)
+
+
 _BULK_YOUNG = 20_000  # allocations between young collections while reading (CPython's default: 700)
 _BULK_NO_FULL = 1 << 30  # young collections between full ones: none while reading
 
@@ -28,16 +33,15 @@ def bulk_read() -> Iterator[None]:
     50,000-file bench tree, a fifth of its time (docs/performance.md). Cycles that die young (sqlglot's
     trees) are still collected. The thresholds are the process's: the first read to begin sets them, the
     last to end puts them back."""
-    with _BULK_LOCK:
-        if _BULK[0] == 0:
-            saved = gc.get_threshold()
-            _BULK[1] = saved
+    with _Reads.lock:
+        if _Reads.depth == 0:
+            saved = _Reads.saved = gc.get_threshold()
             gc.set_threshold(saved[0] and max(saved[0], _BULK_YOUNG), saved[1], _BULK_NO_FULL)  # 0: kept off
-        _BULK[0] += 1
+        _Reads.depth += 1
     try:
         yield
     finally:
-        with _BULK_LOCK:
-            _BULK[0] -= 1
-            if _BULK[0] == 0:
-                gc.set_threshold(*_BULK[1])
+        with _Reads.lock:
+            _Reads.depth -= 1
+            if _Reads.depth == 0:
+                gc.set_threshold(*_Reads.saved)

@@ -99,17 +99,6 @@ def extension_index(readers: tuple[Reader[Any, Any], ...]) -> tuple[dict[str, tu
     return by_ext, always
 
 
-def candidates(readers: tuple[Reader[Any, Any], ...]) -> Callable[[str], tuple[int, ...]]:
-    """For ``readers``, a function giving the indices of the readers that may want a path (in order):
-    :func:`extension_index` looked up by the path's extension."""
-    by_ext, always = extension_index(readers)
-
-    def lookup(path: str) -> tuple[int, ...]:
-        return by_ext.get(extension(path), always)
-
-    return lookup
-
-
 def keyword_search(readers: Iterable[Reader[Any, Any]]) -> tuple[list[str], bool]:
     """Every keyword of ``readers`` (fixed strings for ``git grep -F``), and whether to match them ignoring
     case: when any reader's keyword is case-insensitive, all are (a superset of the files, so still

@@ -105,10 +105,14 @@ def _index(readers: tuple[Reader[Any, SchemaPart], ...]) -> tuple[tuple[Any, ...
     return entry[1], entry[2], entry[3]
 
 
-def _wants_memo(readers: tuple[Reader[Any, SchemaPart], ...]) -> dict[str, tuple[int, ...]]:
+def _wants_memo(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str]) -> dict[str, tuple[int, ...]]:
+    """The memo of which readers want a path, holding every one of ``paths`` (the new ones asked now)."""
     memo = _WANTS.get(id(readers))
     if memo is None or len(memo) > _WANTS_SIZE:
         memo = _WANTS[id(readers)] = {}
+    new = [p for p in paths if p not in memo]
+    if new:
+        _ask(readers, new, memo)
     return memo
 
 
@@ -134,10 +138,7 @@ def _ask(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str], memo: d
 
 
 def _wanting(readers: tuple[Reader[Any, SchemaPart], ...], path: str) -> tuple[int, ...]:
-    memo = _wants_memo(readers)
-    if path not in memo:
-        _ask(readers, [path], memo)
-    return memo[path]
+    return _wants_memo(readers, [path])[path]
 
 
 # The wanted paths of a whole listing, by a digest of the listing: a re-read of an unchanged file list
@@ -150,10 +151,7 @@ def _wanted(readers: tuple[Reader[Any, SchemaPart], ...], paths: list[str]) -> l
     key = (id(readers), digest)
     found = _WANTED_LISTS.get(key)
     if found is None:
-        memo = _wants_memo(readers)
-        new = [p for p in paths if p not in memo]
-        if new:
-            _ask(readers, new, memo)
+        memo = _wants_memo(readers, paths)
         found = [(p, w) for p in paths if (w := memo[p])]
         _WANTED_LISTS[key] = found
         while len(_WANTED_LISTS) > 16:

@@ -203,7 +203,7 @@ class GitService(PhaseHistory):
         args = ["init", "-q", *([f"--initial-branch={initial_branch}"] if initial_branch else []), str(where)]
         result = run_in(where, *args)
         if not result.ok:
-            raise GitError(f"git init failed: {_last_line(result.stderr or result.stdout)}")
+            raise GitError(f"git init failed: {_git_reason(result.stderr or result.stdout)}")
         return cls.open(where, allow_empty=True)
 
     def set_config(self, key: str, value: str) -> None:
@@ -457,7 +457,7 @@ class GitService(PhaseHistory):
         if check.returncode != 0:
             raise PatchDoesNotApply(
                 "Those changes can no longer be undone automatically because the files changed since "
-                f"({_last_line(check.stderr)})."
+                f"({_git_reason(check.stderr)})."
             )
         self._run("apply", "-R", "--whitespace=nowarn", "-", input=data)
 
@@ -571,7 +571,7 @@ class GitService(PhaseHistory):
                     conflicted,
                 )
             raise GitError(
-                f"git could not revert the {slug} phase: {_last_line(result.stderr or result.stdout)}"
+                f"git could not revert the {slug} phase: {_git_reason(result.stderr or result.stdout)}"
             )
         message = trailers.rollback_message(
             slug=slug, subject=target.subject, sha=target.sha, session_id=target.session
@@ -703,7 +703,7 @@ class GitService(PhaseHistory):
         result = self._run_raw(*args, env=env, input=input)
         if result.returncode != 0:
             command = next((a for a in args if not a.startswith("-")), "")
-            raise GitError(f"git {command} failed: {_last_line(result.stderr or result.stdout)}")
+            raise GitError(f"git {command} failed: {_git_reason(result.stderr or result.stdout)}")
         return result.stdout
 
 
@@ -729,7 +729,7 @@ def check_repository(path: str | os.PathLike[str], *, allow_empty: bool = False)
         )
     if found.state == "error":
         raise NotARepositoryError(
-            f"{where.resolve()} cannot be opened as a git repository: {_last_line(found.message)}"
+            f"{where.resolve()} cannot be opened as a git repository: {_git_reason(found.message)}"
         )
     if found.state == "bare":
         raise NotARepositoryError(
@@ -777,7 +777,7 @@ def _discover(where: Path) -> git.Repo:
     return repo
 
 
-def _last_line(text: str) -> str:
+def _git_reason(text: str) -> str:
     """git's own explanation: its first ``error:`` line (the cause; a following ``fatal: revert failed``
     only says that the command gave up), else its last ``fatal:`` line, else its last line not a hint."""
     raw = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("hint:")]

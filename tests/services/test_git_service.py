@@ -477,13 +477,13 @@ def test_non_utf8_content_survives_diff_and_reverse(repo: Path) -> None:
 
 
 def test_a_git_failure_is_reported_by_its_cause_not_its_closing_line() -> None:
-    from phasegate.app.git.service import _last_line
+    from phasegate.app.git.service import _git_reason
 
     # what git revert prints when the merge refuses (the "fatal:" line only says that it gave up)
     output = ("error: Your local changes to the following files would be overwritten by merge:\n\tschema.sql\n"
               "Please commit your changes or stash them before you merge.\nAborting\nfatal: revert failed\n")
-    assert _last_line(output) == ("error: Your local changes to the following files would be overwritten by "
+    assert _git_reason(output) == ("error: Your local changes to the following files would be overwritten by "
                                   "merge: schema.sql")
-    assert _last_line("hint: x\nfatal: not a git repository\n") == "fatal: not a git repository"
-    assert _last_line("something odd\nhint: y\n") == "something odd"
-    assert _last_line("") == "no output"
+    assert _git_reason("hint: x\nfatal: not a git repository\n") == "fatal: not a git repository"
+    assert _git_reason("something odd\nhint: y\n") == "something odd"
+    assert _git_reason("") == "no output"

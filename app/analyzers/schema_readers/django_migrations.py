@@ -338,11 +338,13 @@ def _ops(step: Step, label: str, tables: dict[tuple[str, str], str]) -> list[Op]
 def _groups(value: object) -> list[tuple[str, ...]]:
     # Django writes ``unique_together`` as a set in its migrations: a set is iterated sorted, or the
     # indexes' order would follow the process's string hash seed (a ``schema --json`` differing per run)
-    if isinstance(value, (list, tuple, set)) and value and all(isinstance(v, str) for v in value):
-        return [tuple(sorted(value) if isinstance(value, set) else value)]
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        return []
+    unordered = isinstance(value, (set, frozenset))
+    if value and all(isinstance(v, str) for v in value):
+        return [tuple(sorted(value) if unordered else value)]
     out = []
-    groups = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-    for group in groups or ():  # type: ignore[attr-defined]
+    for group in sorted(value, key=repr) if unordered else value:
         if isinstance(group, (list, tuple)):
             out.append(tuple(str(g) for g in group))
     return out

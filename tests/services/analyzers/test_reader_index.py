@@ -1,5 +1,5 @@
 """The schema and API readers' ``suffixes`` declarations: a read asks a reader only about paths of the
-extensions it declares (``readers.candidates``, ``api._groups_by_ext``), so a declaration narrower than its ``wants`` would drop
+extensions it declares (``readers.extension_index``, ``api._groups_by_ext``), so a declaration narrower than its ``wants`` would drop
 files silently. Every reader is checked on every file of this repository and on paths shaped like each
 stack's (migrations folders, settings files, dot-files, upper-case suffixes)."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from phasegate.app.analyzers import api
 from phasegate.app.analyzers.api_readers import all_readers as api_readers
-from phasegate.app.analyzers.readers import candidates, extension
+from phasegate.app.analyzers.readers import extension, extension_index
 from phasegate.app.analyzers.schema_readers import all_readers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,7 +55,11 @@ def test_every_declared_reader_wants_only_paths_of_its_extensions() -> None:
 
 def test_candidates_keep_reader_order_and_undeclared_readers() -> None:
     readers = all_readers()
-    lookup = candidates(readers)
+    by_ext, always = extension_index(readers)
+
+    def lookup(path: str) -> tuple[int, ...]:
+        return by_ext.get(extension(path), always)
+
     for path in _paths():
         found = lookup(path)
         assert list(found) == sorted(found)
