@@ -566,4 +566,6 @@ def _wants(path: str) -> bool:
 
 
 READERS = [Reader("gorm", _wants, parse_file, build, version=2,
-                  suffixes=frozenset({".go", *_SETTINGS_SUFFIXES}))]
+                  suffixes=frozenset({".go", *_SETTINGS_SUFFIXES}),
+                  # ``parse_go``'s first test; a settings file (few, named so) is read without one
+                  keywords=("gorm", "AutoMigrate", "TableName"), keywordless=_is_settings_file)]
