@@ -335,6 +335,28 @@ def _without_keywords(tree: Tree, todo: list[str], plan: _Plan, cache: ParseCach
     return {path for path, _ in misses}
 
 
+def _begin_search(tree: Tree, plan: _Plan) -> list[str] | None:
+    """Begin the keyword search of ``tree`` before its listing: always in the working tree, at a revision
+    when it is not listed yet or a caller began the search already (``begin_keyword_search``). Returns the
+    search's pathspecs, or None when none was begun."""
+    if not isinstance(tree, (WorkTree, RevTree)):
+        return None
+    started = grep_pathspecs(_plan_readers(plan), SPEC_SUFFIXES)
+    words, nocase = _keywords(plan)
+    if isinstance(tree, RevTree) and tree.listed() and not tree.grep_begun(words, started, nocase):
+        return None
+    tree.start_grep(words, started, nocase)
+    return started
+
+
+def begin_keyword_search(tree: Tree) -> list[str] | None:
+    """Begin the endpoint readers' keyword search of ``tree`` now (``review_range`` does it for its head,
+    so that the search runs while the diff is scanned), for the inventory read that follows."""
+    from phasegate.app.analyzers.api_readers import all_readers
+
+    return _begin_search(tree, _plan(all_readers()))
+
+
 @bulk_read()
 def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseCache) -> _Read:
     """Parsed facts per reader name, and per spec path; each file read once, each parse cached.
@@ -346,18 +368,15 @@ def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseC
     skipped (docs/performance.md).
     """
     read = _Read(parsed={r.name: {} for r in readers})
-    known = _known_blob_ids(tree)
     plan = _plan(readers)
-    started = grep_pathspecs(_plan_readers(plan), SPEC_SUFFIXES) if isinstance(tree, WorkTree) else None
-    if started is not None:
-        words, nocase = _keywords(plan)
-        tree.start_grep(words, started, nocase)
+    started = _begin_search(tree, plan)
+    known = _known_blob_ids(tree)
     paths = tree.paths()
     todo = _candidates(paths, plan, cache, known)
-    if len(todo) < _PREFILTER_MIN:
+    if len(todo) < _PREFILTER_MIN and not (started and isinstance(tree, RevTree)):
         skip: set[str] = set()
-    elif started is None:
-        skip = _without_keywords(tree, todo, plan, cache, known)
+    elif started is None or isinstance(tree, RevTree):
+        skip = _without_keywords(tree, todo, plan, cache, known, started)
     else:
         _read_while_searching(tree, paths, todo, plan, cache, read, started)
         return read

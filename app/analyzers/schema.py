@@ -314,6 +314,30 @@ def _decide_read_ahead(tree: RevTree, readers: tuple[Reader[Any, SchemaPart], ..
     return rest
 
 
+def begin_keyword_search(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None) -> list[str] | None:
+    """Begin the ``git grep`` of the schema readers' keywords (``Tree.start_grep``) for a first read of
+    ``tree``: the working tree never read in this process, or a revision not listed yet (or whose search a
+    caller began already, as ``review_range`` does for its head), unless files of it were read ahead. Returns the search's pathspecs, or None
+    when none was begun (a re-read is answered by the stat memo or the parse cache instead)."""
+    if readers is None:
+        from phasegate.app.analyzers.schema_readers import all_readers
+
+        readers = all_readers()
+    if not any(r.has_keywords for r in readers):
+        return None
+    words, nocase = keyword_search(readers)
+    pathspecs = grep_pathspecs(readers)
+    if isinstance(tree, WorkTree):
+        if (str(tree.root), id(readers)) in _STATE:
+            return None
+    elif not isinstance(tree, RevTree):
+        return None
+    elif not tree.grep_begun(words, pathspecs, nocase) and (tree.listed() or tree.has_prefetched()):
+        return None  # a re-read (the cache answers), or files read ahead (decided in memory: a review's base)
+    tree.start_grep(words, pathspecs, nocase)
+    return pathspecs
+
+
 @bulk_read()
 def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None = None,
                cache: ParseCache | None = None, changed: set[str] | None = None,
@@ -330,11 +354,12 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
     warnings: list[SourceWarning] = []
     parsed: list[dict[str, Any]] = [{} for _ in readers]
     keys: list[dict[str, str]] = [{} for _ in readers]
-    known = tree.blob_ids()
     state_key = (str(tree.root), id(readers))
     previous = _STATE.get(state_key) if changed is not None else None
-    started: list[str] | None = None  # the pathspecs of a keyword search begun before the listing
     begun_ns = time.time_ns()
+    # the pathspecs of a keyword search begun now, before the listing (a first read only)
+    started = begin_keyword_search(tree, readers) if previous is None else None
+    known = tree.blob_ids()
     if previous is not None:
         # only the changed paths are looked at; everything else is as the last read left it
         parsed = [dict(d) for d in previous[0]]
@@ -347,12 +372,8 @@ def read_parts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...] | None =
         # a changed path that no longer exists is not read (``_read_work`` finds nothing)
         todo = [(p, w) for p in sorted(changed) if (w := _wanting(readers, p))]  # type: ignore[arg-type]
     else:
-        # A first read of the working tree: its keyword search starts now, beside the listing and the
-        # readers' choice of files, and files are read in order while it runs (docs/performance.md)
-        if isinstance(tree, WorkTree) and state_key not in _STATE and any(r.has_keywords for r in readers):
-            started = grep_pathspecs(readers)
-            words, nocase = keyword_search(readers)
-            tree.start_grep(words, started, nocase)
+        # A first read: its keyword search runs beside the listing and the readers' choice of files, and
+        # files are read in order while it runs (docs/performance.md)
         todo = _wanted(readers, tree.paths())
     skip: set[str] | None = set()
     if previous is None:

@@ -83,6 +83,10 @@ class Tree:
         """Whether a search begun by :meth:`start_grep` is still running (its ``grep_files`` would wait)."""
         return False
 
+    def grep_begun(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> bool:
+        """Whether :meth:`start_grep` began a search with these arguments that no ``grep_files`` took yet."""
+        return False
+
     def read_text(self, path: str, limit: int | None = None) -> str | None:
         data = self.read(path, limit)
         return None if data is None else data.decode("utf-8", "replace")
@@ -187,6 +191,9 @@ class WorkTree(Tree):
     def grep_pending(self) -> bool:
         return any(thread.is_alive() for thread, _ in self._pending.values())
 
+    def grep_begun(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> bool:
+        return (tuple(words), tuple(pathspecs), ignore_case) in self._pending
+
     def ungreppable(self) -> set[str]:
         self.paths()
         if self._untracked and not self._grep_untracked:
@@ -239,6 +246,13 @@ def read_fd(fd: int, limit: int | None, size: int | None = None) -> bytes:
 # a tree of each side for every analyzer (11 ``ls-tree`` runs of a 50,000-file commit cost 1.2 s).
 _LISTINGS: OrderedDict[tuple[str, str], tuple[list[str], dict[str, str], set[str]]] = OrderedDict()
 _LISTINGS_KEPT = 4
+
+# Keyword searches of a revision begun by ``RevTree.start_grep``, by (root, commit, words, pathspecs,
+# ignore case): the thread and the box of its answer. Taken (popped) by the first ``grep_files`` asking.
+_GrepKey = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]
+_BEGUN: dict[_GrepKey, tuple[threading.Thread, list[set[str] | None]]] = {}
+_BEGUN_LOCK = threading.Lock()
+_BEGUN_KEPT = 8
 
 
 class RevTree(Tree):
@@ -302,10 +316,46 @@ class RevTree(Tree):
         return self._paths is not None or (self._root_str, self.commit) in _LISTINGS
 
     def grep_files(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> set[str] | None:
-        prefix = self._runner.run("rev-parse", "--show-prefix")
+        with _BEGUN_LOCK:
+            begun = _BEGUN.pop(self._grep_key(words, pathspecs, ignore_case), None)
+        if begun is not None:
+            begun[0].join()
+            return begun[1][0]
+        return self._grep_now(self._runner, words, pathspecs, ignore_case)
+
+    def _grep_now(self, runner: Runner, words: list[str], pathspecs: list[str], ignore_case: bool) -> set[str] | None:
+        prefix = runner.run("rev-parse", "--show-prefix")
         if not prefix.ok or prefix.stdout.strip():
             return None
-        return _grep(self._runner, [self.commit], words, pathspecs, ignore_case, f"{self.commit}:")
+        return _grep(runner, [self.commit], words, pathspecs, ignore_case, f"{self.commit}:")
+
+    def _grep_key(self, words: list[str], pathspecs: list[str], ignore_case: bool) -> _GrepKey:
+        return self._root_str, self.commit, tuple(words), tuple(pathspecs), ignore_case
+
+    def start_grep(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> None:
+        # Kept by commit, not by this tree: a review begins its head's searches before the analyzers open
+        # their own trees of that commit (``review_range``), and whichever asks first takes the answer.
+        key = self._grep_key(words, pathspecs, ignore_case)
+        with _BEGUN_LOCK:
+            if key in _BEGUN:
+                return
+            box: list[set[str] | None] = [None]
+            thread = threading.Thread(target=lambda: box.__setitem__(0, self._grep_now(
+                Runner(self.root), list(words), list(pathspecs), ignore_case)), name="phasegate-grep", daemon=True)
+            _BEGUN[key] = (thread, box)
+            while len(_BEGUN) > _BEGUN_KEPT:  # begun and never asked for (a review that failed half-way)
+                _BEGUN.pop(next(iter(_BEGUN)))
+        thread.start()
+
+    def grep_begun(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> bool:
+        """Whether a search with these arguments was begun for this commit and not yet taken."""
+        with _BEGUN_LOCK:
+            return self._grep_key(words, pathspecs, ignore_case) in _BEGUN
+
+    def grep_pending(self) -> bool:
+        with _BEGUN_LOCK:
+            return any(key[:2] == (self._root_str, self.commit) and thread.is_alive()
+                       for key, (thread, _) in _BEGUN.items())
 
     def ungreppable(self) -> set[str]:
         self.paths()
@@ -414,6 +464,10 @@ class RevTree(Tree):
             return None
         return data
 
+    def has_prefetched(self) -> bool:
+        """Whether some files of this commit were read ahead (``prefetch_blobs``)."""
+        return (str(self.root), self.commit) in _PREFETCHED_COMMITS
+
     def prefetched(self, path: str) -> tuple[bool, bytes | None]:
         """(True, the content) of a file read ahead by ``prefetch_blobs`` (None: no such file there);
         (False, None) when it was not read ahead."""
@@ -462,9 +516,19 @@ def _grep(runner: Runner, where: list[str], words: list[str], pathspecs: list[st
     return {p[len(strip):] for p in out if p.startswith(strip)} if strip else set(out)
 
 
+def forget_begun(root: Path | None = None) -> None:
+    """Drop the searches ``RevTree.start_grep`` began and nobody took (of ``root``; None: all); each
+    git grep runs to its end unwatched."""
+    key_root = None if root is None else str(Path(root).resolve())
+    with _BEGUN_LOCK:
+        for key in [k for k in _BEGUN if key_root is None or k[0] == key_root]:
+            _BEGUN.pop(key, None)
+
+
 # Blobs read ahead in one pipelined ``git cat-file --batch`` (``prefetch_blobs``), by (root, commit, path):
 # every ``RevTree`` of that commit serves them without a round trip to git. None: no such file.
 _PREFETCHED: dict[tuple[str, str, str], bytes | None] = {}
+_PREFETCHED_COMMITS: set[tuple[str, str]] = set()  # the (root, commit) pairs of those entries
 
 
 def prefetch_blobs(root: Path, commit: str, paths: Iterable[str]) -> int:
@@ -481,6 +545,7 @@ def prefetch_blobs(root: Path, commit: str, paths: Iterable[str]) -> int:
     if not result.ok:
         return 0
     out, pos = result.stdout_bytes, 0
+    _PREFETCHED_COMMITS.add((key_root, commit))
     for path in wanted:
         end = out.find(b"\n", pos)
         if end < 0:
@@ -501,6 +566,7 @@ def forget_prefetched(root: Path) -> None:
     key_root = str(Path(root).resolve())
     for key in [k for k in _PREFETCHED if k[0] == key_root]:
         _PREFETCHED.pop(key, None)
+    _PREFETCHED_COMMITS.difference_update({k for k in _PREFETCHED_COMMITS if k[0] == key_root})
 
 
 def resolve_root(root_or_repo: object) -> Path:

@@ -47,19 +47,27 @@ def record_skips(monkeypatch: Any, module: Any, name: str) -> list[int]:
 
 
 def search_answers_at_once(monkeypatch: Any) -> None:
-    """Make a search begun before the listing (``WorkTree.start_grep``) answer before the reads start, so
-    how many files a pre-filter skips no longer depends on the machine's load; the reads made while it
-    runs are covered by the reads the tests make without this."""
+    """Make a search begun before the listing (``WorkTree.start_grep``, ``RevTree.start_grep``) answer before
+    the reads start, so how many files a pre-filter skips no longer depends on the machine's load; the reads
+    made while it runs are covered by the reads the tests make without this."""
     from phasegate.app.git import trees
 
-    real = trees.WorkTree.start_grep
+    real_work, real_rev = trees.WorkTree.start_grep, trees.RevTree.start_grep
 
-    def start_and_wait(self: trees.WorkTree, *args: Any, **kwargs: Any) -> None:
-        real(self, *args, **kwargs)
+    def work_and_wait(self: trees.WorkTree, *args: Any, **kwargs: Any) -> None:
+        real_work(self, *args, **kwargs)
         for thread, _ in self._pending.values():
             thread.join()
 
-    monkeypatch.setattr(trees.WorkTree, "start_grep", start_and_wait)
+    def rev_and_wait(self: trees.RevTree, *args: Any, **kwargs: Any) -> None:
+        real_rev(self, *args, **kwargs)
+        with trees._BEGUN_LOCK:
+            begun = list(trees._BEGUN.values())
+        for thread, _ in begun:
+            thread.join()
+
+    monkeypatch.setattr(trees.WorkTree, "start_grep", work_and_wait)
+    monkeypatch.setattr(trees.RevTree, "start_grep", rev_and_wait)
 
 
 def _words(reader: Reader[Any, Any]) -> tuple[str, ...]:
