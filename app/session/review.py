@@ -15,6 +15,7 @@ committing (``ReviewChanged``). See docs/architecture.md, "One approval".
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from phasegate.app.analyzers._files import Tree
-    from phasegate.app.git.service import GitService
+    from phasegate.app.git.service import FileChange, GitService
     from phasegate.phases.models import Session
 
 BlockerRule = Literal["security", "api", "verification"]
@@ -237,6 +238,23 @@ def schema_change(root: Path, base: str | None, head: str | None = None) -> tupl
     return schema.to_json(), changes
 
 
+def _begin_searches(root: Path, head: str) -> None:
+    """Begin the schema and endpoint readers' keyword searches of ``head`` (two ``git grep`` processes), so
+    that they run while the added lines are scanned; the reads of ``head`` below take their answers."""
+    from phasegate.app.analyzers import api, schema
+    from phasegate.app.git.trees import RevTree
+
+    try:
+        tree = RevTree(root, head)
+    except Exception:  # an unknown revision: the reads below say so
+        return
+    try:
+        schema.begin_keyword_search(tree)
+        api.begin_keyword_search(tree)
+    finally:
+        tree.close()
+
+
 @bulk_read()
 def review_range(git: GitService, base: str, head: str | None = None) -> ReviewFacts:
     """The review of the change from ``base`` to ``head`` (None: the working tree): the files, the
@@ -247,9 +265,29 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
 
     facts = ReviewFacts(base=base, head=head)
     facts.diff, changes = git.range_review(base, head)
+    root = git.root
+    if head is not None:
+        _begin_searches(root, head)
     facts.files = [{"path": c.path, "old_path": c.old_path, "status": c.status, "added": c.added,
                     "removed": c.removed, "binary": c.binary} for c in changes]
-    facts.findings = scan_added_lines(facts.diff)
+    # The security scan of the added lines mostly waits on Kingfisher (a process: ~0.4 s of start-up, then
+    # the files), so it runs in a thread beside the analyzers; its findings come first, as before.
+    security = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasegate-security")
+    scanned = security.submit(scan_added_lines, facts.diff)
+    try:
+        _analyze(facts, git, base, head, changes)
+    finally:
+        security.shutdown(wait=True)
+        if head is not None:
+            from phasegate.app.git.trees import forget_begun
+
+            forget_begun(root)  # a search no read took (the read failed, or the cache answered)
+    facts.findings = scanned.result() + facts.findings
+    return facts
+
+
+def _analyze(facts: ReviewFacts, git: GitService, base: str, head: str | None, changes: list[FileChange]) -> None:
+    """Everything of ``review_range`` but the security scan: CSRF, the contract, the schema, migrations."""
     root = git.root
     # Speed, same result: the analyzers read the newer side first, so the base's unchanged files are
     # parse-cache hits by blob id; a revision's file is read from the working tree when its content there
@@ -290,7 +328,6 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
         facts.warnings += [w.to_json() for w in migrations.warnings]
     except Exception as exc:  # an unreadable tree must not block the review; say it instead
         facts.warnings.append(_warning("", None, f"migrations not read: {exc}"))
-    return facts
 
 
 def review_facts(session: Session, git: GitService, base: str | None) -> ReviewFacts:
