@@ -128,3 +128,32 @@ def test_a_begun_search_answers_the_same_as_a_direct_one(big_repo: Path) -> None
     unused.start_grep(words, specs, nocase)
     unused.close()  # a search nobody asked for is waited for, not left running
     assert not unused.grep_pending()
+
+
+def test_a_search_begun_for_a_commit_is_taken_by_the_next_tree_of_it(big_repo: Path) -> None:
+    """A review begins its head's searches (``review_range``) before the analyzers open their own trees of
+    that commit: whichever tree of the commit asks first takes the answer, once."""
+    words, nocase = api._keywords(api._plan(all_readers()))
+    specs = ["*.py", "*.ts"]
+    expected = RevTree(big_repo, "HEAD").grep_files(words, specs, nocase)
+    assert expected is not None and "app/routes/r1.py" in expected and "app/lib/util_1.py" not in expected
+    RevTree(big_repo, "HEAD").start_grep(words, specs, nocase)
+    later = RevTree(big_repo, "HEAD")
+    assert later.grep_begun(words, specs, nocase) and not RevTree(big_repo, "HEAD~0").grep_begun(words, ["*.py"], nocase)
+    assert later.grep_files(words, specs, nocase) == expected
+    assert not later.grep_begun(words, specs, nocase) and not later.grep_pending()
+    # begun and never taken (a review that failed half-way): forgotten, and a later read searches itself
+    RevTree(big_repo, "HEAD").start_grep(words, specs, nocase)
+    trees.forget_begun(big_repo)
+    assert not later.grep_begun(words, specs, nocase)
+    assert later.grep_files(words, specs, nocase) == expected
+    # the inventory of a commit whose search was begun is the inventory of a plain read
+    plain = _json(RevTree(big_repo, "HEAD"))
+    api._SNAPSHOTS.clear()
+    trees._LISTINGS.clear()  # as in a fresh process: a listed commit begins no search (the cache answers)
+    assert api.begin_keyword_search(RevTree(big_repo, "HEAD")) is not None
+    assert trees._BEGUN
+    assert api.begin_keyword_search(RevTree(big_repo, "HEAD")) is not None  # begun already: taken as it is
+    assert len(trees._BEGUN) == 1
+    assert _json(RevTree(big_repo, "HEAD")) == plain
+    assert not trees._BEGUN, "the read did not take the search begun for it"
