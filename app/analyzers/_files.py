@@ -24,7 +24,7 @@ from phasegate.app.git.trees import (
 
 __all__ = [
     "FIXTURE_DIRS", "GENERATED_SUFFIXES", "MAX_READ", "TEST_DIRS", "TEST_NAME_RE", "VENDORED_DIRS", "RevTree",
-    "Tree", "WorkTree", "is_generated_or_fixture", "is_git_worktree", "is_test_path", "is_vendored",
+    "Tree", "WorkTree", "is_generated_or_fixture", "is_git_worktree", "is_own_code", "is_test_path", "is_vendored",
     "natural_key", "open_tree", "resolve_root", "suffix",
 ]
 
@@ -43,29 +43,44 @@ TEST_NAME_RE = re.compile(
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "e2e", "testing"})
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _directory_kind(directory: str) -> tuple[bool, bool, bool]:
+    """(vendored, fixture, test) of a directory path; files share directories, so each is looked at once."""
+    parts = directory.split("/")
+    return (not VENDORED_DIRS.isdisjoint(parts), not FIXTURE_DIRS.isdisjoint(parts),
+            not TEST_DIRS.isdisjoint(parts))
+
+
 # Asked once per reader of every path (some 25 readers, 50,000 paths): answered once per path.
 @functools.lru_cache(maxsize=1 << 18)
 def is_vendored(path: str) -> bool:
     """True for paths under vendored, build or cache directories."""
-    parts = path.split("/")
-    return any(part in VENDORED_DIRS for part in parts[:-1])
+    slash = path.rfind("/")
+    return slash >= 0 and _directory_kind(path[:slash])[0]
 
 
 @functools.lru_cache(maxsize=1 << 18)
 def is_generated_or_fixture(path: str) -> bool:
     """True for generated files, templates and fixtures: never reported as models or routes."""
-    parts = path.split("/")
-    if any(part in FIXTURE_DIRS for part in parts[:-1]):
+    slash = path.rfind("/")
+    if slash >= 0 and _directory_kind(path[:slash])[1]:
         return True
-    name = parts[-1].lower()
+    name = path[slash + 1 :].lower()
     return name.endswith(GENERATED_SUFFIXES) or ".generated." in name
 
 
 @functools.lru_cache(maxsize=1 << 18)
 def is_test_path(path: str) -> bool:
     """True for test files: a test's routes and models are not the application's."""
-    parts = path.split("/")
-    return bool(TEST_NAME_RE.search(parts[-1])) or any(part in TEST_DIRS for part in parts[:-1])
+    slash = path.rfind("/")
+    return (slash >= 0 and _directory_kind(path[:slash])[2]) or bool(TEST_NAME_RE.search(path[slash + 1 :]))
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def is_own_code(path: str) -> bool:
+    """Neither vendored, generated, a fixture nor a test: the project's own code, whose models and routes
+    are facts about the backend."""
+    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
 
 
 def natural_key(path: str) -> list[object]:

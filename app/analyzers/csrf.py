@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
+from phasegate.app.analyzers._files import is_own_code, is_vendored
 from phasegate.app.analyzers.treesitter import language_for, parse, string_value, text
 from phasegate.phases.diffs import parse_diff
 from phasegate.phases.findings import Finding
@@ -76,7 +76,7 @@ def _touched(diff: str) -> dict[str, tuple[str, set[int], set[int]]]:
         language = language_for(fd.path)
         if fd.binary or fd.status == "deleted" or language not in _CUES:
             continue
-        if is_vendored(fd.path) or is_generated_or_fixture(fd.path) or is_test_path(fd.path):
+        if not is_own_code(fd.path):
             continue
         added: set[int] = set()
         touched: set[int] = set()

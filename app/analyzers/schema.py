@@ -40,9 +40,7 @@ from phasegate.app.analyzers._files import (
     RevTree,
     Tree,
     WorkTree,
-    is_generated_or_fixture,
-    is_test_path,
-    is_vendored,
+    is_own_code,
     open_tree,
 )
 from phasegate.app.analyzers.bulk import bulk_read
@@ -78,7 +76,7 @@ __all__ = [
 
 
 def _own(path: str) -> bool:
-    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return is_own_code(path)
 
 
 # Which readers want a path, by readers (``id``) and path: the answer depends on the path alone, so a

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
+from phasegate.app.analyzers._files import is_own_code
 from phasegate.app.analyzers.api_model import ApiEndpoint, ApiPart
 from phasegate.app.analyzers.api_readers._paths import brace_params, join, params_of
 from phasegate.app.analyzers.readers import Reader, SourceWarning
@@ -464,7 +464,7 @@ def _wants(path: str) -> bool:
     # the suffix first: this runs on every path of the repository
     if not path.endswith((".java", ".kt", ".properties", ".yml", ".yaml")):
         return False
-    if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path):
+    if not is_own_code(path):
         return False
     if path.endswith((".java", ".kt")):
         return True

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
+from phasegate.app.analyzers._files import is_own_code
 from phasegate.app.analyzers.treesitter import SUFFIX_LANGUAGE, language_for, line, parse, string_value, text
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def is_js(path: str) -> bool:
     file, fixture or test."""
     if language_for(path) not in JS_LANGUAGES:
         return False
-    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return is_own_code(path)
 
 
 def parse_js(path: str, source: str) -> Node:

@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from phasegate.app.analyzers._files import (
-    is_generated_or_fixture,
-    is_test_path,
-    is_vendored,
+    is_own_code,
     natural_key,
     suffix,
 )
@@ -975,7 +973,7 @@ class _Migrations:
 
 # --- readers ------------------------------------------------------------------------------------
 def _own(path: str) -> bool:
-    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return is_own_code(path)
 
 
 def _wants_model(path: str) -> bool:

@@ -24,7 +24,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored
+from phasegate.app.analyzers._files import is_own_code
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._inflect import rails_plural
@@ -561,8 +561,7 @@ _GORM_MODEL = [
 
 
 def _wants(path: str) -> bool:
-    return (path.endswith(".go") or _is_settings_file(path)) and not (
-        is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return (path.endswith(".go") or _is_settings_file(path)) and is_own_code(path)
 
 
 READERS = [Reader("gorm", _wants, parse_file, build, version=2,

@@ -17,7 +17,10 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored, natural_key
+from phasegate.app.analyzers._files import (
+    is_own_code,
+    natural_key,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._jvm_common import apply_sql, rename_column
@@ -635,7 +638,7 @@ class _Replay:
 
 
 def _wants(path: str) -> bool:
-    if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path):
+    if not is_own_code(path):
         return False
     if not path.endswith(".php"):
         return _is_dump(path)

@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from phasegate.app.analyzers._files import (
-    is_generated_or_fixture,
-    is_test_path,
-    is_vendored,
+    is_own_code,
     natural_key,
     suffix,
 )
@@ -182,7 +180,7 @@ def _parse_struct(data: Any) -> Changelog | None:
 
 # --- the reader's parse -------------------------------------------------------------------------
 def _wants(path: str) -> bool:
-    if is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path):
+    if not is_own_code(path):
         return False
     low = path.lower()
     return suffix(path) in (".xml", ".yaml", ".yml", ".json", ".sql") and ("liquibase" in low or "changelog" in low)

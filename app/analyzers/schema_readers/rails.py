@@ -18,7 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from phasegate.app.analyzers._files import is_generated_or_fixture, is_test_path, is_vendored, natural_key
+from phasegate.app.analyzers._files import (
+    is_own_code,
+    natural_key,
+)
 from phasegate.app.analyzers.readers import Reader, SourceWarning
 from phasegate.app.analyzers.schema_model import Column, ForeignKey, Index, Schema, SchemaPart, Table
 from phasegate.app.analyzers.schema_readers._jvm_common import apply_sql, rename_column
@@ -267,7 +270,7 @@ def _is_migration(path: str) -> bool:
 
 
 def _own(path: str) -> bool:
-    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return is_own_code(path)
 
 
 def singular(word: str) -> str:
