@@ -28,10 +28,8 @@ from phasegate.app.analyzers._files import (
     RevTree,
     Tree,
     WorkTree,
-    is_generated_or_fixture,
     is_git_worktree,
-    is_test_path,
-    is_vendored,
+    is_own_code,
     open_tree,
     resolve_root,
 )
@@ -71,7 +69,7 @@ _LIKELY = re.compile(r"(?<![a-z])(?:rout|controller|handler|endpoint|api|urls|vi
 
 
 def _own(path: str) -> bool:
-    return not (is_vendored(path) or is_generated_or_fixture(path) or is_test_path(path))
+    return is_own_code(path)
 
 
 # --- paths ----------------------------------------------------------------------------------------
@@ -187,6 +185,7 @@ def _plan(readers: Sequence[Reader[Any, ApiPart]]) -> list[tuple[Any, list[Reade
         _PLANS.clear()
         _WANTING.clear()
         _GROUPS_BY_EXT.clear()
+        _ANSWERS.clear()
     _PLANS[id(readers)] = (readers, plan)
     _GROUPS_BY_EXT[id(plan)] = _groups_by_ext(plan)
     return plan
@@ -205,31 +204,54 @@ def _groups_by_ext(plan: list[tuple[Any, list[Reader[Any, ApiPart]]]]) -> tuple[
 
 
 _Plan = list[tuple[Any, list[Reader[Any, ApiPart]]]]
+# what ``_wanted`` answers: the readers that want a path, whether it may be a spec, whether all need a keyword
+_Wanted = tuple[list[Reader[Any, ApiPart]], bool, bool]
 
 
-# Which readers want a path, by (id(plan), path): a review reads two revisions of the same 50,000 paths,
+# Which readers want a path, by id(plan) then path: a review reads two revisions of the same 50,000 paths,
 # and asking every reader's ``wants`` again was most of the second read.
-_WANTING: dict[tuple[int, str], tuple[list[Reader[Any, ApiPart]], bool, bool] | None] = {}
+_WANTING: dict[int, dict[str, _Wanted | None]] = {}
 # Each plan's groups by path extension (``_groups_by_ext``), by id(plan): only the groups declaring a
 # path's extension are asked whether they want it.
 _GROUPS_BY_EXT: dict[int, tuple[dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
+# One answer object per distinct answer (a handful per plan), by (id(plan), the wanting readers' indices,
+# is a spec, needs a keyword): 35,000 wanted paths share them instead of a list each.
+_ANSWERS: dict[tuple[int, tuple[int, ...], bool, bool], _Wanted] = {}
 
 
-def _wanted(path: str, plan: _Plan) -> tuple[list[Reader[Any, ApiPart]], bool, bool] | None:
+def _wanted(path: str, plan: _Plan) -> _Wanted | None:
     """The readers that want ``path``, whether it may be a spec, and whether each of them needs a keyword
     in it (``Reader.keywords``, not ``keywordless`` here); None when nothing reads it."""
-    memo_key = (id(plan), path)
-    if memo_key in _WANTING:
-        return _WANTING[memo_key]
+    memo = _WANTING.get(id(plan))
+    if memo is not None and path in memo:
+        return memo[path]
+    return _wanted_all([path], plan)[path]
+
+
+def _wanted_all(paths: list[str], plan: _Plan) -> dict[str, _Wanted | None]:
+    """:func:`_wanted` of every path of ``paths`` at once (the memo, filled for those not in it yet)."""
+    memo = _WANTING.setdefault(id(plan), {})
+    if sum(len(m) for m in _WANTING.values()) > 500_000:
+        memo.clear()
     by_ext, always = _GROUPS_BY_EXT[id(plan)]
-    wanting = [r for i in by_ext.get(extension(path), always) if plan[i][0](path) for r in plan[i][1]]
-    is_spec = _spec_wants(path)
-    keyed = all(r.has_keywords and (r.keywordless is None or not r.keywordless(path)) for r in wanting)
-    wanted = (wanting, is_spec, keyed) if (wanting or is_spec) and _own(path) else None
-    if len(_WANTING) > 500_000:
-        _WANTING.clear()
-    _WANTING[memo_key] = wanted
-    return wanted
+    readers = _plan_readers(plan)
+    index = {id(r): i for i, r in enumerate(readers)}
+    for path in paths:
+        if path in memo:
+            continue
+        groups = by_ext.get(extension(path), always)
+        wanting = [r for i in groups if plan[i][0](path) for r in plan[i][1]] if groups else []
+        is_spec = _spec_wants(path)
+        if not (wanting or is_spec) or not _own(path):
+            memo[path] = None
+            continue
+        keyed = all(r.has_keywords and (r.keywordless is None or not r.keywordless(path)) for r in wanting)
+        shape = (id(plan), tuple(index[id(r)] for r in wanting), is_spec, keyed)
+        answer = _ANSWERS.get(shape)
+        if answer is None:
+            answer = _ANSWERS[shape] = (wanting, is_spec, keyed)
+        memo[path] = answer
+    return memo
 
 
 def _jobs(wanted: tuple[list[Reader[Any, ApiPart]], bool, bool]) -> list[tuple[str, int, Any]]:
@@ -305,8 +327,9 @@ def _candidates(paths: list[str], plan: _Plan, cache: ParseCache, known: dict[st
     """The paths a keyword search may spare a read: every reader that wants one declares keywords
     (``Reader.keywords``; a spec's are ``_SPEC_KEYWORDS``) and the cache does not know its parses."""
     todo: list[str] = []
+    answers = _wanted_all(paths, plan)
     for path in paths:
-        wanted = _wanted(path, plan)
+        wanted = answers[path]
         if wanted is None or not wanted[2]:
             continue
         blob = known.get(path) if known is not None else None
