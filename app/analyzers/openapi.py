@@ -231,14 +231,28 @@ def contract_findings(a: dict[str, Any], b: dict[str, Any], spec_path: str,
     ]
 
 
+# Whether a blob's first 4 KiB name it a spec, by blob id: a review looks at both revisions, whose YAML
+# and JSON files are mostly the same blobs (the base's unchanged ones are not read again).
+_SPEC_BLOBS: dict[str, bool] = {}
+
+
 def find_specs(tree: Tree) -> list[str]:
     """Paths of the OpenAPI 3 and Swagger 2 documents in a tree (by their ``openapi: 3``/``swagger: 2`` key)."""
     found = []
+    known = tree.blob_ids()
     for path in tree.paths():
         if not path.lower().endswith((".yaml", ".yml", ".json")) or is_vendored(path):
             continue
-        head = tree.read(path, 4096) or b""
-        if _OPENAPI_HEAD_RE.search(head.decode("utf-8", "replace")):
+        blob = known.get(path)
+        spec = _SPEC_BLOBS.get(blob) if blob is not None else None
+        if spec is None:
+            head = tree.read(path, 4096)
+            spec = head is not None and bool(_OPENAPI_HEAD_RE.search(head.decode("utf-8", "replace")))
+            if blob is not None and head is not None:
+                if len(_SPEC_BLOBS) > 200_000:
+                    _SPEC_BLOBS.clear()
+                _SPEC_BLOBS[blob] = spec
+        if spec:
             found.append(path)
     return found
 
