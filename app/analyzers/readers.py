@@ -136,12 +136,19 @@ def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool,
     of a search begun earlier (``grep_pathspecs``, ``Tree.start_grep``), used when they cover ``paths``;
     ``stats``: working-tree ``lstat`` results taken while it ran.
     """
+    if not paths:
+        if started is not None:
+            tree.forget_grep(words, started, nocase)  # nothing left to decide: its answer is not needed
+        return []
     names = {path[path.rfind("/") + 1 :] for path in paths}
     suffixes = {name[name.rfind(".") :] if "." in name else "" for name in names}
     # ``*.py`` matches at any depth; anything odd in a suffix and the whole tree is searched instead
     pathspecs = [] if any(not x or set(x) & set("*?[]\\:") for x in suffixes) else sorted("*" + x for x in suffixes)
-    if started is not None and (not started or (pathspecs and set(pathspecs) <= set(started))):
-        pathspecs = started
+    if started is not None:
+        if not started or (pathspecs and set(pathspecs) <= set(started)):
+            pathspecs = started
+        else:
+            tree.forget_grep(words, started, nocase)  # it does not cover these paths: searched below
     matched = tree.grep_files(words, pathspecs, nocase)
     if matched is None:
         return []

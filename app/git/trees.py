@@ -87,6 +87,10 @@ class Tree:
         """Whether :meth:`start_grep` began a search with these arguments that no ``grep_files`` took yet."""
         return False
 
+    def forget_grep(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> None:
+        """Drop the search :meth:`start_grep` began with these arguments (its answer will not be asked for);
+        its git runs to its end unwatched."""
+
     def read_text(self, path: str, limit: int | None = None) -> str | None:
         data = self.read(path, limit)
         return None if data is None else data.decode("utf-8", "replace")
@@ -194,6 +198,9 @@ class WorkTree(Tree):
     def grep_begun(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> bool:
         return (tuple(words), tuple(pathspecs), ignore_case) in self._pending
 
+    def forget_grep(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> None:
+        self._pending.pop((tuple(words), tuple(pathspecs), ignore_case), None)
+
     def ungreppable(self) -> set[str]:
         self.paths()
         if self._untracked and not self._grep_untracked:
@@ -297,7 +304,14 @@ class RevTree(Tree):
         paths: list[str] = []
         blobs: dict[str, str] = {}
         odd: set[str] = set()
-        for entry in _split_z(out):  # "<mode> blob <id>\t<path>": the blob ids key the parse cache
+        for raw in out.split(b"\0"):  # "<mode> blob <id>\t<path>": the blob ids key the parse cache
+            # a regular file's entry by position (SHA-1 ids), 2.5x faster than splitting it over 50,000
+            if raw[6:12] == b" blob " and raw[52:53] == b"\t" and raw[:6] in (b"100644", b"100755"):
+                path = raw[53:].decode("utf-8", "surrogateescape")
+                blobs[path] = raw[12:52].decode("ascii")
+                paths.append(path)
+                continue
+            entry = raw.decode("utf-8", "surrogateescape")
             meta, _, path = entry.partition("\t")
             parts = meta.split(" ")
             if len(parts) == 3 and parts[1] == "blob":
@@ -351,6 +365,10 @@ class RevTree(Tree):
         """Whether a search with these arguments was begun for this commit and not yet taken."""
         with _BEGUN_LOCK:
             return self._grep_key(words, pathspecs, ignore_case) in _BEGUN
+
+    def forget_grep(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> None:
+        with _BEGUN_LOCK:
+            _BEGUN.pop(self._grep_key(words, pathspecs, ignore_case), None)
 
     def grep_pending(self) -> bool:
         with _BEGUN_LOCK:
