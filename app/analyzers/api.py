@@ -45,6 +45,7 @@ from phasegate.app.analyzers.readers import (
     grep_pathspecs,
     keyword_misses,
     keyword_search,
+    stats_while_searching,
 )
 from phasegate.app.errors import PhasegateError
 
@@ -419,7 +420,7 @@ def _read_while_searching(tree: Tree, paths: list[str], todo: list[str], plan: _
     first = set(likely)
     head = [p for p in paths if p not in candidates] + likely
     rest = [p for p in todo if p not in first]
-    stats = _stats_while_searching(tree, rest)
+    stats = stats_while_searching(tree, rest)
     answer: set[str] | None = None
     for part in (head, rest):
         for n, path in enumerate(part):
@@ -433,20 +434,6 @@ def _read_while_searching(tree: Tree, paths: list[str], todo: list[str], plan: _
     position = {p: i for i, p in enumerate(paths)}
     for name, by_path in read.parsed.items():
         read.parsed[name] = dict(sorted(by_path.items(), key=lambda item: position[item[0]]))
-
-
-def _stats_while_searching(tree: Tree, paths: list[str]) -> dict[str, os.stat_result]:
-    """The ``lstat`` of ``paths`` the answer of the running search will need, until it answers."""
-    stats: dict[str, os.stat_result] = {}
-    root = f"{tree.root}/"
-    for n, path in enumerate(paths):
-        if not (n & 255) and not tree.grep_pending():
-            break
-        try:
-            stats[path] = os.lstat(root + path)
-        except OSError:
-            pass
-    return stats
 
 
 def _build(reader: Reader[Any, ApiPart], facts: dict[str, Any]) -> tuple[list[ApiEndpoint], list[SourceWarning]]:

@@ -158,13 +158,15 @@ def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool,
     if isinstance(tree, WorkTree):
         root = f"{tree.root}/"
         taken = stats or {}
+        lstat, is_regular = os.lstat, stat.S_ISREG
         for path in missing:
             st = taken.get(path)
-            try:
-                st = st or os.lstat(root + path)
-            except OSError:
-                continue  # gone: the read finds nothing either
-            if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_SOURCE:
+            if st is None:
+                try:
+                    st = lstat(root + path)
+                except OSError:
+                    continue  # gone: the read finds nothing either
+            if st.st_size <= MAX_SOURCE and is_regular(st.st_mode):
                 out.append((path, st))
     elif isinstance(tree, RevTree):
         sizes = tree.blob_sizes(known[p] for p in missing if p in known)
@@ -174,6 +176,21 @@ def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool,
             if size is not None and size <= MAX_SOURCE:
                 out.append((path, None))
     return out
+
+
+def stats_while_searching(tree: Tree, paths: list[str]) -> dict[str, os.stat_result]:
+    """The working-tree ``lstat`` of ``paths``, taken while the tree's begun keyword search runs and until
+    it answers: what ``keyword_misses`` needs of the files it spares, off the path after the answer."""
+    stats: dict[str, os.stat_result] = {}
+    root = f"{tree.root}/"
+    for n, path in enumerate(paths):
+        if not (n & 255) and not tree.grep_pending():
+            break
+        try:
+            stats[path] = os.lstat(root + path)
+        except OSError:
+            pass
+    return stats
 
 
 class ParseCache:

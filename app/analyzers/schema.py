@@ -245,13 +245,14 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
     patterns_key = hash((tuple(words), nocase))
     skip: set[str] = set()
     unknown: list[tuple[str, tuple[int, ...]]] = []
+    root = f"{tree.root}/"
     for path, wanting in eligible:
         blob = known.get(path)
         if blob is not None:
             if all(cache.get((readers[i].name, readers[i].version, path, blob))[0] for i in wanting):
                 continue  # the read loop answers from the cache
         elif work:
-            full = f"{tree.root}/{path}"
+            full = root + path
             if full in _STATS:
                 continue  # read before: the read loop's stat decides
             memo = _NO_KEYWORDS.get(full)
@@ -271,10 +272,11 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
     searched_ns = begun_ns if begun_ns is not None else time.time_ns()
     misses = keyword_misses(tree, [p for p, _ in unknown], words, nocase, known, started)
     if work:
+        settled_ns = searched_ns - _RACY_NS  # a file changed since may change again within its mtime's tick
         for path, st in misses:
             skip.add(path)
-            if st is not None and searched_ns - st.st_mtime_ns > _RACY_NS:
-                _NO_KEYWORDS[f"{tree.root}/{path}"] = (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key)
+            if st is not None and st.st_mtime_ns < settled_ns:
+                _NO_KEYWORDS[root + path] = (st.st_mtime_ns, st.st_size, st.st_ino, patterns_key)
         if len(_NO_KEYWORDS) > 500_000:
             _NO_KEYWORDS.clear()
     else:

@@ -133,6 +133,7 @@ def test_a_begun_search_answers_the_same_as_a_direct_one(big_repo: Path) -> None
 def test_a_search_begun_for_a_commit_is_taken_by_the_next_tree_of_it(big_repo: Path) -> None:
     """A review begins its head's searches (``review_range``) before the analyzers open their own trees of
     that commit: whichever tree of the commit asks first takes the answer, once."""
+    trees.forget_begun()  # (searches other tests' reads began and did not need)
     words, nocase = api._keywords(api._plan(all_readers()))
     specs = ["*.py", "*.ts"]
     expected = RevTree(big_repo, "HEAD").grep_files(words, specs, nocase)
