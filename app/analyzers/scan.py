@@ -313,7 +313,9 @@ def _gate_words(label: str) -> frozenset[bytes]:
     return frozenset(w.encode() for w in words)
 
 
-_SCHEMA_PATH_WORDS = ("model", "entit", "schema", "migrat", "versions/", "db/", "database")
+_SCHEMA_PATH_RE = re.compile(r"model|entit|schema|migrat|versions/|db/|database")  # on the lower-cased path
+# Whole source files the pass keeps for the schema and endpoint readers after it (bytes, at most)
+_KEPT_BYTES = 64 * 1024 * 1024
 _SQL_COMPANIONS = frozenset({b"from", b"into", b"set"})
 
 
@@ -526,6 +528,9 @@ class _Scanner:
         self._dir_cache: dict[str, tuple[bool, bool, bool, bool]] = {}
         self._manifest_auth: set[tuple[str, str]] = set()  # (mechanism, manifest) found in manifests only
         self._mounts: list[dict[str, Any]] = []  # files that mount routers (pattern-found, kept beside the inventory)
+        self._kept: dict[str, bytes] = {}  # whole source files read by the pass, for the readers after it
+        self._kept_bytes = 0
+        self._candidates: list[str] = []  # paths whose directory or name names a role
 
     # helpers -------------------------------------------------------------------------------------
     def _read(self, path: str, limit: int = MAX_READ) -> str | None:
@@ -582,9 +587,12 @@ class _Scanner:
             slash = path.rfind("/")
             directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
             vendored, fixture_dir, test_dir, candidate_dir = self._dir_flags(directory)
+            low_name = name.lower()
+            named = candidate_dir or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(low_name))
+            if named:
+                self._candidates.append(path)
             if vendored:
                 continue
-            low_name = name.lower()
             skipped = fixture_dir or low_name.endswith(GENERATED_SUFFIXES) or ".generated." in low_name
             if ENV_NAME_RE.match(name) and not skipped:
                 self._env_file(path, name, path in tracked)
@@ -604,9 +612,7 @@ class _Scanner:
                 self._lang_counts[lang] += 1
                 self._lang_first.setdefault(lang, path)
                 ruleset = RULESET_BY_EXT.get(ext)
-                if ruleset and not test_dir and not TEST_NAME_RE.search(name) and (
-                    read_all or candidate_dir or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(low_name))
-                ):
+                if ruleset and not test_dir and not TEST_NAME_RE.search(name) and (read_all or named):
                     self._source(path, name, ruleset, directory)
                 low_path = path.lower()
                 if ext != ".sql" and not ("migrat" in low_path or "versions/" in low_path):
@@ -751,6 +757,10 @@ class _Scanner:
         data = self.tree.read(path, MAX_READ)
         if not data:
             return
+        if len(data) < MAX_READ and self._kept_bytes < _KEPT_BYTES:
+            # the whole file: the schema and endpoint readers that read it next take it from here
+            self._kept[path] = data
+            self._kept_bytes += len(data)
         # latin-1 never fails and is the fastest decode; evidence lines are re-decoded as UTF-8.
         text = data.decode("latin-1")
         words = file_words(data)
@@ -840,7 +850,7 @@ class _Scanner:
             return  # so many DDL files that replaying them would dominate the audit
         tree: Tree = self.tree
         if not self._read_all:
-            tree = _CandidateTree(self.tree, self._schema_paths())
+            tree = _CandidateTree(self.tree, self._schema_paths(), self._kept)
         try:
             audit = schema_audit(tree)
         except Exception:  # a schema we cannot parse must not sink the whole audit
@@ -876,9 +886,8 @@ class _Scanner:
         result.schema_files = kept + [f for f in audit.ddl_files() if f["path"] not in listed]
 
     def _candidate_paths(self) -> list[str]:
-        """The paths a big repository's endpoint inventory reads (those whose path names a role)."""
-        if not hasattr(self, "_candidates"):
-            self._candidates = [p for p in self._paths if self._is_candidate(p)]
+        """The paths a big repository's endpoint inventory reads (those whose path names a role, as the
+        pass found them)."""
         return self._candidates
 
     def _schema_paths(self) -> list[str]:
@@ -887,7 +896,7 @@ class _Scanner:
         the readers of Go, TypeScript or Python would otherwise parse the whole tree)."""
         flagged = {m["path"] for m in self.result.orm_models} | {f["path"] for f in self.result.schema_files}
         return [p for p in self._paths
-                if p in flagged or any(w in p.lower() for w in _SCHEMA_PATH_WORDS) or p.endswith((".sql", ".prisma"))]
+                if p in flagged or _SCHEMA_PATH_RE.search(p.lower()) or p.endswith((".sql", ".prisma"))]
 
     def _api(self) -> None:
         """Route files from the endpoint inventory instead of the content patterns (``scan_api.py``)."""
@@ -897,7 +906,7 @@ class _Scanner:
         if not getattr(self, "_read_all", True):
             # A big repository: the inventory reads the files the audit reads for content (paths that
             # name a role, top-level files), as the rest of the audit does (bench/bench_scan.py).
-            tree = _CandidateTree(self.tree, self._candidate_paths())
+            tree = _CandidateTree(self.tree, self._candidate_paths(), self._kept)
         try:
             audit = api_audit(tree)
         except Exception:  # an inventory we cannot build must not sink the whole audit
@@ -914,11 +923,6 @@ class _Scanner:
         risk = audit.drift_risk()
         if risk is not None:
             self.result.risks.append(risk)
-
-    def _is_candidate(self, path: str) -> bool:
-        slash = path.rfind("/")
-        directory, name = (path[:slash], path[slash + 1 :]) if slash >= 0 else ("", path)
-        return self._dir_flags(directory)[3] or not CANDIDATE_WORDS.isdisjoint(_PATH_WORD_RE.split(name.lower()))
 
     def _schema_risks(self) -> None:
         """Risks that need the schema model: foreign keys without an index, plaintext password columns."""
@@ -949,16 +953,19 @@ class _Scanner:
 
 
 class _CandidateTree(Tree):
-    """Some paths of another tree (read through it)."""
+    """Some paths of another tree (read through it, or from the whole files the audit's pass kept)."""
 
-    def __init__(self, tree: Tree, paths: list[str]) -> None:
+    def __init__(self, tree: Tree, paths: list[str], kept: dict[str, bytes] | None = None) -> None:
         self.root = tree.root
-        self._tree, self._paths = tree, paths
+        self._tree, self._paths, self._kept = tree, paths, kept or {}
 
     def paths(self) -> list[str]:
         return self._paths
 
     def read(self, path: str, limit: int | None = MAX_READ) -> bytes | None:
+        data = self._kept.get(path)
+        if data is not None:
+            return data if limit is None else data[:limit]
         return self._tree.read(path, limit)
 
 
