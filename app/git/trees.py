@@ -260,6 +260,7 @@ _GrepKey = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]
 _BEGUN: dict[_GrepKey, tuple[threading.Thread, list[set[str] | None]]] = {}
 _BEGUN_LOCK = threading.Lock()
 _BEGUN_KEPT = 8
+_BLOB_SIZES: dict[str, int] = {}  # blob id -> size in bytes (``RevTree.blob_sizes``)
 
 
 class RevTree(Tree):
@@ -304,14 +305,14 @@ class RevTree(Tree):
         paths: list[str] = []
         blobs: dict[str, str] = {}
         odd: set[str] = set()
-        for raw in out.split(b"\0"):  # "<mode> blob <id>\t<path>": the blob ids key the parse cache
-            # a regular file's entry by position (SHA-1 ids), 2.5x faster than splitting it over 50,000
-            if raw[6:12] == b" blob " and raw[52:53] == b"\t" and raw[:6] in (b"100644", b"100755"):
-                path = raw[53:].decode("utf-8", "surrogateescape")
-                blobs[path] = raw[12:52].decode("ascii")
+        # "<mode> blob <id>\t<path>": the blob ids key the parse cache. Decoded once, and a regular file's
+        # entry read by position (SHA-1 ids): 3x faster than splitting and decoding each of 50,000 entries
+        for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+            if entry[6:12] == " blob " and entry[52:53] == "\t" and entry[:6] in ("100644", "100755"):
+                path = entry[53:]
+                blobs[path] = entry[12:52]
                 paths.append(path)
                 continue
-            entry = raw.decode("utf-8", "surrogateescape")
             meta, _, path = entry.partition("\t")
             parts = meta.split(" ")
             if len(parts) == 3 and parts[1] == "blob":
@@ -380,10 +381,14 @@ class RevTree(Tree):
         return self._odd
 
     def blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
-        """Size in bytes of each blob id, from one pipelined ``git cat-file --batch-check``."""
+        """Size in bytes of each blob id, from one pipelined ``git cat-file --batch-check`` (a blob's size
+        never changes: those asked for before are remembered, as the schema and endpoint pre-filters ask
+        about the same files)."""
         wanted = list(dict.fromkeys(blobs))
+        known = {b: _BLOB_SIZES[b] for b in wanted if b in _BLOB_SIZES}
+        wanted = [b for b in wanted if b not in known]
         if not wanted:
-            return {}
+            return known
         request = "".join(f"{b}\n" for b in wanted).encode()
         result = self._runner.run("cat-file", "--batch-check=%(objectname) %(objectsize)", input=request)
         sizes: dict[str, int] = {}
@@ -392,7 +397,10 @@ class RevTree(Tree):
                 name, _, size = line.partition(" ")
                 if size.isdigit():
                     sizes[name] = int(size)
-        return sizes
+        if len(_BLOB_SIZES) > 1_000_000:
+            _BLOB_SIZES.clear()
+        _BLOB_SIZES.update(sizes)
+        return known | sizes
 
     def changed_paths(self, since: str) -> dict[str, str | None] | None:
         """Path -> new blob id (None: deleted) of every file that differs between commit ``since`` and
