@@ -238,7 +238,7 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
         else:
             tests = plans[wanting] = (tuple(readers[i].keywordless for i in wanting if readers[i].keywordless)
                                       if all(readers[i].has_keywords for i in wanting) else None)
-        if tests is not None and not any(test(path) for test in tests):
+        if tests is not None and (not tests or not any(test(path) for test in tests)):
             eligible.append((path, wanting))
     work = isinstance(tree, WorkTree)
     words, nocase = keyword_search(readers)
@@ -246,6 +246,8 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
     skip: set[str] = set()
     unknown: list[tuple[str, tuple[int, ...]]] = []
     root = f"{tree.root}/"
+    if work and not known and not _STATS and not _NO_KEYWORDS:
+        unknown, eligible = eligible, []  # nothing read or searched in this process yet: all undecided
     for path, wanting in eligible:
         blob = known.get(path)
         if blob is not None:
