@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ def big_repo(tmp_path: Path) -> Path:
     git(root, "update-index", "--assume-unchanged", "app/hidden.py")
     write_files(root, {"app/hidden.py": MODEL.format(n=77),  # grep would see the index's plain text
                        "app/untracked_model.py": MODEL.format(n=88), "app/untracked_plain.py": PLAIN.format(n=5)})
+    # written a while ago: a file changed within the last second is never remembered as searched (it may
+    # change again within its mtime's tick), and whether the reads below fall inside that second would
+    # depend on the machine's speed
+    past = time.time_ns() - 5_000_000_000
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink() and ".git" not in path.parts:
+            os.utime(path, ns=(past, past))
     return root
 
 
