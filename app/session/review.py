@@ -242,10 +242,10 @@ def _begin_searches(root: Path, head: str) -> None:
     """Begin the schema and endpoint readers' keyword searches of ``head`` (two ``git grep`` processes), so
     that they run while the added lines are scanned; the reads of ``head`` below take their answers."""
     from phasegate.app.analyzers import api, schema
-    from phasegate.app.git.trees import RevTree
+    from phasegate.app.git.trees import RevTree, resolve_root
 
     try:
-        tree = RevTree(root, head)
+        tree = RevTree(resolve_root(root), head)  # keyed as the analyzers' own trees of it are (``open_tree``)
     except Exception:  # an unknown revision: the reads below say so
         return
     try:

@@ -85,3 +85,59 @@ def test_prefetched_blobs_are_served_without_git_and_forgotten(repo: Path) -> No
         assert tree.read("a.py") == b"a = 1\n"  # read from git again, the same content
     finally:
         tree.close()
+
+
+def test_a_review_begins_its_heads_searches_and_the_analyzers_take_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``review_range`` begins the schema and endpoint keyword searches of its head before anything else
+    (through a symlinked path too); the analyzers' own trees of that commit take the answers, no other
+    search of the head runs, and none is left behind — with the review's findings as without it."""
+    from phasegate.app.analyzers import api, readers, schema
+    from phasegate.app.git import trees
+    from phasegate.app.session.review import review_range
+
+    plain = "def compute_{n}(values):\n    return sum(v * {n} for v in values)\n"
+    model = ("from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\nclass Thing{n}(Base):\n"
+             "    __tablename__ = 'thing_{n}'\n    id = Column(Integer, primary_key=True)\n")
+    route = ("from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get('/things{n}')\n"
+             "def read_{n}():\n    return {{}}\n")
+    files = {f"app/lib/util_{n}.py": plain.format(n=n) for n in range(schema._PREFILTER_MIN + 50)}
+    files |= {"app/db.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+              "app/models/thing_0.py": model.format(n=0), "app/routes/r0.py": route.format(n=0),
+              "app/main.py": "from fastapi import FastAPI\nfrom app.routes.r0 import router\n\napp = FastAPI()\n"
+                             "app.include_router(router)\n"}
+    repo = init_repo(tmp_path / "r", files)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write_files(repo, {"app/models/thing_1.py": model.format(n=1), "app/routes/r1.py": route.format(n=1),
+                       "app/main.py": files["app/main.py"].replace("r0 import router\n", "r0 import router\n"
+                                      "from app.routes.r1 import router as r1\n") + "app.include_router(r1)\n"})
+    head = commit_all(repo, "a table and a route")
+    link = tmp_path / "link"
+    link.symlink_to(repo)
+
+    def fresh() -> None:  # as a new process: nothing listed, searched, parsed or kept
+        readers.CACHE = readers.ParseCache(size=readers.CACHE.size)
+        api._SNAPSHOTS.clear()
+        api.API_CACHE._items.clear()
+        trees._LISTINGS.clear()
+        trees.forget_begun()
+
+    searches: list[bool] = []  # for each git grep run, whether it was begun beside the work
+    real_grep = trees._grep
+
+    def spy(*args: object, **kwargs: object) -> set[str] | None:
+        searches.append(bool(kwargs.get("beside", args[6] if len(args) > 6 else False)))
+        return real_grep(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trees, "_grep", spy)
+    fresh()
+    facts = review_range(GitService.open(link), base, head)
+    assert [c["table"] for c in facts.schema_changes if c.get("table")] == ["thing_1"]
+    assert any(c.get("path") == "/things1" for c in facts.endpoint_changes)
+    assert searches and all(searches), "a search of the head ran that was not begun first"
+    assert not trees._BEGUN, "a begun search was left behind"
+    # the same review without the early searches: the same facts
+    monkeypatch.setattr("phasegate.app.session.review._begin_searches", lambda root, head: None)
+    fresh()
+    again = review_range(GitService.open(repo), base, head)
+    assert again.to_json() == facts.to_json()
