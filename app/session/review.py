@@ -15,7 +15,7 @@ committing (``ReviewChanged``). See docs/architecture.md, "One approval".
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -271,18 +271,30 @@ def review_range(git: GitService, base: str, head: str | None = None) -> ReviewF
     facts.files = [{"path": c.path, "old_path": c.old_path, "status": c.status, "added": c.added,
                     "removed": c.removed, "binary": c.binary} for c in changes]
     # The security scan of the added lines mostly waits on Kingfisher (a process: ~0.4 s of start-up, then
-    # the files), so it runs in a thread beside the analyzers; its findings come first, as before.
-    security = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phasegate-security")
-    scanned = security.submit(scan_added_lines, facts.diff)
+    # the files), so it runs in a thread beside the analyzers; its findings come first, as before. A daemon
+    # thread: quitting the workbench mid-review does not wait on the scanner.
+    scanned: list[tuple[bool, Any]] = []
+
+    def scan() -> None:
+        try:
+            scanned.append((True, scan_added_lines(facts.diff)))
+        except BaseException as exc:  # handed to the caller below, as a call in this thread would raise it
+            scanned.append((False, exc))
+
+    security = threading.Thread(target=scan, name="phasegate-security", daemon=True)
+    security.start()
     try:
         _analyze(facts, git, base, head, changes)
     finally:
-        security.shutdown(wait=True)
+        security.join()
         if head is not None:
             from phasegate.app.git.trees import forget_begun
 
             forget_begun(root)  # a search no read took (the read failed, or the cache answered)
-    facts.findings = scanned.result() + facts.findings
+    ok, value = scanned[0]
+    if not ok:
+        raise value
+    facts.findings = value + facts.findings
     return facts
 
 
