@@ -191,6 +191,7 @@ def _repo_results() -> list[Result]:
             # empty, but as large as the product's (a default 50,000-entry cache evicts this tree's ~93,000
             # entries, and the warm re-read lines then measured a full re-parse)
             readers.CACHE = readers.ParseCache(size=readers.CACHE.size)
+            schema._settle_memo()  # (a previous read may still be filling the stat memo)
             for memo in (schema._BUILT, schema._WANTS, schema._WANTED_LISTS, schema._STATS, schema._STATE,
                          schema._COMBINED, schema._INTERN, schema._LISTINGS, schema._NO_KEYWORDS):
                 memo.clear()

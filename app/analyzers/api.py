@@ -43,6 +43,7 @@ from phasegate.app.analyzers.readers import (
     blob_id,
     extension,
     grep_pathspecs,
+    holds_keyword,
     keyword_misses,
     keyword_search,
     stats_while_searching,
@@ -289,6 +290,8 @@ def _read_path(tree: Tree, path: str, plan: _Plan, cache: ParseCache, known: dic
     if data is None:
         return touched
     if len(data) > MAX_SOURCE:
+        if wanted[2] and not holds_keyword(tree.read(path, None) or b"", *_keywords(plan)):
+            return touched  # holds none of the keywords its readers need: no endpoint, whatever its size
         read.warnings.setdefault(path, []).append(
             SourceWarning(path=path, reason=f"larger than {MAX_SOURCE // 1024} KiB, not read"))
         return touched
@@ -386,7 +389,7 @@ def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseC
     """Parsed facts per reader name, and per spec path; each file read once, each parse cached.
 
     A file whose readers all need a keyword it lacks is not read (``_without_keywords``). In the working
-    tree the search starts before the listing, and what it will need is done while it runs: the other
+    tree the search starts before the listing, and what it will need is done while it runs: the untracked
     candidates' ``lstat`` taken, the files it cannot spare and those whose path looks like routes
     (``_LIKELY``) read, then files read in order; once it has answered, the files without keywords are
     skipped (docs/performance.md).
@@ -413,14 +416,15 @@ def _read_all(tree: Tree, readers: Sequence[Reader[Any, ApiPart]], cache: ParseC
 def _read_while_searching(tree: Tree, paths: list[str], todo: list[str], plan: _Plan, cache: ParseCache,
                           read: _Read, started: list[str]) -> None:
     """``_read_all`` of a working tree (no blob ids) whose keyword search (``started``) is running: the stats
-    of candidates are taken, the files the search cannot spare and route-looking ones read, then the rest;
-    once the search has answered, the candidates without keywords are skipped."""
+    of untracked candidates are taken, the files the search cannot spare and route-looking ones read, then
+    the rest; once the search has answered, the candidates without keywords are skipped."""
     candidates = set(todo)
     likely = [p for p in todo if _LIKELY.search(p.lower())]
     first = set(likely)
     head = [p for p in paths if p not in candidates] + likely
     rest = [p for p in todo if p not in first]
-    stats = stats_while_searching(tree, rest)
+    untracked = tree.untracked() if isinstance(tree, WorkTree) else set()
+    stats = stats_while_searching(tree, [p for p in rest if p in untracked])  # (a tracked file's mode is listed)
     answer: set[str] | None = None
     for part in (head, rest):
         for n, path in enumerate(part):

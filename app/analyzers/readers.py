@@ -127,14 +127,17 @@ def grep_pathspecs(readers: Iterable[Reader[Any, Any]], extra: Iterable[str] = (
 def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool, known: dict[str, str],
                    started: list[str] | None = None, stats: dict[str, os.stat_result] | None = None,
                    ) -> list[tuple[str, os.stat_result | None]]:
-    """Of ``paths``, the files holding none of ``words``, found with one ``git grep -l -F`` (``Tree.grep_files``)
-    and each with its ``lstat`` in the working tree (None at a revision); empty when git cannot tell.
+    """Of ``paths``, the files holding none of ``words``, found with one ``git grep -l -F`` (``Tree.grep_files``);
+    empty when git cannot tell. Each comes with its working-tree ``lstat`` where one was taken (an untracked
+    file searched with ``--untracked``), else None.
 
-    Left out, so that they are read as before: files git does not grep as they are read (symlinks,
-    assume-unchanged, skip-worktree, conflicted: ``Tree.ungreppable``), files over ``MAX_SOURCE`` (a read
-    warns about them), and at a revision files whose blob id or size is unknown. ``started``: the pathspecs
-    of a search begun earlier (``grep_pathspecs``, ``Tree.start_grep``), used when they cover ``paths``;
-    ``stats``: working-tree ``lstat`` results taken while it ran.
+    Left out, so that they are read as before: files git does not grep as they are read (symlinks and
+    submodules, assume-unchanged, skip-worktree, conflicted: ``Tree.ungreppable``; an untracked file that is
+    no regular one), and at a revision files whose blob id is unknown. Their size does not matter: a file
+    without any keyword holds no fact whatever its size (a read does not warn about it either:
+    ``holds_keyword``). ``started``: the pathspecs of a search begun earlier (``grep_pathspecs``,
+    ``Tree.start_grep``), used when they cover ``paths``; ``stats``: working-tree ``lstat`` results taken
+    while it ran.
     """
     if not paths:
         if started is not None:
@@ -158,24 +161,29 @@ def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool,
     if isinstance(tree, WorkTree):
         root = f"{tree.root}/"
         taken = stats or {}
-        lstat, is_regular = os.lstat, stat.S_ISREG
+        untracked = tree.untracked()
         for path in missing:
+            if path not in untracked:
+                out.append((path, None))  # tracked: the listing's mode says it is a regular file
+                continue
             st = taken.get(path)
-            if st is None:
-                try:
-                    st = lstat(root + path)
-                except OSError:
-                    continue  # gone: the read finds nothing either
-            if st.st_size <= MAX_SOURCE and is_regular(st.st_mode):
+            try:
+                st = st or os.lstat(root + path)
+            except OSError:
+                continue  # gone: the read finds nothing either
+            if stat.S_ISREG(st.st_mode):
                 out.append((path, st))
     elif isinstance(tree, RevTree):
-        sizes = tree.blob_sizes(known[p] for p in missing if p in known)
-        for path in missing:
-            blob = known.get(path)
-            size = sizes.get(blob) if blob is not None else None
-            if size is not None and size <= MAX_SOURCE:
-                out.append((path, None))
+        out = [(path, None) for path in missing if path in known]
     return out
+
+
+def holds_keyword(data: bytes, words: Iterable[str], nocase: bool) -> bool:
+    """Whether ``data`` holds one of ``words`` as ``git grep -F`` (``-i``: ASCII case folding, as git runs
+    with ``LC_ALL=C``) would find it: a file too large to parse is reported only when it may hold facts."""
+    needles = [w.encode("utf-8", "surrogateescape") for w in words]
+    text = data.lower() if nocase else data
+    return any((n.lower() if nocase else n) in text for n in needles)
 
 
 def stats_while_searching(tree: Tree, paths: list[str]) -> dict[str, os.stat_result]:

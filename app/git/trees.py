@@ -134,11 +134,14 @@ class WorkTree(Tree):
             # One git process lists tracked files (``H``…, in git's order) and untracked non-ignored ones
             # (``?``). ``--full-name`` is not needed: paths are relative to the runner's directory, our root.
             # ``-v`` tags assume-unchanged files in lower case: ``git grep`` reads those (and skip-worktree
-            # ``S``) from the index, not from the file, so ``ungreppable`` names them.
-            out = runner.run("ls-files", "-z", "-v", "--cached", "--others", "--exclude-standard").stdout_bytes
+            # ``S``) from the index, not from the file, so ``ungreppable`` names them. ``-s`` gives each
+            # tracked file's mode: ``git grep`` searches a symlink's target path, a read follows the link,
+            # so symlinks (and submodules) are ungreppable too. A tracked entry is "H <mode> <id> <stage>\t<path>".
+            out = runner.run("ls-files", "-z", "-v", "-s", "--cached", "--others", "--exclude-standard").stdout_bytes
             entries = out.decode("utf-8", "surrogateescape").split("\0")
-            tracked = [e[2:] for e in entries if e and e[:1] != "?"]  # H, S (skip-worktree), M (unmerged)
-            self._unsure = {e[2:] for e in entries if e and (e[:1].islower() or e[:1] in "SM")}
+            tracked = [e[e.index("\t") + 1 :] for e in entries if e and e[:1] != "?"]  # H, S (skip-worktree), M
+            self._unsure = {e[e.index("\t") + 1 :] for e in entries if e and e[:1] != "?" and (
+                e[:1].islower() or e[:1] in "SM" or e[2:8] not in ("100644", "100755"))}
             self._by_git = True
             other = [e[2:] for e in entries if e[:1] == "?"]
             self._untracked = set(other)
@@ -200,6 +203,11 @@ class WorkTree(Tree):
 
     def forget_grep(self, words: list[str], pathspecs: list[str], ignore_case: bool = False) -> None:
         self._pending.pop((tuple(words), tuple(pathspecs), ignore_case), None)
+
+    def untracked(self) -> set[str]:
+        """The untracked, not ignored files of the listing (empty outside a repository)."""
+        self.paths()
+        return self._untracked
 
     def ungreppable(self) -> set[str]:
         self.paths()

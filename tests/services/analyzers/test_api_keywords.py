@@ -53,7 +53,10 @@ def big_repo(tmp_path: Path) -> Path:
               "web/server.js": EXPRESS, "svc/main.go": GIN, "svc/go.mod": "module example.com/svc\n\ngo 1.22\n",
               "docs/openapi.yaml": SPEC, "config/deploy.yaml": "name: web\nreplicas: 2\n",
               "app/broken.py": "from fastapi import APIRouter\nrouter = APIRouter(\n",  # a parse warning, kept
-              "app/huge.py": "# " + "x" * (readers.MAX_SOURCE + 10) + "\n",  # too large: a warning, kept
+              "app/huge.py": "# APIRouter " + "x" * (readers.MAX_SOURCE + 10) + "\n",  # too large: a warning, kept
+              # too large and without a keyword: no fact whatever its size, no warning (with the pre-filter
+              # or without)
+              "app/huge_plain.py": "# " + "x" * (readers.MAX_SOURCE + 10) + "\n",
               "app/hidden.py": PLAIN_PY.format(n=999)}
     root = init_repo(tmp_path / "big", files)
     os.symlink("routes/r0.py", root / "app/linked.py")  # read through the link; git grep sees the link text
@@ -83,6 +86,7 @@ def test_prefilter_gives_the_inventory_of_a_full_read(big_repo: Path, monkeypatc
     assert any(e["file"] == "app/linked.py" for e in found["endpoints"])
     reasons = " ".join(w["reason"] for w in found["warnings"])
     assert "could not parse" in reasons and "KiB, not read" in reasons
+    assert "huge.py" in reasons_paths(work) and "huge_plain.py" not in reasons_paths(work)
 
 
 def test_many_untracked_files_are_searched_not_read(big_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,3 +162,8 @@ def test_a_search_begun_for_a_commit_is_taken_by_the_next_tree_of_it(big_repo: P
     assert len(trees._BEGUN) == 1
     assert _json(RevTree(big_repo, "HEAD")) == plain
     assert not trees._BEGUN, "the read did not take the search begun for it"
+
+
+def reasons_paths(report: str) -> set[str]:
+    """The file names the warnings of a JSON report are about."""
+    return {w["path"].rsplit("/", 1)[-1] for w in json.loads(report)["warnings"]}

@@ -55,6 +55,7 @@ def _json(root: Path, rev: str | None = None) -> str:
 
 def _cold() -> None:
     readers.CACHE = readers.ParseCache(size=readers.CACHE.size)
+    schema._settle_memo()  # (a previous read may still be filling the stat memo)
     for memo in (schema._BUILT, schema._WANTS, schema._WANTED_LISTS, schema._STATS, schema._STATE,
                  schema._COMBINED, schema._INTERN, schema._LISTINGS, schema._NO_KEYWORDS):
         memo.clear()
@@ -68,10 +69,16 @@ def big_repo(tmp_path: Path) -> Path:
     files |= {"app/db.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
               "web/src/widget.entity.ts": ENTITY, "web/src/plain.ts": "export const x = 1;\n",
               "app/broken.py": "from sqlalchemy import Column\nclass (:\n",  # a parse warning, kept
-              "app/huge.py": "# " + "x" * (readers.MAX_SOURCE + 10) + "\n",  # too large: a warning, kept
+              "app/huge.py": "# Column " + "x" * (readers.MAX_SOURCE + 10) + "\n",  # too large: a warning, kept
+              # too large and without a keyword: no fact whatever its size, no warning (with the pre-filter
+              # or without)
+              "app/huge_plain.py": "# " + "x" * (readers.MAX_SOURCE + 10) + "\n",
               "app/hidden.py": PLAIN.format(n=999)}
     root = init_repo(tmp_path / "big", files)
     os.symlink("models/thing_0.py", root / "app/linked.py")  # read through the link, grep skips links
+    os.symlink("models/thing_1.py", root / "app/tracked_link.py")  # a tracked one: its mode says so
+    git(root, "add", "app/tracked_link.py")
+    git(root, "commit", "-q", "-m", "a tracked symlink")
     git(root, "update-index", "--assume-unchanged", "app/hidden.py")
     write_files(root, {"app/hidden.py": MODEL.format(n=77),  # grep would see the index's plain text
                        "app/untracked_model.py": MODEL.format(n=88), "app/untracked_plain.py": PLAIN.format(n=5)})
@@ -105,6 +112,7 @@ def test_prefilter_gives_the_schema_of_a_full_read(big_repo: Path, monkeypatch: 
     assert {"thing_77", "thing_88", "widget"} <= tables  # assume-unchanged and untracked files, a .ts entity
     reasons = " ".join(w["reason"] for w in json.loads(work)["warnings"])
     assert "could not parse" in reasons and "KiB, not read" in reasons
+    assert "huge.py" in reasons_paths(work) and "huge_plain.py" not in reasons_paths(work)
 
 
 def test_a_skipped_file_that_gains_a_keyword_is_read(big_repo: Path) -> None:
@@ -161,3 +169,8 @@ def _recording(parse: Any, seen: list[str]) -> Any:
         return parse(path, text)
 
     return record
+
+
+def reasons_paths(report: str) -> set[str]:
+    """The file names the warnings of a JSON report are about."""
+    return {w["path"].rsplit("/", 1)[-1] for w in json.loads(report)["warnings"]}
