@@ -121,8 +121,12 @@ def _alive(pid: int) -> bool:
 
 
 def _stale_locks(git_dir: Path, since: float) -> list[Path]:
+    # the revert's own pseudo-refs too: a git killed while writing REVERT_HEAD left REVERT_HEAD.lock, and the
+    # next revert failed with "cannot lock ref 'REVERT_HEAD'" (the crash test's one CI failure)
     candidates = [git_dir / name for name in ("index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock",
-                                              "AUTO_MERGE.lock", "MERGE_MSG.lock", "config.lock")]
+                                              "AUTO_MERGE.lock", "MERGE_MSG.lock", "config.lock",
+                                              "REVERT_HEAD.lock", "CHERRY_PICK_HEAD.lock", "MERGE_HEAD.lock",
+                                              "FETCH_HEAD.lock")]
     for sub in ("refs", "logs"):
         if (git_dir / sub).is_dir():
             candidates += list((git_dir / sub).rglob("*.lock"))

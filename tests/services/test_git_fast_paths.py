@@ -71,3 +71,18 @@ def test_phase_changes_single_diff_statuses_and_counts(repo: Path) -> None:
     assert (changes["pkg/new.py"].status, changes["pkg/new.py"].added) == ("added", 2)
     assert changes["READ_ME.md"].status == "renamed" and changes["READ_ME.md"].old_path == "README.md"
     assert changes["logo.bin"].binary and changes["logo.bin"].status == "added"
+
+
+def test_a_revert_killed_while_writing_revert_head_leaves_no_lock_behind(repo: Path) -> None:
+    """A git killed mid-revert can leave ``REVERT_HEAD.lock``; the next revert then failed with "cannot lock
+    ref 'REVERT_HEAD'". Recovery counts it among the locks the interrupted operation left."""
+    import time
+
+    from phasegate.app.git.recovery import _stale_locks
+
+    git_dir = repo / ".git"
+    since = time.time() - 1
+    for name in ("REVERT_HEAD.lock", "CHERRY_PICK_HEAD.lock", "index.lock"):
+        (git_dir / name).write_text("")
+    found = {p.name for p in _stale_locks(git_dir, since)}
+    assert {"REVERT_HEAD.lock", "CHERRY_PICK_HEAD.lock", "index.lock"} <= found
