@@ -1,9 +1,10 @@
-"""``python .ci/lint_imports.py``: run import-linter's contracts (``[tool.importlinter]`` in pyproject.toml).
+"""``python .ci/lint_imports.py``: run import-linter's contracts (``[tool.importlinter]`` in pyproject.toml)
+on a copy of a project root.
 
-The ``phasegate`` package is assembled from ``app/``, ``phases/``, ``widgets/`` and ``prompts/`` by
-setuptools' ``package-dir`` mapping, which an editable install serves through an import hook that grimp
-(import-linter's graph builder) cannot follow. So the four folders' Python files are copied into a
-temporary ``phasegate/`` package and ``lint-imports`` runs against that copy with this project's config.
+``make lint`` runs ``lint-imports`` itself (``make venv`` gives the package a real directory). This runs
+the same contracts on any root's four folders (``app/``, ``phases/``, ``widgets/``, ``prompts/``) copied into
+a temporary ``phasegate/`` package: ``tests/meta/test_import_contracts.py`` breaks a copy on purpose to
+prove the contracts bite.
 """
 
 from __future__ import annotations
