@@ -247,7 +247,7 @@ def _wanted_all(paths: list[str], plan: _Plan) -> dict[str, _Wanted | None]:
         if not (wanting or is_spec) or not _own(path):
             memo[path] = None
             continue
-        keyed = all(r.has_keywords and (r.keywordless is None or not r.keywordless(path)) for r in wanting)
+        keyed = all(r.needs_keyword(path) for r in wanting)
         shape = (id(plan), tuple(index[id(r)] for r in wanting), is_spec, keyed)
         answer = _ANSWERS.get(shape)
         if answer is None:

@@ -16,10 +16,11 @@ user's code. Anything they cannot read becomes a ``SourceWarning`` with its file
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -72,9 +73,13 @@ class Reader(Generic[F, R]):
     def has_keywords(self) -> bool:
         return bool(self.keywords or self.keywords_nocase)
 
+    def needs_keyword(self, path: str) -> bool:
+        """Whether ``parse`` finds nothing in a file of ``path`` that holds none of the keywords."""
+        return self.has_keywords and (self.keywordless is None or not self.keywordless(path))
+
     def may_parse(self, path: str, text: str) -> bool:
         """False when ``text`` holds none of the keywords (and the path needs one): ``parse`` finds nothing."""
-        if not self.has_keywords or (self.keywordless is not None and self.keywordless(path)):
+        if not self.needs_keyword(path):
             return True
         lower = text.lower()
         return any(k in text for k in self.keywords) or any(k in lower for k in self.keywords_nocase)
@@ -178,12 +183,18 @@ def keyword_misses(tree: Tree, paths: list[str], words: list[str], nocase: bool,
     return out
 
 
-def holds_keyword(data: bytes, words: Iterable[str], nocase: bool) -> bool:
+def holds_keyword(data: bytes, words: Sequence[str], nocase: bool) -> bool:
     """Whether ``data`` holds one of ``words`` as ``git grep -F`` (``-i``: ASCII case folding, as git runs
-    with ``LC_ALL=C``) would find it: a file too large to parse is reported only when it may hold facts."""
-    needles = [w.encode("utf-8", "surrogateescape") for w in words]
+    with ``LC_ALL=C``) would find it, without asking git: for files already in memory, and for a file too
+    large to parse (reported only when it may hold facts)."""
     text = data.lower() if nocase else data
-    return any((n.lower() if nocase else n) in text for n in needles)
+    return any(needle in text for needle in _needles(tuple(words), nocase))
+
+
+@functools.lru_cache(maxsize=16)
+def _needles(words: tuple[str, ...], nocase: bool) -> tuple[bytes, ...]:
+    encoded = (w.encode("utf-8", "surrogateescape") for w in words)
+    return tuple(n.lower() for n in encoded) if nocase else tuple(encoded)
 
 
 def stats_while_searching(tree: Tree, paths: list[str]) -> dict[str, os.stat_result]:

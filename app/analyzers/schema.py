@@ -277,8 +277,9 @@ def _prefilter(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], todo: l
     searched_ns = begun_ns if begun_ns is not None else time.time_ns()
     misses = keyword_misses(tree, [p for p, _ in unknown], words, nocase, known, started)
     if work:
-        skip.update(path for path, _ in misses)
-        _remember_spared(root, list(skip), searched_ns, patterns_key)
+        spared = [path for path, _ in misses]
+        skip.update(spared)
+        _remember_spared(root, spared, searched_ns, patterns_key)
     else:
         wanted = dict(unknown)
         for path, _ in misses:
@@ -329,9 +330,6 @@ def _decide_read_ahead(tree: RevTree, readers: tuple[Reader[Any, SchemaPart], ..
     at here, as ``git grep -F`` would (bytes; ``-i`` is ASCII case folding): one without any keyword gets
     the cache entries its parse would leave. A ``git grep`` of a whole revision for them cost 0.45 s of a
     2,000-file review. Returns the files still to decide."""
-    needles = [w.encode("utf-8", "surrogateescape") for w in words]
-    if nocase:
-        needles = [n.lower() for n in needles]
     rest: list[tuple[str, tuple[int, ...]]] = []
     for path, wanting in unknown:
         have, data = tree.prefetched(path)
@@ -341,8 +339,7 @@ def _decide_read_ahead(tree: RevTree, readers: tuple[Reader[Any, SchemaPart], ..
             continue
         if data is None or len(data) > MAX_SOURCE:
             continue  # the read loop finds nothing, or warns
-        text = data.lower() if nocase else data
-        if any(n in text for n in needles):
+        if holds_keyword(data, words, nocase):
             continue  # the read loop parses it
         for i in wanting:
             cache.put((readers[i].name, readers[i].version, path, blob), None)  # what ``parse`` gives
@@ -354,8 +351,7 @@ def _may_hold_facts(tree: Tree, readers: tuple[Reader[Any, SchemaPart], ...], wa
     """Whether a file too large to parse could have given its readers facts: unless every one of them needs
     a keyword and the whole file holds none (as the pre-filter's ``git grep`` decides for the files it
     spares, so a read with the pre-filter and one without it warn about the same files)."""
-    if not all(readers[i].has_keywords and not (readers[i].keywordless and readers[i].keywordless(path))
-               for i in wanting):
+    if not all(readers[i].needs_keyword(path) for i in wanting):
         return True
     data = tree.read(path, None)
     words, nocase = keyword_search(readers)

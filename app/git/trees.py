@@ -268,7 +268,6 @@ _GrepKey = tuple[str, str, tuple[str, ...], tuple[str, ...], bool]
 _BEGUN: dict[_GrepKey, tuple[threading.Thread, list[set[str] | None]]] = {}
 _BEGUN_LOCK = threading.Lock()
 _BEGUN_KEPT = 8
-_BLOB_SIZES: dict[str, int] = {}  # blob id -> size in bytes (``RevTree.blob_sizes``)
 
 
 class RevTree(Tree):
@@ -390,28 +389,6 @@ class RevTree(Tree):
         self.paths()
         return self._odd
 
-    def blob_sizes(self, blobs: Iterable[str]) -> dict[str, int]:
-        """Size in bytes of each blob id, from one pipelined ``git cat-file --batch-check`` (a blob's size
-        never changes: those asked for before are remembered, as the schema and endpoint pre-filters ask
-        about the same files)."""
-        wanted = list(dict.fromkeys(blobs))
-        known = {b: _BLOB_SIZES[b] for b in wanted if b in _BLOB_SIZES}
-        wanted = [b for b in wanted if b not in known]
-        if not wanted:
-            return known
-        request = "".join(f"{b}\n" for b in wanted).encode()
-        result = self._runner.run("cat-file", "--batch-check=%(objectname) %(objectsize)", input=request)
-        sizes: dict[str, int] = {}
-        if result.ok:
-            for line in result.stdout_bytes.decode("ascii", "replace").splitlines():
-                name, _, size = line.partition(" ")
-                if size.isdigit():
-                    sizes[name] = int(size)
-        if len(_BLOB_SIZES) > 1_000_000:
-            _BLOB_SIZES.clear()
-        _BLOB_SIZES.update(sizes)
-        return known | sizes
-
     def changed_paths(self, since: str) -> dict[str, str | None] | None:
         """Path -> new blob id (None: deleted) of every file that differs between commit ``since`` and
         this revision; None when that cannot be told (an unknown commit). The two trees are compared
@@ -502,7 +479,8 @@ class RevTree(Tree):
 
     def has_prefetched(self) -> bool:
         """Whether some files of this commit were read ahead (``prefetch_blobs``)."""
-        return (str(self.root), self.commit) in _PREFETCHED_COMMITS
+        root = str(self.root)
+        return any(key[0] == root and key[1] == self.commit for key in _PREFETCHED)
 
     def prefetched(self, path: str) -> tuple[bool, bytes | None]:
         """(True, the content) of a file read ahead by ``prefetch_blobs`` (None: no such file there);
@@ -570,7 +548,6 @@ def forget_begun(root: Path | None = None) -> None:
 # Blobs read ahead in one pipelined ``git cat-file --batch`` (``prefetch_blobs``), by (root, commit, path):
 # every ``RevTree`` of that commit serves them without a round trip to git. None: no such file.
 _PREFETCHED: dict[tuple[str, str, str], bytes | None] = {}
-_PREFETCHED_COMMITS: set[tuple[str, str]] = set()  # the (root, commit) pairs of those entries
 
 
 def prefetch_blobs(root: Path, commit: str, paths: Iterable[str]) -> int:
@@ -587,7 +564,6 @@ def prefetch_blobs(root: Path, commit: str, paths: Iterable[str]) -> int:
     if not result.ok:
         return 0
     out, pos = result.stdout_bytes, 0
-    _PREFETCHED_COMMITS.add((key_root, commit))
     for path in wanted:
         end = out.find(b"\n", pos)
         if end < 0:
@@ -608,7 +584,6 @@ def forget_prefetched(root: Path) -> None:
     key_root = str(Path(root).resolve())
     for key in [k for k in _PREFETCHED if k[0] == key_root]:
         _PREFETCHED.pop(key, None)
-    _PREFETCHED_COMMITS.difference_update({k for k in _PREFETCHED_COMMITS if k[0] == key_root})
 
 
 def resolve_root(root_or_repo: object) -> Path:
